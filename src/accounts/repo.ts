@@ -1,0 +1,66 @@
+import { type Kysely, sql } from 'kysely'
+import type { Account, Database, Role } from '../db/schema.js'
+
+export interface AccessibleAccount {
+  id: number
+  name: string
+  parent_id: number | null
+  /** The user's effective role here: the highest held on this account or an ancestor. */
+  role: Role
+}
+
+export async function createAccount(
+  db: Kysely<Database>,
+  values: { name: string; parentId?: number | null },
+): Promise<Account> {
+  return db
+    .insertInto('accounts')
+    .values({ name: values.name, parent_id: values.parentId ?? null })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+export function findAccount(db: Kysely<Database>, id: number): Promise<Account | undefined> {
+  return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/**
+ * The user's effective role on an account: the highest role held on the account
+ * or any of its ancestors (CONTRACT section 1). Undefined when there is none or
+ * the user is disabled.
+ */
+export async function effectiveRole(
+  db: Kysely<Database>,
+  userId: number,
+  accountId: number,
+): Promise<Role | undefined> {
+  const { rows } = await sql<{ role: Role | null }>`
+    WITH RECURSIVE chain (id, parent_id, depth) AS (
+      SELECT id, parent_id, 0 FROM accounts WHERE id = ${accountId}
+      UNION ALL
+      SELECT a.id, a.parent_id, c.depth + 1 FROM accounts a JOIN chain c ON a.id = c.parent_id WHERE c.depth < 64
+    )
+    SELECT max(m.role) AS role
+    FROM memberships m
+    JOIN chain c ON c.id = m.account_id
+    JOIN users u ON u.id = m.user_id AND u.disabled_at IS NULL
+    WHERE m.user_id = ${userId}`.execute(db)
+  return rows[0]?.role ?? undefined
+}
+
+/** Every account the user can act on (memberships and all their descendants), with the effective role. */
+export async function accessibleAccounts(db: Kysely<Database>, userId: number): Promise<AccessibleAccount[]> {
+  const { rows } = await sql<AccessibleAccount>`
+    WITH RECURSIVE reach (id, role, depth) AS (
+      SELECT m.account_id, m.role, 0 FROM memberships m
+      JOIN users u ON u.id = m.user_id AND u.disabled_at IS NULL
+      WHERE m.user_id = ${userId}
+      UNION ALL
+      SELECT a.id, r.role, r.depth + 1 FROM accounts a JOIN reach r ON a.parent_id = r.id WHERE r.depth < 64
+    )
+    SELECT a.id, a.name, a.parent_id, max(r.role) AS role
+    FROM reach r JOIN accounts a ON a.id = r.id
+    GROUP BY a.id, a.name, a.parent_id
+    ORDER BY a.id`.execute(db)
+  return rows
+}

@@ -1,0 +1,67 @@
+import cookie from '@fastify/cookie'
+import formbody from '@fastify/formbody'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Kysely } from 'kysely'
+import { accountSwitchRoutes } from './accounts/routes.js'
+import { authRoutes } from './auth/routes.js'
+import type { Config } from './config.js'
+import { connectDatabase, type DatabaseHandle } from './db/connect.js'
+import type { Database } from './db/schema.js'
+import { healthRoutes } from './health/routes.js'
+import { loggerOptions } from './logging.js'
+import { errorHandling } from './plugins/errors.js'
+import { pageScope } from './plugins/pages.js'
+import { securityHeaders } from './plugins/security-headers.js'
+import { views } from './plugins/views.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    database: DatabaseHandle
+    db: Kysely<Database>
+  }
+}
+
+export interface BuildOptions {
+  /** An already connected database (tests, CLI); otherwise one is connected from the config and closed with the app. */
+  database?: DatabaseHandle
+  /** A logger stream or `false`; defaults to JSON lines on stdout at the configured level. */
+  logger?: boolean | Record<string, unknown>
+}
+
+/** Builds the whole application; never listens. Used by the server, the CLI and every test. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const ownsDatabase = !options.database
+  const database =
+    options.database ??
+    connectDatabase({ databaseUrl: config.databaseUrl, pgliteDataDir: `${config.dataDir}/pgdata` })
+
+  const app = Fastify({
+    logger:
+      options.logger === undefined || options.logger === true
+        ? loggerOptions(config.logLevel)
+        : options.logger,
+    // A hop count is accepted by Fastify (proxy-addr) though its types list only booleans and addresses.
+    trustProxy: config.trustProxy as boolean | string,
+    bodyLimit: 256 * 1024,
+    routerOptions: { maxParamLength: 200 },
+    requestIdHeader: false,
+    return503OnClosing: true,
+  })
+
+  app.decorate('config', config)
+  app.decorate('database', database)
+  app.decorate('db', database.db)
+  if (ownsDatabase) app.addHook('onClose', () => database.close())
+
+  await app.register(errorHandling)
+  await app.register(cookie, { secret: config.sessionSecret })
+  await app.register(formbody, { bodyLimit: 64 * 1024 })
+  await app.register(securityHeaders)
+  await app.register(views, { cache: config.production })
+
+  await app.register(healthRoutes)
+  await app.register(pageScope([authRoutes, accountSwitchRoutes]))
+
+  return app
+}

@@ -1,0 +1,73 @@
+import type { Kysely } from 'kysely'
+import { accessibleAccounts } from '../accounts/repo.js'
+import { type AuditContext, recordAudit } from '../audit/record.js'
+import type { Config } from '../config.js'
+import type { Database } from '../db/schema.js'
+import { TooManyRequestsError } from '../errors.js'
+import { verifyPassword } from '../security/passwords.js'
+import { findUserByEmail } from '../users/repo.js'
+import { clearFailures, lockedForSeconds, recordFailure, throttleKeys } from './throttle.js'
+
+export type LoginResult = { ok: true; userId: number; accountId: number | null } | { ok: false }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+function policyOf(config: Config) {
+  return {
+    maxFailuresPerEmail: config.loginMaxFailuresPerEmail,
+    maxFailuresPerIp: config.loginMaxFailuresPerIp,
+    windowSeconds: config.loginWindowSeconds,
+    lockoutSeconds: config.loginLockoutSeconds,
+  }
+}
+
+/**
+ * Checks an email and password. Unknown email, wrong password and disabled user
+ * follow the same path (an argon2 verification each) and give the same answer.
+ * Repeated failures slow down, then lock the email and the IP out for a while.
+ */
+export async function attemptLogin(
+  db: Kysely<Database>,
+  config: Config,
+  input: { email: string; password: string },
+  audit: Omit<AuditContext, 'actorUserId' | 'actorLabel'>,
+): Promise<LoginResult> {
+  const policy = policyOf(config)
+  const keys = throttleKeys(input.email, audit.ip)
+  const locked = await lockedForSeconds(db, [keys.email, keys.ip], config.now())
+  if (locked > 0) {
+    throw new TooManyRequestsError(
+      `Too many failed sign-in attempts. Try again in ${Math.ceil(locked / 60)} minute(s).`,
+      locked,
+    )
+  }
+  const user = await findUserByEmail(db, input.email.trim())
+  const usable = user && user.disabled_at === null ? user : undefined
+  const valid = await verifyPassword(usable?.password_hash, input.password)
+  const context = { ...audit, actorUserId: user?.id ?? null, actorLabel: input.email.trim().slice(0, 320) }
+  if (valid && usable) {
+    await clearFailures(db, keys.email)
+    const accountId = (await accessibleAccounts(db, usable.id))[0]?.id ?? null
+    await recordAudit(db, context, {
+      accountId,
+      action: 'login.succeeded',
+      targetType: 'user',
+      targetId: usable.id,
+    })
+    return { ok: true, userId: usable.id, accountId }
+  }
+  const now = config.now()
+  const emailFailures = await recordFailure(db, keys.email, policy.maxFailuresPerEmail, policy, now)
+  await recordFailure(db, keys.ip, policy.maxFailuresPerIp, policy, now)
+  await recordAudit(db, context, {
+    accountId: null,
+    action: 'login.failed',
+    targetType: 'user',
+    targetId: user?.id ?? '',
+  })
+  // Slow down from the third failure on: 250 ms, 500 ms, 1 s, capped at 2 s.
+  if (emailFailures >= 3 && config.loginSlowdownMs > 0) {
+    await sleep(Math.min(2000, config.loginSlowdownMs * 2 ** (emailFailures - 3)))
+  }
+  return { ok: false }
+}

@@ -1,0 +1,87 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { randomSecret, sha256Hex } from '../security/secrets.js'
+
+export const SESSION_COOKIE = 'lk_session'
+
+export interface SessionRow {
+  idHash: string
+  userId: number
+  currentAccountId: number | null
+  lastSeenAt: Date
+  user: { id: number; email: string; name: string }
+}
+
+export interface SessionTimes {
+  now: Date
+  idleSeconds: number
+  maxSeconds: number
+}
+
+/** Starts a session and returns the raw id for the cookie; only its hash is stored. */
+export async function createSession(
+  db: Kysely<Database>,
+  userId: number,
+  currentAccountId: number | null,
+  times: SessionTimes,
+): Promise<string> {
+  const id = randomSecret(32)
+  await db
+    .insertInto('sessions')
+    .values({
+      id_hash: sha256Hex(id),
+      user_id: userId,
+      current_account_id: currentAccountId,
+      created_at: times.now,
+      last_seen_at: times.now,
+      expires_at: new Date(times.now.getTime() + times.maxSeconds * 1000),
+    })
+    .execute()
+  return id
+}
+
+/** The live session for a raw cookie value, or undefined when unknown, idle too long, past its lifetime or disabled. */
+export async function findLiveSession(
+  db: Kysely<Database>,
+  rawId: string,
+  times: SessionTimes,
+): Promise<SessionRow | undefined> {
+  const idleCutoff = new Date(times.now.getTime() - times.idleSeconds * 1000)
+  const row = await db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select(['s.id_hash', 's.user_id', 's.current_account_id', 's.last_seen_at', 'u.email', 'u.name'])
+    .where('s.id_hash', '=', sha256Hex(rawId))
+    .where('s.expires_at', '>', times.now)
+    .where('s.last_seen_at', '>', idleCutoff)
+    .where('u.disabled_at', 'is', null)
+    .executeTakeFirst()
+  if (!row) return undefined
+  return {
+    idHash: row.id_hash,
+    userId: row.user_id,
+    currentAccountId: row.current_account_id,
+    lastSeenAt: row.last_seen_at,
+    user: { id: row.user_id, email: row.email, name: row.name },
+  }
+}
+
+export async function touchSession(db: Kysely<Database>, idHash: string, now: Date): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute()
+}
+
+export async function setCurrentAccount(
+  db: Kysely<Database>,
+  idHash: string,
+  accountId: number,
+): Promise<void> {
+  await db
+    .updateTable('sessions')
+    .set({ current_account_id: accountId })
+    .where('id_hash', '=', idHash)
+    .execute()
+}
+
+export async function deleteSession(db: Kysely<Database>, rawId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id_hash', '=', sha256Hex(rawId)).execute()
+}

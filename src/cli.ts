@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util'
+import { isRole } from './accounts/roles.js'
+import { CLI_AUDIT_CONTEXT } from './audit/record.js'
+import { type Config, ConfigError, loadConfig } from './config.js'
+import { connectDatabase } from './db/connect.js'
+import { migrateToLatest } from './db/migrate.js'
+import { AppError } from './errors.js'
+import { startServer } from './server.js'
+import { createService, listServices, revokeService } from './services/repo.js'
+import { addUserWithRole } from './users/service.js'
+
+const USAGE = `Usage: latchkey <command> [options]
+
+Commands:
+  serve                                   migrate, then serve HTTP (PORT, HOST)
+  migrate                                 apply pending database migrations
+  users create --email E --name N --role R (--account NAME | --account-id ID)
+                                          password on standard input
+  services create --name NAME             credentials for /oauth/introspect
+  services list
+  services revoke ID
+
+Options:
+  --json                                  print one JSON object
+  -h, --help
+
+Configuration comes from the environment, as for the server (DATABASE_URL, DATA_DIR, ...).`
+
+class UsageError extends Error {}
+
+function out(json: boolean, object: Record<string, unknown>, human: string): void {
+  process.stdout.write(json ? `${JSON.stringify(object)}\n` : `${human}\n`)
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Password: ')
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '')
+}
+
+async function withDatabase<T>(
+  config: Config,
+  work: (db: ReturnType<typeof connectDatabase>) => Promise<T>,
+): Promise<T> {
+  const database = connectDatabase({
+    databaseUrl: config.databaseUrl,
+    pgliteDataDir: `${config.dataDir}/pgdata`,
+  })
+  try {
+    await migrateToLatest(database.db)
+    return await work(database)
+  } finally {
+    await database.close()
+  }
+}
+
+export async function runCli(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      email: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      account: { type: 'string' },
+      'account-id': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  })
+  const [command, sub, arg] = positionals
+  const json = values.json ?? false
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`)
+    return command || values.help ? 0 : 2
+  }
+  const config = loadConfig(env)
+
+  if (command === 'serve') {
+    await startServer(config)
+    return -1 // keeps running until a signal
+  }
+  if (command === 'migrate') {
+    const database = connectDatabase({
+      databaseUrl: config.databaseUrl,
+      pgliteDataDir: `${config.dataDir}/pgdata`,
+    })
+    try {
+      const { applied } = await migrateToLatest(database.db)
+      out(json, { applied }, applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date')
+    } finally {
+      await database.close()
+    }
+    return 0
+  }
+  if (command === 'users' && sub === 'create') {
+    const { email, name, role } = values
+    if (!email || !role) throw new UsageError('users create needs --email and --role')
+    if (!isRole(role)) throw new UsageError('--role must be one of admin, publish, design, browse')
+    if ((values.account === undefined) === (values['account-id'] === undefined)) {
+      throw new UsageError('users create needs exactly one of --account NAME or --account-id ID')
+    }
+    const accountId = Number(values['account-id'])
+    if (values['account-id'] !== undefined && !Number.isInteger(accountId))
+      throw new UsageError('--account-id must be a number')
+    const account = values.account !== undefined ? { newAccountName: values.account } : { accountId }
+    const password = await readStdin()
+    const result = await withDatabase(config, (database) =>
+      addUserWithRole(
+        database.db,
+        { email, name: name ?? '', password: password || undefined, role, account },
+        CLI_AUDIT_CONTEXT,
+      ),
+    )
+    out(
+      json,
+      { user_id: result.userId, account_id: result.accountId },
+      `${result.created ? 'created user' : 'updated user'} ${result.userId} as ${role} of account ${result.accountId}`,
+    )
+    return 0
+  }
+  if (command === 'services') {
+    if (sub === 'create') {
+      const name = values.name?.trim()
+      if (!name || name.length > 100)
+        throw new UsageError('services create needs --name (1 to 100 characters)')
+      const created = await withDatabase(config, (database) => createService(database.db, name))
+      out(json, created, `service ${created.id} created; its secret (shown once): ${created.secret}`)
+      return 0
+    }
+    if (sub === 'list') {
+      const services = await withDatabase(config, (database) => listServices(database.db))
+      const lines = services.map(
+        (s) => `${s.id}\t${s.name}\t${s.created_at}\t${s.revoked_at ? `revoked ${s.revoked_at}` : 'active'}`,
+      )
+      out(json, { services }, lines.length ? lines.join('\n') : 'no services')
+      return 0
+    }
+    if (sub === 'revoke') {
+      const id = Number(arg)
+      if (!Number.isInteger(id)) throw new UsageError('services revoke needs a service id')
+      const revoked = await withDatabase(config, (database) => revokeService(database.db, id, config.now()))
+      if (!revoked) throw new UsageError(`no active service with id ${id}`)
+      out(json, { id, revoked: true }, `service ${id} revoked`)
+      return 0
+    }
+  }
+  throw new UsageError(`unknown command: ${positionals.join(' ')}`)
+}
+
+async function main(): Promise<void> {
+  try {
+    const code = await runCli(process.argv.slice(2), process.env)
+    if (code >= 0) process.exitCode = code
+  } catch (error) {
+    const known = error instanceof ConfigError || error instanceof UsageError || error instanceof AppError
+    const message = error instanceof Error ? error.message : String(error)
+    process.stderr.write(`latchkey: ${known ? message : `error: ${message}`}\n`)
+    process.exitCode = error instanceof UsageError || error instanceof ConfigError ? 2 : 1
+  }
+}
+
+await main()

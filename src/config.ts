@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface Config {
+  readonly port: number
+  readonly host: string
+  /** Issuer and base of every link Latchkey prints, without a trailing slash. */
+  readonly publicUrl: string
+  /** PostgreSQL connection string; unset means the embedded PGlite database in `dataDir`. */
+  readonly databaseUrl: string | undefined
+  readonly dataDir: string
+  readonly sessionSecret: string
+  readonly logLevel: LogLevel
+  readonly trustProxy: boolean | string | number
+  readonly production: boolean
+  /** Session idle timeout and absolute lifetime, in seconds. */
+  readonly sessionIdleSeconds: number
+  readonly sessionMaxSeconds: number
+  /** Login throttling: failures per email / per IP within the window before a lockout. */
+  readonly loginMaxFailuresPerEmail: number
+  readonly loginMaxFailuresPerIp: number
+  readonly loginWindowSeconds: number
+  readonly loginLockoutSeconds: number
+  /** Base delay added to a failed login from the third failure on, doubling each time (capped at 2 s). */
+  readonly loginSlowdownMs: number
+  /** The clock every time-dependent rule reads, so tests can move time instead of sleeping. */
+  readonly now: () => Date
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+type Env = Record<string, string | undefined>
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}; got "${raw}"`)
+  }
+  return value
+}
+
+function publicUrlOf(env: Env, port: number): string {
+  const raw = env.PUBLIC_URL
+  if (raw === undefined || raw === '') return `http://localhost:${port}`
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError(
+      `PUBLIC_URL must be an absolute http(s) URL such as https://auth.example.com; got "${raw}"`,
+    )
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash || url.username) {
+    throw new ConfigError(
+      `PUBLIC_URL must be an http(s) URL without query, fragment or credentials, such as https://auth.example.com; got "${raw}"`,
+    )
+  }
+  return url.href.replace(/\/+$/, '')
+}
+
+function databaseUrlOf(env: Env): string | undefined {
+  const raw = env.DATABASE_URL
+  if (raw === undefined || raw === '') return undefined
+  let protocol: string
+  try {
+    protocol = new URL(raw).protocol
+  } catch {
+    throw new ConfigError('DATABASE_URL must be a URL such as postgres://user:password@host:5432/latchkey')
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://')
+  }
+  return raw
+}
+
+function trustProxyOf(raw: string | undefined): boolean | string | number {
+  if (raw === undefined || raw === '' || raw === 'false') return false
+  if (raw === 'true') return true
+  if (/^\d+$/.test(raw)) return Number(raw)
+  return raw // a comma-separated list of addresses or CIDR ranges, as Fastify takes it
+}
+
+/**
+ * In development a missing SESSION_SECRET is generated once and kept in the data
+ * directory, so sessions survive restarts without any set-up.
+ */
+function developmentSecret(dataDir: string): string {
+  const file = join(dataDir, 'session-secret')
+  try {
+    return readFileSync(file, 'utf8').trim()
+  } catch {
+    mkdirSync(dataDir, { recursive: true })
+    const secret = randomBytes(48).toString('base64')
+    writeFileSync(file, `${secret}\n`, { mode: 0o600 })
+    return secret
+  }
+}
+
+export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
+  const production = env.NODE_ENV === 'production'
+  const port = integer(env, 'PORT', 3000, 0, 65535)
+  const dataDir = resolve(env.DATA_DIR || '.latchkey')
+  const logLevel = (env.LOG_LEVEL || 'info') as LogLevel
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got "${env.LOG_LEVEL}"`)
+  }
+  let sessionSecret = overrides.sessionSecret ?? env.SESSION_SECRET
+  if (sessionSecret === undefined || sessionSecret === '') {
+    if (production) {
+      throw new ConfigError(
+        'SESSION_SECRET is required when NODE_ENV=production; generate one with: openssl rand -base64 48',
+      )
+    }
+    sessionSecret = developmentSecret(dataDir)
+  }
+  if (Buffer.byteLength(sessionSecret) < 32) {
+    throw new ConfigError(
+      'SESSION_SECRET must be at least 32 bytes; generate one with: openssl rand -base64 48',
+    )
+  }
+  const config: Config = {
+    port,
+    host: env.HOST || (production ? '0.0.0.0' : 'localhost'),
+    publicUrl: publicUrlOf(env, port),
+    databaseUrl: databaseUrlOf(env),
+    dataDir,
+    sessionSecret,
+    logLevel,
+    trustProxy: trustProxyOf(env.TRUST_PROXY),
+    production,
+    sessionIdleSeconds: integer(env, 'SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 30) * 60,
+    sessionMaxSeconds: integer(env, 'SESSION_MAX_HOURS', 24, 1, 24 * 365) * 3600,
+    loginMaxFailuresPerEmail: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+    loginMaxFailuresPerIp: integer(env, 'LOGIN_MAX_FAILURES_PER_IP', 50, 1, 100000),
+    loginWindowSeconds: 15 * 60,
+    loginLockoutSeconds: integer(env, 'LOGIN_LOCKOUT_MINUTES', 15, 1, 24 * 60) * 60,
+    loginSlowdownMs: 250,
+    now: () => new Date(),
+    ...overrides,
+  }
+  return Object.freeze(config)
+}

@@ -1,0 +1,54 @@
+import { PGlite } from '@electric-sql/pglite'
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { Database } from './schema.js'
+
+export type DatabaseKind = 'postgres' | 'pglite'
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>
+  readonly kind: DatabaseKind
+  /** The pg pool (PostgreSQL only): pool gauges and LISTEN connections come from here. */
+  readonly pool: pg.Pool | undefined
+  /** The embedded instance (PGlite only). */
+  readonly pglite: PGlite | undefined
+  close(): Promise<void>
+}
+
+export interface ConnectOptions {
+  /** PostgreSQL connection string; when absent the embedded database is used. */
+  databaseUrl: string | undefined
+  /** Where PGlite keeps its files; `memory://` keeps nothing (tests). */
+  pgliteDataDir: string
+  poolSize?: number
+}
+
+/** One code path for both databases: Kysely over `pg`, or over embedded PGlite. */
+export function connectDatabase(options: ConnectOptions): DatabaseHandle {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+      application_name: 'latchkey',
+    })
+    // An idle client that loses its server emits 'error' on the pool; without a
+    // listener that would crash the process. The next query reconnects.
+    pool.on('error', () => {})
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    return { db, kind: 'postgres', pool, pglite: undefined, close: () => db.destroy() }
+  }
+  const pglite = new PGlite(options.pgliteDataDir)
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) })
+  return {
+    db,
+    kind: 'pglite',
+    pool: undefined,
+    pglite,
+    close: async () => {
+      await db.destroy()
+      if (!pglite.closed) await pglite.close()
+    },
+  }
+}

@@ -1,0 +1,148 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+export const ROLES = ['browse', 'design', 'publish', 'admin'] as const
+export type Role = (typeof ROLES)[number]
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>
+type Timestamp = ColumnType<Date, Date, Date>
+
+export interface AccountsTable {
+  id: Generated<number>
+  parent_id: number | null
+  name: string
+  created_at: CreatedAt
+}
+
+export interface UsersTable {
+  id: Generated<number>
+  email: string
+  name: string
+  password_hash: string
+  disabled_at: Date | null
+  created_at: CreatedAt
+}
+
+export interface MembershipsTable {
+  account_id: number
+  user_id: number
+  role: Role
+  created_at: CreatedAt
+}
+
+export interface SessionsTable {
+  id_hash: string
+  user_id: number
+  current_account_id: number | null
+  created_at: Timestamp
+  last_seen_at: Timestamp
+  expires_at: Timestamp
+}
+
+export interface LoginThrottleTable {
+  key: string
+  failures: number
+  window_starts_at: Timestamp
+  locked_until: Date | null
+}
+
+export interface ApplicationsTable {
+  id: Generated<number>
+  account_id: number
+  name: string
+  description: Generated<string>
+  url: Generated<string>
+  redirect_url: Generated<string>
+  permission: Role
+  client_secret_hash: string
+  created_by: number | null
+  created_at: CreatedAt
+  updated_at: ColumnType<Date, Date | undefined, Date>
+}
+
+export interface AuthorizationsTable {
+  id: Generated<number>
+  application_id: number
+  account_id: number
+  user_id: number
+  permission: Role
+  created_at: CreatedAt
+  updated_at: ColumnType<Date, Date | undefined, Date>
+}
+
+export interface AuthorizationCodesTable {
+  code_hash: string
+  application_id: number
+  account_id: number
+  user_id: number
+  authorization_id: number
+  permission: Role
+  redirect_uri: string
+  code_challenge: string | null
+  expires_at: Timestamp
+  used_at: Date | null
+  created_at: CreatedAt
+}
+
+export type TokenKind = 'application' | 'personal'
+
+export interface TokensTable {
+  id: Generated<number>
+  kind: TokenKind
+  token_hash: string
+  hint: string
+  name: Generated<string>
+  account_id: number
+  user_id: number
+  application_id: number | null
+  authorization_id: number | null
+  code_hash: string | null
+  permission: Role
+  expires_at: Date | null
+  revoked_at: Date | null
+  last_used_at: Date | null
+  created_at: CreatedAt
+}
+
+export interface ServicesTable {
+  id: Generated<number>
+  name: string
+  secret_hash: string
+  created_at: CreatedAt
+  revoked_at: Date | null
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>
+  account_id: number | null
+  actor_user_id: number | null
+  actor_label: Generated<string>
+  action: string
+  target_type: Generated<string>
+  target_id: Generated<string>
+  details: ColumnType<Record<string, unknown>, string | undefined, never>
+  ip: Generated<string>
+  user_agent: Generated<string>
+  created_at: CreatedAt
+}
+
+export interface Database {
+  accounts: AccountsTable
+  users: UsersTable
+  memberships: MembershipsTable
+  sessions: SessionsTable
+  login_throttle: LoginThrottleTable
+  applications: ApplicationsTable
+  authorizations: AuthorizationsTable
+  authorization_codes: AuthorizationCodesTable
+  tokens: TokensTable
+  services: ServicesTable
+  audit_events: AuditEventsTable
+}
+
+export type Account = Selectable<AccountsTable>
+export type User = Selectable<UsersTable>
+export type NewUser = Insertable<UsersTable>
+export type UserUpdate = Updateable<UsersTable>
+export type Application = Selectable<ApplicationsTable>
+export type Token = Selectable<TokensTable>
+export type AuditEvent = Selectable<AuditEventsTable>

@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
+
+const READY_TIMEOUT_MS = 2000
+
+/** Liveness and readiness for orchestrators and load balancers. */
+export async function healthRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/healthz', async () => ({ status: 'ok' }))
+
+  app.get('/readyz', async (request, reply) => {
+    try {
+      await Promise.race([
+        sql`SELECT 1`.execute(app.db),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('timed out')), READY_TIMEOUT_MS).unref(),
+        ),
+      ])
+      return { status: 'ready', database: app.database.kind }
+    } catch (error) {
+      request.log.warn({ err: error }, 'readiness check failed')
+      return reply
+        .code(503)
+        .send({ statusCode: 503, error: 'Service Unavailable', message: 'database unreachable' })
+    }
+  })
+}

@@ -1,0 +1,135 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { AppError, OAuthError, TooManyRequestsError } from '../errors.js'
+
+/** How a route wants its errors: the JSON API shape, RFC 6749's, or an HTML page. */
+export type ErrorStyle = 'json' | 'oauth' | 'page'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    errorStyle?: ErrorStyle
+  }
+}
+
+interface ErrorBody {
+  statusCode: number
+  error: string
+  message: string
+  [key: string]: unknown
+}
+
+const CSRF_CODES = new Set(['FST_CSRF_INVALID_TOKEN', 'FST_CSRF_MISSING_SECRET'])
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Authentication Failed',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  414: 'URI Too Long',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  503: 'Service Unavailable',
+}
+
+/** Connection failures of pg and PGlite: the database is down, not a bug. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code ?? ''
+  const message = error instanceof Error ? error.message : ''
+  return (
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      '57P01',
+      '57P02',
+      '57P03',
+      '08006',
+      '08001',
+      '08003',
+    ].includes(code) ||
+    /Connection terminated|timeout exceeded when trying to connect|PGlite is closed/i.test(message)
+  )
+}
+
+export function errorBody(error: unknown): ErrorBody {
+  if (error instanceof AppError) {
+    return { statusCode: error.statusCode, error: error.error, message: error.message, ...error.extra }
+  }
+  const fastifyError = error as FastifyError
+  if (CSRF_CODES.has(fastifyError.code)) {
+    return {
+      statusCode: 403,
+      error: 'Forbidden',
+      message: 'The form has expired or did not come from this site. Reload the page and try again.',
+    }
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: 'The database is not reachable; try again shortly.',
+    }
+  }
+  const status = fastifyError.statusCode
+  if (status && status >= 400 && status < 500) {
+    return { statusCode: status, error: REASONS[status] ?? 'Bad Request', message: fastifyError.message }
+  }
+  return { statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on our side.' }
+}
+
+function styleOf(request: FastifyRequest): ErrorStyle {
+  const configured = request.routeOptions.config?.errorStyle
+  if (configured) return configured
+  const accept = request.headers.accept ?? ''
+  return accept.includes('text/html') && !request.url.startsWith('/api/') ? 'page' : 'json'
+}
+
+async function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: unknown,
+): Promise<FastifyReply> {
+  const style = styleOf(request)
+  if (error instanceof OAuthError) {
+    if (error.statusCode === 401) reply.header('WWW-Authenticate', 'Basic realm="latchkey"')
+    return reply
+      .code(error.statusCode)
+      .header('Cache-Control', 'no-store')
+      .send({ error: error.error, error_description: error.description })
+  }
+  const body = errorBody(error)
+  if (body.statusCode >= 500 && body.statusCode !== 503) request.log.error({ err: error }, 'request failed')
+  else if (body.statusCode === 503) request.log.warn({ err: error }, 'database unavailable')
+  if (error instanceof TooManyRequestsError) reply.header('Retry-After', String(error.retryAfterSeconds))
+  reply.code(body.statusCode)
+  if (style === 'oauth') {
+    const oauthError =
+      body.statusCode === 401 ? 'invalid_client' : body.statusCode >= 500 ? 'server_error' : 'invalid_request'
+    return reply
+      .header('Cache-Control', 'no-store')
+      .send({ error: oauthError, error_description: body.message })
+  }
+  if (style === 'page') {
+    const data = { title: body.error, status: body.statusCode, message: body.message }
+    if (typeof reply.page === 'function') return reply.page('error', data)
+    return reply.view('error', { ...data, viewer: null, csrfToken: '', path: '' })
+  }
+  return reply.send(body)
+}
+
+/** The one place errors become replies. */
+export const errorHandling = fp(async (app: FastifyInstance) => {
+  app.setErrorHandler((error, request, reply) => sendError(request, reply, error))
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      request,
+      reply,
+      new AppError(404, 'Not Found', `No route for ${request.method} ${request.url.split('?')[0]}`),
+    ),
+  )
+})

@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import pg from 'pg'
+import { buildApp } from '../src/app.js'
+import { type Config, loadConfig } from '../src/config.js'
+import { connectDatabase, type DatabaseHandle } from '../src/db/connect.js'
+import { migrateToLatest } from '../src/db/migrate.js'
+import type { Role } from '../src/db/schema.js'
+import { addUserWithRole, setupFirstAdmin } from '../src/users/service.js'
+
+/** Teardown registration: tap's `t` or anything with the same `teardown`. */
+export interface Teardown {
+  teardown(fn: () => unknown): void
+}
+
+/** postgres when TEST_DATABASE_URL is set (each test file gets a database of its own), else in-memory PGlite. */
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined
+export const DATABASE_KIND = TEST_DATABASE_URL ? 'postgres' : 'pglite'
+
+export const TEST_SECRET = 'test-session-secret-that-is-long-enough-0123456789'
+
+/** A fresh, migrated database for one test; dropped in teardown. Returns its URL too (postgres only). */
+export async function freshDatabase(
+  t: Teardown,
+): Promise<{ database: DatabaseHandle; url: string | undefined }> {
+  if (!TEST_DATABASE_URL) {
+    const database = connectDatabase({ databaseUrl: undefined, pgliteDataDir: 'memory://' })
+    await migrateToLatest(database.db)
+    t.teardown(() => database.close())
+    return { database, url: undefined }
+  }
+  const url = await createEmptyPostgresDatabase(t)
+  const database = connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
+  await migrateToLatest(database.db)
+  t.teardown(() => database.close())
+  return { database, url }
+}
+
+/** An empty PostgreSQL database, dropped in teardown (after everything registered later has closed). */
+export async function createEmptyPostgresDatabase(t: Teardown): Promise<string> {
+  if (!TEST_DATABASE_URL) throw new Error('TEST_DATABASE_URL is not set')
+  const name = `lk_test_${process.pid}_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  t.teardown(async () => {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    await client.connect()
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    await client.end()
+  })
+  const url = new URL(TEST_DATABASE_URL)
+  url.pathname = `/${name}`
+  return url.href
+}
+
+export function testConfig(overrides: Partial<Config> = {}, env: Record<string, string> = {}): Config {
+  return loadConfig(
+    { PUBLIC_URL: 'http://localhost:3000', LOG_LEVEL: 'silent', DATA_DIR: '/nonexistent', ...env },
+    { sessionSecret: TEST_SECRET, loginSlowdownMs: 0, ...overrides },
+  )
+}
+
+export interface TestApp {
+  app: FastifyInstance
+  database: DatabaseHandle
+  config: Config
+}
+
+/** The real app on a fresh database, closed in teardown. */
+export async function build(t: Teardown, overrides: Partial<Config> = {}): Promise<TestApp> {
+  const { database } = await freshDatabase(t)
+  const config = testConfig(overrides)
+  const app = await buildApp(config, { database, logger: false })
+  t.teardown(() => app.close())
+  await app.ready()
+  return { app, database, config }
+}
+
+let counter = 0
+export function uniqueEmail(prefix = 'user'): string {
+  counter += 1
+  return `${prefix}${counter}.${randomBytes(3).toString('hex')}@example.com`
+}
+
+export const PASSWORD = 'correct horse battery staple'
+
+export interface Seeded {
+  userId: number
+  accountId: number
+  email: string
+  password: string
+}
+
+const SEED_AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }
+
+/** The first admin, through the same service as /setup. */
+export async function seedFirstAdmin(app: FastifyInstance, accountName = 'Acme'): Promise<Seeded> {
+  const email = uniqueEmail('admin')
+  const { userId, accountId } = await setupFirstAdmin(
+    app.db,
+    { email, name: 'Ada Admin', password: PASSWORD, accountName },
+    { ip: '127.0.0.1', userAgent: 'test' },
+  )
+  return { userId, accountId, email, password: PASSWORD }
+}
+
+/** A user with a role on an existing account (or on a new top-level account). */
+export async function seedUser(
+  app: FastifyInstance,
+  role: Role,
+  account: { accountId: number } | { newAccountName: string },
+): Promise<Seeded> {
+  const email = uniqueEmail(role)
+  const { userId, accountId } = await addUserWithRole(
+    app.db,
+    { email, name: `${role} user`, password: PASSWORD, role, account },
+    SEED_AUDIT,
+  )
+  return { userId, accountId, email, password: PASSWORD }
+}
+
+/** A cookie-keeping client over app.inject, with the CSRF token of the page it last saw. */
+export class Browser {
+  readonly cookies = new Map<string, string>()
+  private csrf: string | undefined
+
+  constructor(readonly app: FastifyInstance) {}
+
+  private cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+  }
+
+  private remember(response: LightMyRequestResponse): void {
+    for (const c of response.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
+      const expired = c.maxAge === 0 || (c.expires && c.expires.getTime() < Date.now()) || c.value === ''
+      if (expired) this.cookies.delete(c.name)
+      else this.cookies.set(c.name, c.value)
+      if (c.name === 'lk_session') this.csrf = undefined
+    }
+    const match = /name="_csrf" value="([^"]+)"/.exec(response.body)
+    if (match) this.csrf = match[1]
+  }
+
+  async get(url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+    const response = await this.app.inject({
+      method: 'GET',
+      url,
+      headers: { cookie: this.cookieHeader(), accept: 'text/html', ...headers },
+    })
+    this.remember(response)
+    return response
+  }
+
+  /** A CSRF token valid for the current session. */
+  async csrfToken(): Promise<string> {
+    if (!this.csrf) await this.get('/')
+    if (!this.csrf) await this.get('/login')
+    if (!this.csrf) throw new Error('no CSRF token found on / or /login')
+    return this.csrf
+  }
+
+  /** Submits a form as a browser would, CSRF token included unless `_csrf` is given. */
+  async post(
+    url: string,
+    fields: Record<string, string | number>,
+    headers: Record<string, string> = {},
+  ): Promise<LightMyRequestResponse> {
+    const form = new URLSearchParams(
+      Object.entries({ _csrf: await this.csrfToken(), ...fields }).map(([k, v]): [string, string] => [
+        k,
+        String(v),
+      ]),
+    )
+    const response = await this.app.inject({
+      method: 'POST',
+      url,
+      payload: form.toString(),
+      headers: {
+        cookie: this.cookieHeader(),
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'text/html',
+        ...headers,
+      },
+    })
+    this.remember(response)
+    return response
+  }
+
+  async login(email: string, password = PASSWORD): Promise<LightMyRequestResponse> {
+    const response = await this.post('/login', { email, password })
+    if (response.statusCode !== 303) throw new Error(`login failed: ${response.statusCode}`)
+    return response
+  }
+}
+
+/** A browser already signed in as a seeded user. */
+export async function loginAs(app: FastifyInstance, seeded: Seeded): Promise<Browser> {
+  const browser = new Browser(app)
+  await browser.login(seeded.email, seeded.password)
+  return browser
+}
