@@ -157,7 +157,8 @@ export class Browser {
   async csrfToken(): Promise<string> {
     if (!this.csrf) await this.get('/')
     if (!this.csrf) await this.get('/login')
-    if (!this.csrf) throw new Error('no CSRF token found on / or /login')
+    if (!this.csrf) await this.get('/setup')
+    if (!this.csrf) throw new Error('no CSRF token found on /, /login or /setup')
     return this.csrf
   }
 
@@ -188,7 +189,11 @@ export class Browser {
     return response
   }
 
+  /** Opens the login page (as a person would) and signs in. */
   async login(email: string, password = PASSWORD): Promise<LightMyRequestResponse> {
+    this.csrf = undefined
+    const page = await this.get('/login')
+    if (page.statusCode !== 200) this.csrf = undefined // signed in already: the token comes from /
     const response = await this.post('/login', { email, password })
     if (response.statusCode !== 303) throw new Error(`login failed: ${response.statusCode}`)
     return response

@@ -6,7 +6,8 @@
 export function safeNextPath(raw: unknown): string {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > 2000) return '/'
   if (!raw.startsWith('/') || raw.startsWith('//')) return '/'
-  if (raw.includes('\\') || [...raw].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return '/'
+  if (raw.includes('\\') || [...raw].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+    return '/'
   try {
     const url = new URL(raw, 'http://latchkey.invalid')
     if (url.host !== 'latchkey.invalid') return '/'

@@ -52,7 +52,7 @@ function isDatabaseUnavailable(error: unknown): boolean {
       '08001',
       '08003',
     ].includes(code) ||
-    /Connection terminated|timeout exceeded when trying to connect|PGlite is closed/i.test(message)
+    /Connection terminated|timeout exceeded when trying to connect|PGlite.*closed/i.test(message)
   )
 }
 
