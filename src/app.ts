@@ -3,22 +3,28 @@ import formbody from '@fastify/formbody'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Kysely } from 'kysely'
 import { accountSwitchRoutes } from './accounts/routes.js'
+import { meRoutes } from './api/me-routes.js'
 import { authRoutes } from './auth/routes.js'
 import type { Config } from './config.js'
 import { connectDatabase, type DatabaseHandle } from './db/connect.js'
 import type { Database } from './db/schema.js'
 import { healthRoutes } from './health/routes.js'
 import { loggerOptions } from './logging.js'
+import { apiScope } from './plugins/api-auth.js'
 import { errorHandling } from './plugins/errors.js'
 import { pageScope } from './plugins/pages.js'
 import { securityHeaders } from './plugins/security-headers.js'
 import { views } from './plugins/views.js'
+import { LastUsedRecorder } from './tokens/last-used.js'
+import { TokenValidator } from './tokens/validator.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config
     database: DatabaseHandle
     db: Kysely<Database>
+    tokens: TokenValidator
+    lastUsed: LastUsedRecorder
   }
 }
 
@@ -52,7 +58,18 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('config', config)
   app.decorate('database', database)
   app.decorate('db', database.db)
-  if (ownsDatabase) app.addHook('onClose', () => database.close())
+  const lastUsed = new LastUsedRecorder(database.db, config.now, 5_000, (error) =>
+    app.log.warn({ err: error }, 'could not record token use'),
+  )
+  app.decorate('lastUsed', lastUsed)
+  app.decorate('tokens', new TokenValidator(database.db, config.now, lastUsed))
+  app.addHook('onReady', async () => lastUsed.start())
+  app.addHook('onClose', async () => {
+    await lastUsed
+      .stop()
+      .catch((error: unknown) => app.log.warn({ err: error }, 'could not record token use'))
+    if (ownsDatabase) await database.close()
+  })
 
   await app.register(errorHandling)
   await app.register(cookie, { secret: config.sessionSecret })
@@ -62,6 +79,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(healthRoutes)
   await app.register(pageScope([authRoutes, accountSwitchRoutes]))
+  await app.register(apiScope([meRoutes]))
 
   return app
 }

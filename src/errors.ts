@@ -22,8 +22,17 @@ export class BadRequestError extends AppError {
 }
 
 export class AuthenticationError extends AppError {
-  constructor(message = 'A valid token is required in the Authorization header.') {
+  /** @param invalidToken a token was sent but is not active (RFC 6750 `error="invalid_token"`) */
+  constructor(
+    message: string,
+    readonly invalidToken = false,
+  ) {
     super(401, 'Authentication Failed', message)
+  }
+
+  /** The RFC 6750 section 3 challenge. */
+  get challenge(): string {
+    return this.invalidToken ? 'Bearer realm="latchkey", error="invalid_token"' : 'Bearer realm="latchkey"'
   }
 }
 

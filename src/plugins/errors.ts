@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { AppError, OAuthError, TooManyRequestsError } from '../errors.js'
+import { AppError, AuthenticationError, OAuthError, TooManyRequestsError } from '../errors.js'
 
 /** How a route wants its errors: the JSON API shape, RFC 6749's, or an HTML page. */
 export type ErrorStyle = 'json' | 'oauth' | 'page'
@@ -106,6 +106,7 @@ async function sendError(
   if (body.statusCode >= 500 && body.statusCode !== 503) request.log.error({ err: error }, 'request failed')
   else if (body.statusCode === 503) request.log.warn({ err: error }, 'database unavailable')
   if (error instanceof TooManyRequestsError) reply.header('Retry-After', String(error.retryAfterSeconds))
+  if (error instanceof AuthenticationError) reply.header('WWW-Authenticate', error.challenge)
   reply.code(body.statusCode)
   if (style === 'oauth') {
     const oauthError =

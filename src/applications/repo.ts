@@ -1,0 +1,99 @@
+import type { Kysely } from 'kysely'
+import type { Application, Database, Role } from '../db/schema.js'
+
+export interface NewApplication {
+  accountId: number
+  name: string
+  description: string
+  url: string
+  redirectUrl: string
+  permission: Role
+  clientSecretHash: string
+  createdBy: number | null
+}
+
+export type ApplicationChanges = Partial<
+  Pick<Application, 'name' | 'description' | 'url' | 'redirect_url' | 'permission'>
+>
+
+export function insertApplication(db: Kysely<Database>, values: NewApplication): Promise<Application> {
+  return db
+    .insertInto('applications')
+    .values({
+      account_id: values.accountId,
+      name: values.name,
+      description: values.description,
+      url: values.url,
+      redirect_url: values.redirectUrl,
+      permission: values.permission,
+      client_secret_hash: values.clientSecretHash,
+      created_by: values.createdBy,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+}
+
+/** Any account's application (the authorization flow and OAuth clients look applications up by id alone). */
+export function findApplication(db: Kysely<Database>, id: number): Promise<Application | undefined> {
+  return db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** An application of one account; another account's id is simply not found. */
+export function findAccountApplication(
+  db: Kysely<Database>,
+  accountId: number,
+  id: number,
+): Promise<Application | undefined> {
+  return db
+    .selectFrom('applications')
+    .selectAll()
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst()
+}
+
+export function listApplications(db: Kysely<Database>, accountId: number): Promise<Application[]> {
+  return db.selectFrom('applications').selectAll().where('account_id', '=', accountId).orderBy('id').execute()
+}
+
+export function updateApplication(
+  db: Kysely<Database>,
+  accountId: number,
+  id: number,
+  changes: ApplicationChanges,
+  now: Date,
+): Promise<Application | undefined> {
+  return db
+    .updateTable('applications')
+    .set({ ...changes, updated_at: now })
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .returningAll()
+    .executeTakeFirst()
+}
+
+export async function deleteApplication(
+  db: Kysely<Database>,
+  accountId: number,
+  id: number,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('applications')
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst()
+  return Number(result.numDeletedRows) > 0
+}
+
+export async function setClientSecretHash(
+  db: Kysely<Database>,
+  id: number,
+  hash: string,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('applications')
+    .set({ client_secret_hash: hash, updated_at: now })
+    .where('id', '=', id)
+    .execute()
+}

@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto'
+import { crc32 } from 'node:zlib'
+import { sha256Hex } from '../security/secrets.js'
+
+/**
+ * Token format (CONTRACT section 2): `lka_` (application) or `lkp_` (personal),
+ * then 43 base62 characters carrying 256 random bits, then 6 base62 characters of
+ * the CRC32 of everything before them. The checksum lets a typo or a forged
+ * string be rejected without touching the database, and lets secret scanners
+ * recognise real tokens.
+ */
+export const TOKEN_PREFIXES = { application: 'lka_', personal: 'lkp_' } as const
+export type TokenKindName = keyof typeof TOKEN_PREFIXES
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+const BODY_LENGTH = 43
+const CHECKSUM_LENGTH = 6
+export const TOKEN_LENGTH = 4 + BODY_LENGTH + CHECKSUM_LENGTH
+const SHAPE = /^lk[ap]_[0-9A-Za-z]{49}$/
+
+export function base62(value: bigint, width: number): string {
+  let out = ''
+  let rest = value
+  while (rest > 0n) {
+    out = ALPHABET[Number(rest % 62n)] + out
+    rest /= 62n
+  }
+  return out.padStart(width, '0')
+}
+
+function checksumOf(text: string): string {
+  return base62(BigInt(crc32(text)), CHECKSUM_LENGTH)
+}
+
+/** A new token of the given kind; the caller stores only `hashToken(token)`. */
+export function generateToken(kind: TokenKindName): string {
+  const body = base62(BigInt(`0x${randomBytes(32).toString('hex')}`), BODY_LENGTH)
+  const head = TOKEN_PREFIXES[kind] + body
+  return head + checksumOf(head)
+}
+
+/** The kind of a well-formed token with a valid checksum, or undefined. Never touches the database. */
+export function parseToken(raw: string): TokenKindName | undefined {
+  if (raw.length !== TOKEN_LENGTH || !SHAPE.test(raw)) return undefined
+  const head = raw.slice(0, TOKEN_LENGTH - CHECKSUM_LENGTH)
+  if (checksumOf(head) !== raw.slice(TOKEN_LENGTH - CHECKSUM_LENGTH)) return undefined
+  return raw.startsWith(TOKEN_PREFIXES.application) ? 'application' : 'personal'
+}
+
+/** The lookup key stored in place of the token. */
+export function hashToken(token: string): string {
+  return sha256Hex(token)
+}
+
+/** What lists show: the prefix and the last four characters. */
+export function tokenHint(token: string): string {
+  return `${token.slice(0, 4)}…${token.slice(-4)}`
+}

@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely'
+import type { Database, Role } from '../db/schema.js'
+import { hashToken, parseToken } from './format.js'
+import type { LastUsedRecorder } from './last-used.js'
+import { effectivePermission, findTokenRecord, type TokenRecord } from './lookup.js'
+
+export type InactiveReason = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'no_role'
+
+/** An active token: its record plus the effective permission right now. */
+export interface Principal extends TokenRecord {
+  permission: Role
+}
+
+export type Validation = { active: true; principal: Principal } | { active: false; reason: InactiveReason }
+
+/**
+ * The one validation function behind `/api/v1`, `/verify` and `/oauth/introspect`.
+ * Format and checksum are checked before anything else; every inactive outcome
+ * is reported the same way to callers (the reason is for metrics and logs).
+ */
+export class TokenValidator {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => Date,
+    private readonly lastUsed: LastUsedRecorder,
+  ) {}
+
+  async validate(raw: string): Promise<Validation> {
+    if (!parseToken(raw)) return { active: false, reason: 'malformed' }
+    const record = await findTokenRecord(this.db, hashToken(raw))
+    return this.judge(record)
+  }
+
+  /** Decides on a record (fresh or cached): revocation, expiry and role are checked on every use. */
+  judge(record: TokenRecord | undefined): Validation {
+    if (!record) return { active: false, reason: 'unknown' }
+    if (record.revokedAt) return { active: false, reason: 'revoked' }
+    if (record.expiresAt && record.expiresAt.getTime() <= this.now().getTime())
+      return { active: false, reason: 'expired' }
+    const permission = effectivePermission(record)
+    if (!permission) return { active: false, reason: 'no_role' }
+    this.lastUsed.note(record.tokenId, record.lastUsedAt)
+    return { active: true, principal: { ...record, permission } }
+  }
+}
