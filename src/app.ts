@@ -10,6 +10,7 @@ import { connectDatabase, type DatabaseHandle } from './db/connect.js'
 import type { Database } from './db/schema.js'
 import { healthRoutes } from './health/routes.js'
 import { loggerOptions } from './logging.js'
+import { createMetrics, type Metrics } from './metrics/metrics.js'
 import { apiScope } from './plugins/api-auth.js'
 import { errorHandling } from './plugins/errors.js'
 import { pageScope } from './plugins/pages.js'
@@ -25,6 +26,7 @@ declare module 'fastify' {
     db: Kysely<Database>
     tokens: TokenValidator
     lastUsed: LastUsedRecorder
+    metrics: Metrics
   }
 }
 
@@ -62,7 +64,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     app.log.warn({ err: error }, 'could not record token use'),
   )
   app.decorate('lastUsed', lastUsed)
-  app.decorate('tokens', new TokenValidator(database.db, config.now, lastUsed))
+  const metrics = createMetrics()
+  app.decorate('metrics', metrics)
+  app.decorate('tokens', new TokenValidator(database.db, config.now, lastUsed, metrics))
   app.addHook('onReady', async () => lastUsed.start())
   app.addHook('onClose', async () => {
     await lastUsed

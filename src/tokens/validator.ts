@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database, Role } from '../db/schema.js'
+import type { Metrics } from '../metrics/metrics.js'
 import { hashToken, parseToken } from './format.js'
 import type { LastUsedRecorder } from './last-used.js'
 import { effectivePermission, findTokenRecord, type TokenRecord } from './lookup.js'
@@ -13,6 +14,8 @@ export interface Principal extends TokenRecord {
 
 export type Validation = { active: true; principal: Principal } | { active: false; reason: InactiveReason }
 
+const MALFORMED: Validation = { active: false, reason: 'malformed' }
+
 /**
  * The one validation function behind `/api/v1`, `/verify` and `/oauth/introspect`.
  * Format and checksum are checked before anything else; every inactive outcome
@@ -23,12 +26,13 @@ export class TokenValidator {
     private readonly db: Kysely<Database>,
     private readonly now: () => Date,
     private readonly lastUsed: LastUsedRecorder,
+    private readonly metrics: Metrics,
   ) {}
 
   async validate(raw: string): Promise<Validation> {
-    if (!parseToken(raw)) return { active: false, reason: 'malformed' }
-    const record = await findTokenRecord(this.db, hashToken(raw))
-    return this.judge(record)
+    const result = parseToken(raw) ? this.judge(await findTokenRecord(this.db, hashToken(raw))) : MALFORMED
+    this.metrics.tokenValidations.inc({ outcome: result.active ? 'active' : result.reason })
+    return result
   }
 
   /** Decides on a record (fresh or cached): revocation, expiry and role are checked on every use. */
