@@ -36,6 +36,10 @@ export function connectDatabase(options: ConnectOptions): DatabaseHandle {
     // An idle client that loses its server emits 'error' on the pool; without a
     // listener that would crash the process. The next query reconnects.
     pool.on('error', () => {})
+    // A checked-out client whose server goes away (restart, failover) emits
+    // 'error' too; the query in flight fails with it and the pool drops the
+    // client on release, so the event itself needs no further handling.
+    pool.on('connect', (client) => client.on('error', () => {}))
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     return { db, kind: 'postgres', pool, pglite: undefined, close: () => db.destroy() }
   }
