@@ -27,6 +27,8 @@ declare module 'fastify' {
     tokens: TokenValidator
     lastUsed: LastUsedRecorder
     metrics: Metrics
+    /** Every route as registered (method and URL pattern), for the OpenAPI and fuzz tests and the docs. */
+    routeList: { method: string; url: string }[]
   }
 }
 
@@ -57,6 +59,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return503OnClosing: true,
   })
 
+  const routeList: { method: string; url: string }[] = []
+  app.decorate('routeList', routeList)
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat())
+      if (method !== 'HEAD') routeList.push({ method, url: route.url })
+  })
   app.decorate('config', config)
   app.decorate('database', database)
   app.decorate('db', database.db)
