@@ -21,7 +21,7 @@ const nasty = fc.oneof(
     '%ff%fe',
     '../../etc/passwd',
     '<script>alert(1)</script>',
-    '${7*7}',
+    '$' + '{7*7}',
     '{{7*7}}',
     '-1',
     '0',
