@@ -28,8 +28,15 @@ declare module 'fastify' {
     lastUsed: LastUsedRecorder
     metrics: Metrics
     /** Every route as registered (method and URL pattern), for the OpenAPI and fuzz tests and the docs. */
-    routeList: { method: string; url: string }[]
+    routeList: RouteEntry[]
   }
+}
+
+export interface RouteEntry {
+  method: string
+  url: string
+  /** Read lazily: scopes set it on the route after the root hook has seen it. */
+  readonly errorStyle: string | undefined
 }
 
 export interface BuildOptions {
@@ -59,11 +66,19 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return503OnClosing: true,
   })
 
-  const routeList: { method: string; url: string }[] = []
+  const routeList: RouteEntry[] = []
   app.decorate('routeList', routeList)
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat())
-      if (method !== 'HEAD') routeList.push({ method, url: route.url })
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue
+      routeList.push({
+        method,
+        url: route.url,
+        get errorStyle() {
+          return route.config?.errorStyle
+        },
+      })
+    }
   })
   app.decorate('config', config)
   app.decorate('database', database)
