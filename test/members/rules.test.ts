@@ -39,7 +39,12 @@ t.test(`adding an existing email only grants the role (${DATABASE_KIND})`, async
   t.equal(again.statusCode, 409, 'already a member: change the role instead')
   t.match(again.body, 'already a member of this account (design)')
 
-  const bad = await browser.post(USERS, { email: 'new@example.com', name: 'N', password: 'short', role: 'browse' })
+  const bad = await browser.post(USERS, {
+    email: 'new@example.com',
+    name: 'N',
+    password: 'short',
+    role: 'browse',
+  })
   t.equal(bad.statusCode, 400, 'a new user needs a valid password')
   t.match(bad.body, /password/)
   t.match(bad.body, 'value="new@example.com"', 'the form keeps what was typed')
@@ -54,7 +59,16 @@ t.test(`adding an existing email only grants the role (${DATABASE_KIND})`, async
     role: 'browse',
   })
   t.equal(created.headers.location, `${USERS}?done=created`)
-  t.equal((await new Browser(app).post('/login', { email: 'fresh@example.com', password: 'a long enough password' })).statusCode, 303, 'a new user can sign in')
+  t.equal(
+    (
+      await new Browser(app).post('/login', {
+        email: 'fresh@example.com',
+        password: 'a long enough password',
+      })
+    ).statusCode,
+    303,
+    'a new user can sign in',
+  )
 
   const events = await app.db
     .selectFrom('audit_events')
