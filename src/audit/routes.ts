@@ -7,6 +7,7 @@ import { auditActions, listAuditEvents, newerPageBefore } from './repo.js'
 import { detailPairs } from './view.js'
 
 export const AUDIT_PAGE_SIZE = 50
+const FILTER_FIELDS = ['action', 'actor', 'from', 'to'] as const
 
 const Query = Type.Object({
   action: Type.Optional(Type.String({ maxLength: 100 })),
@@ -26,7 +27,8 @@ export async function auditPageRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { account } = viewerOf(request)
-      const { before, ...raw } = request.query
+      const { before, action, actor, from, to } = request.query
+      const raw = { action, actor, from, to }
       let filters: AuditFilters = {}
       let problem: string | undefined
       try {
@@ -42,7 +44,7 @@ export async function auditPageRoutes(app: FastifyInstance): Promise<void> {
         before === undefined || firstId === undefined
           ? undefined
           : await newerPageBefore(app.db, account.id, filters, { limit: AUDIT_PAGE_SIZE, firstId })
-      const keep = Object.entries(raw).filter(([, v]) => v)
+      const keep = FILTER_FIELDS.flatMap((k): [string, string][] => (raw[k] ? [[k, raw[k]]] : []))
       const link = (b: number | null) =>
         `?${new URLSearchParams(b === null ? keep : [...keep, ['before', String(b)]])}`
       return reply.page('settings/audit', {
