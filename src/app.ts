@@ -2,8 +2,12 @@ import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Kysely } from 'kysely'
+import { memberRoutes } from './accounts/members-routes.js'
 import { accountSwitchRoutes } from './accounts/routes.js'
+import { subAccountRoutes } from './accounts/sub-accounts-routes.js'
 import { meRoutes } from './api/me-routes.js'
+import { auditApiRoutes } from './audit/api-routes.js'
+import { auditPageRoutes } from './audit/routes.js'
 import { authRoutes } from './auth/routes.js'
 import type { Config } from './config.js'
 import { connectDatabase, type DatabaseHandle } from './db/connect.js'
@@ -105,8 +109,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(views, { cache: config.production })
 
   await app.register(healthRoutes)
-  await app.register(pageScope([authRoutes, accountSwitchRoutes]))
-  await app.register(apiScope([meRoutes]))
+  await app.register(
+    pageScope([authRoutes, accountSwitchRoutes, memberRoutes, subAccountRoutes, auditPageRoutes]),
+  )
+  await app.register(apiScope([meRoutes, auditApiRoutes]))
 
   return app
 }

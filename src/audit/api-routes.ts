@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify'
+import type { Static } from 'typebox'
+import { ErrorResponse } from '../api/schemas.js'
+import { principalOf, requirePermission } from '../plugins/api-auth.js'
+import { parseAuditFilters } from './filters.js'
+import { listAuditEvents } from './repo.js'
+import { AuditEventsPage, AuditEventsQuery } from './schemas.js'
+import { auditEventView } from './view.js'
+
+const AuditEventsRoute = {
+  tags: ['api'],
+  summary: 'The account’s audit log, newest first',
+  querystring: AuditEventsQuery,
+  response: { 200: AuditEventsPage, 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse },
+}
+
+/**
+ * GET /api/v1/audit-events (admin): the token's account's events, newest first.
+ * Paging is by keyset: `?limit=50`, then `?limit=50&before=<next_before>` until
+ * `next_before` is null.
+ */
+export async function auditApiRoutes(app: FastifyInstance): Promise<void> {
+  app.get<{ Querystring: Static<typeof AuditEventsQuery> }>(
+    '/api/v1/audit-events',
+    {
+      schema: AuditEventsRoute,
+      preHandler: requirePermission('admin'),
+    },
+    async (request) => {
+      const { limit, before, ...raw } = request.query
+      const { accountId } = principalOf(request)
+      const page = await listAuditEvents(app.db, accountId, parseAuditFilters(raw), { limit, before })
+      return { events: page.events.map(auditEventView), next_before: page.nextBefore }
+    },
+  )
+}

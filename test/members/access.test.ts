@@ -1,0 +1,108 @@
+import t from 'tap'
+import { findDirectMembership } from '../../src/accounts/members-repo.js'
+import { createAccount } from '../../src/accounts/repo.js'
+import { Browser, build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
+import { ROLES, XSS, XSS_ESCAPED } from './helpers.js'
+
+const USERS = '/settings/accounts/users'
+
+t.test(`users page: only admins may see it or change anything (${DATABASE_KIND})`, async (t) => {
+  const { app } = await build(t)
+  const admin = await seedFirstAdmin(app)
+  const victim = await seedUser(app, 'browse', { accountId: admin.accountId })
+  for (const role of ROLES) {
+    const seeded = role === 'admin' ? admin : await seedUser(app, role, { accountId: admin.accountId })
+    const browser = await loginAs(app, seeded)
+    const page = await browser.get(USERS)
+    const add = await browser.post(USERS, {
+      email: `new-${role}@example.com`,
+      name: 'New',
+      password: 'a long enough password',
+      role: 'browse',
+    })
+    const change = await browser.post(`${USERS}/${victim.userId}/role`, { role: 'design' })
+    if (role !== 'admin') {
+      for (const [what, response] of Object.entries({ page, add, change })) {
+        t.equal(response.statusCode, 403, `${role}: ${what} refused`)
+        t.match(response.body, 'Only Admin users can manage users.')
+      }
+      const remove = await browser.post(`${USERS}/${victim.userId}/remove`, {})
+      t.equal(remove.statusCode, 403, `${role}: remove refused`)
+      t.ok(await findDirectMembership(app.db, admin.accountId, victim.userId), 'still a member')
+      continue
+    }
+    t.equal(page.statusCode, 200)
+    t.match(page.body, victim.email)
+    t.equal(add.statusCode, 303, 'admin adds')
+    t.equal(add.headers.location, `${USERS}?done=created`)
+    t.equal(change.statusCode, 303, 'admin changes a role')
+    t.equal((await findDirectMembership(app.db, admin.accountId, victim.userId))?.role, 'design')
+    const remove = await browser.post(`${USERS}/${victim.userId}/remove`, {})
+    t.equal(remove.statusCode, 303, 'admin removes')
+    t.notOk(await findDirectMembership(app.db, admin.accountId, victim.userId))
+    t.match((await browser.get(`${USERS}?done=removed`)).body, 'The member was removed.')
+  }
+  const anonymous = await new Browser(app).get(USERS)
+  t.equal(anonymous.statusCode, 303, 'anonymous visitors are sent to sign in')
+  t.match(anonymous.headers.location, /^\/login\?next=/)
+})
+
+t.test('users page: CSRF is refused on every form', async (t) => {
+  const { app } = await build(t)
+  const admin = await seedFirstAdmin(app)
+  const member = await seedUser(app, 'design', { accountId: admin.accountId })
+  const browser = await loginAs(app, admin)
+  const forms: [string, Record<string, string>][] = [
+    [USERS, { email: 'csrf@example.com', name: 'C', password: 'a long enough password', role: 'admin' }],
+    [`${USERS}/${member.userId}/role`, { role: 'admin' }],
+    [`${USERS}/${member.userId}/remove`, {}],
+  ]
+  for (const [url, fields] of forms) {
+    for (const csrf of ['forged', '']) {
+      const response = await browser.post(url, { ...fields, _csrf: csrf })
+      t.equal(response.statusCode, 403, `${url} with _csrf=${JSON.stringify(csrf)}`)
+      t.match(response.body, 'did not come from this site')
+    }
+  }
+  t.equal((await findDirectMembership(app.db, admin.accountId, member.userId))?.role, 'design', 'unchanged')
+  const users = await app.db.selectFrom('users').select('email').execute()
+  t.notOk(
+    users.some((u) => u.email === 'csrf@example.com'),
+    'nobody was added',
+  )
+})
+
+t.test('users page: names are escaped everywhere they appear', async (t) => {
+  const { app } = await build(t)
+  const admin = await seedFirstAdmin(app, XSS)
+  const child = await createAccount(app.db, { name: `${XSS} child`, parentId: admin.accountId })
+  const browser = await loginAs(app, admin)
+  const added = await browser.post(USERS, {
+    email: 'mallory@example.com',
+    name: XSS,
+    password: 'a long enough password',
+    role: 'admin',
+  })
+  t.equal(added.statusCode, 303)
+  const page = await browser.get(USERS)
+  t.notMatch(page.body, XSS, 'no raw script tag on the users page')
+  t.match(page.body, XSS_ESCAPED)
+
+  await browser.post('/accounts/switch', { account_id: child.id })
+  const inherited = await browser.get(USERS)
+  t.match(inherited.body, 'Inherited from parent accounts')
+  t.notMatch(inherited.body, XSS, 'inherited list and account names escaped')
+  t.match(inherited.body, `${XSS_ESCAPED} (${admin.accountId})`, 'says where the role comes from')
+
+  const problem = await browser.post(USERS, { email: 'mallory@example.com', role: 'admin' })
+  t.equal(problem.statusCode, 303, 'an existing user gains the role on the child')
+  const again = await browser.post(USERS, { email: 'mallory@example.com', role: 'admin' })
+  t.equal(again.statusCode, 409, 'already a member')
+  t.notMatch(again.body, XSS)
+
+  const mallory = new Browser(app)
+  await mallory.login('mallory@example.com', 'a long enough password')
+  const home = await mallory.get('/')
+  t.notMatch(home.body, XSS, 'the signed-in user name in the header is escaped')
+  t.match(home.body, XSS_ESCAPED)
+})
