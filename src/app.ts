@@ -4,6 +4,8 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { Kysely } from 'kysely'
 import { accountSwitchRoutes } from './accounts/routes.js'
 import { meRoutes } from './api/me-routes.js'
+import { applicationApiRoutes } from './applications/api-routes.js'
+import { applicationPageRoutes } from './applications/page-routes.js'
 import { authRoutes } from './auth/routes.js'
 import type { Config } from './config.js'
 import { connectDatabase, type DatabaseHandle } from './db/connect.js'
@@ -82,8 +84,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(views, { cache: config.production })
 
   await app.register(healthRoutes)
-  await app.register(pageScope([authRoutes, accountSwitchRoutes]))
-  await app.register(apiScope([meRoutes]))
+  await app.register(pageScope([authRoutes, accountSwitchRoutes, applicationPageRoutes]))
+  await app.register(apiScope([meRoutes, applicationApiRoutes]))
 
   return app
 }
