@@ -4,9 +4,13 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { Kysely } from 'kysely'
 import { accountSwitchRoutes } from './accounts/routes.js'
 import { meRoutes } from './api/me-routes.js'
+import { apiTokenApiRoutes } from './api-tokens/api-routes.js'
+import { apiTokenPageRoutes } from './api-tokens/page-routes.js'
 import { applicationApiRoutes } from './applications/api-routes.js'
 import { applicationPageRoutes } from './applications/page-routes.js'
 import { authRoutes } from './auth/routes.js'
+import { authorizedAppApiRoutes } from './authorized-apps/api-routes.js'
+import { authorizedAppPageRoutes } from './authorized-apps/page-routes.js'
 import type { Config } from './config.js'
 import { connectDatabase, type DatabaseHandle } from './db/connect.js'
 import type { Database } from './db/schema.js'
@@ -84,8 +88,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(views, { cache: config.production })
 
   await app.register(healthRoutes)
-  await app.register(pageScope([authRoutes, accountSwitchRoutes, applicationPageRoutes]))
-  await app.register(apiScope([meRoutes, applicationApiRoutes]))
+  await app.register(
+    pageScope([
+      authRoutes,
+      accountSwitchRoutes,
+      applicationPageRoutes,
+      apiTokenPageRoutes,
+      authorizedAppPageRoutes,
+    ]),
+  )
+  await app.register(apiScope([meRoutes, applicationApiRoutes, apiTokenApiRoutes, authorizedAppApiRoutes]))
 
   return app
 }

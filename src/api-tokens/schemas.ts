@@ -1,0 +1,35 @@
+import { Type } from 'typebox'
+import { Permission } from '../applications/schemas.js'
+import { MAX_EXPIRY_DAYS } from './expiry.js'
+
+export const CreateTokenBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    permission: Permission,
+    expires_in_days: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: MAX_EXPIRY_DAYS }), Type.Null()]),
+    ),
+    expires_on: Type.Optional(Type.Union([Type.String({ format: 'date' }), Type.Null()])),
+  },
+  { additionalProperties: false },
+)
+
+const nullableTime = Type.Union([Type.String({ format: 'date-time' }), Type.Null()])
+
+const tokenProperties = {
+  id: Type.Integer(),
+  name: Type.String(),
+  hint: Type.String(),
+  permission: Permission,
+  created_by: Type.Object({ id: Type.Integer(), email: Type.String(), name: Type.String() }),
+  created_at: Type.String({ format: 'date-time' }),
+  last_used_at: nullableTime,
+  expires_at: nullableTime,
+}
+
+export const ApiTokenResponse = Type.Object(tokenProperties)
+
+/** The answer to a create: the listing plus the token itself, shown this once. */
+export const CreatedApiTokenResponse = Type.Object({ ...tokenProperties, token: Type.String() })
+
+export const ApiTokenListResponse = Type.Object({ tokens: Type.Array(ApiTokenResponse) })
