@@ -6,10 +6,11 @@ export const CreateTokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
     permission: Permission,
+    // `nullable` rather than a union with Null: with Fastify's type coercion a union would quietly read 0 as null.
     expires_in_days: Type.Optional(
-      Type.Union([Type.Integer({ minimum: 1, maximum: MAX_EXPIRY_DAYS }), Type.Null()]),
+      Type.Unsafe<number | null>({ type: 'integer', minimum: 1, maximum: MAX_EXPIRY_DAYS, nullable: true }),
     ),
-    expires_on: Type.Optional(Type.Union([Type.String({ format: 'date' }), Type.Null()])),
+    expires_on: Type.Optional(Type.Unsafe<string | null>({ type: 'string', format: 'date', nullable: true })),
   },
   { additionalProperties: false },
 )
