@@ -6,9 +6,15 @@ import { memberRoutes } from './accounts/members-routes.js'
 import { accountSwitchRoutes } from './accounts/routes.js'
 import { subAccountRoutes } from './accounts/sub-accounts-routes.js'
 import { meRoutes } from './api/me-routes.js'
+import { apiTokenApiRoutes } from './api-tokens/api-routes.js'
+import { apiTokenPageRoutes } from './api-tokens/page-routes.js'
+import { applicationApiRoutes } from './applications/api-routes.js'
+import { applicationPageRoutes } from './applications/page-routes.js'
 import { auditApiRoutes } from './audit/api-routes.js'
 import { auditPageRoutes } from './audit/routes.js'
 import { authRoutes } from './auth/routes.js'
+import { authorizedAppApiRoutes } from './authorized-apps/api-routes.js'
+import { authorizedAppPageRoutes } from './authorized-apps/page-routes.js'
 import type { Config } from './config.js'
 import { connectDatabase, type DatabaseHandle } from './db/connect.js'
 import type { Database } from './db/schema.js'
@@ -110,9 +116,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(healthRoutes)
   await app.register(
-    pageScope([authRoutes, accountSwitchRoutes, memberRoutes, subAccountRoutes, auditPageRoutes]),
+    pageScope([
+      authRoutes,
+      accountSwitchRoutes,
+      applicationPageRoutes,
+      apiTokenPageRoutes,
+      authorizedAppPageRoutes,
+      memberRoutes,
+      subAccountRoutes,
+      auditPageRoutes,
+    ]),
   )
-  await app.register(apiScope([meRoutes, auditApiRoutes]))
+  await app.register(
+    apiScope([meRoutes, applicationApiRoutes, apiTokenApiRoutes, authorizedAppApiRoutes, auditApiRoutes]),
+  )
 
   return app
 }

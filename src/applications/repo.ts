@@ -97,3 +97,45 @@ export async function setClientSecretHash(
     .where('id', '=', id)
     .execute()
 }
+
+/** Another application of the account with the same name, ignoring case (names are unique that way). */
+export function findApplicationByName(
+  db: Kysely<Database>,
+  accountId: number,
+  name: string,
+  exceptId?: number,
+): Promise<Pick<Application, 'id'> | undefined> {
+  let query = db
+    .selectFrom('applications')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where((eb) => eb(eb.fn('lower', ['name']), '=', name.toLowerCase()))
+  if (exceptId !== undefined) query = query.where('id', '!=', exceptId)
+  return query.executeTakeFirst()
+}
+
+/**
+ * Lowers every authorization and token of the application that holds more than
+ * `permission` to it (when an application comes to ask for less, what it was
+ * already granted shrinks too). Returns how many rows changed.
+ */
+export async function narrowApplicationGrants(
+  db: Kysely<Database>,
+  applicationId: number,
+  permission: Role,
+  now: Date,
+): Promise<number> {
+  const narrowed = await db
+    .updateTable('authorizations')
+    .set({ permission, updated_at: now })
+    .where('application_id', '=', applicationId)
+    .where('permission', '>', permission)
+    .executeTakeFirst()
+  const tokens = await db
+    .updateTable('tokens')
+    .set({ permission })
+    .where('application_id', '=', applicationId)
+    .where('permission', '>', permission)
+    .executeTakeFirst()
+  return Number(narrowed.numUpdatedRows) + Number(tokens.numUpdatedRows)
+}

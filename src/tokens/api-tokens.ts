@@ -20,15 +20,29 @@ export interface CreatedApiToken {
 /**
  * Mints a personal API token for `userId` on `accountId`. Its permission can
  * never exceed the creator's own effective role there (checked again at every
- * use, so a later demotion narrows the token too).
+ * use, so a later demotion narrows the token too), nor `maxPermission`, the
+ * effective permission of whatever is asking (a session, or an API token).
  */
 export async function createApiToken(
   db: Kysely<Database>,
-  input: { accountId: number; userId: number; name: string; permission: Role; expiresAt: Date | null },
+  input: {
+    accountId: number
+    userId: number
+    name: string
+    permission: Role
+    expiresAt: Date | null
+    maxPermission?: Role
+  },
   audit: AuditContext,
 ): Promise<CreatedApiToken> {
   const name = input.name.trim()
   if (name.length < 1 || name.length > 100) throw new BadRequestError('name must be 1 to 100 characters')
+  if (input.maxPermission && !roleAtLeast(input.maxPermission, input.permission)) {
+    throw new PermissionError(
+      `A token cannot have more permission than the one creating it (${input.maxPermission}).`,
+      { required: input.permission, permission: input.maxPermission },
+    )
+  }
   return db.transaction().execute(async (trx) => {
     const role = await effectiveRole(trx, input.userId, input.accountId)
     if (!roleAtLeast(role, input.permission)) {
@@ -96,4 +110,58 @@ export async function revokeApiToken(
       details: { name: row.name },
     })
   })
+}
+
+/** A personal token as lists show it: the hint, never the token or its hash. */
+export interface ApiTokenListing {
+  id: number
+  name: string
+  hint: string
+  permission: Role
+  createdBy: { id: number; email: string; name: string }
+  createdAt: Date
+  lastUsedAt: Date | null
+  expiresAt: Date | null
+}
+
+/**
+ * The account's personal tokens that are not revoked (expired ones included,
+ * newest first); `onlyId` narrows the list to one token.
+ */
+export async function listApiTokens(
+  db: Kysely<Database>,
+  accountId: number,
+  onlyId?: number,
+): Promise<ApiTokenListing[]> {
+  let query = db
+    .selectFrom('tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .select([
+      't.id',
+      't.name',
+      't.hint',
+      't.permission',
+      't.created_at',
+      't.last_used_at',
+      't.expires_at',
+      'u.id as user_id',
+      'u.email',
+      'u.name as user_name',
+    ])
+    .where('t.account_id', '=', accountId)
+    .where('t.kind', '=', 'personal')
+    .where('t.revoked_at', 'is', null)
+    .orderBy('t.id', 'desc')
+  if (onlyId !== undefined) query = query.where('t.id', '=', onlyId)
+  const rows = await query.execute()
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    hint: row.hint,
+    permission: row.permission,
+    createdBy: { id: row.user_id, email: row.email, name: row.user_name },
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    expiresAt: row.expires_at,
+  }))
 }

@@ -1,0 +1,71 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { principalAuditContext } from '../api/audit-context.js'
+import { ErrorResponse } from '../api/schemas.js'
+import { IdParams } from '../applications/schemas.js'
+import { principalOf, requirePermission } from '../plugins/api-auth.js'
+import { createApiToken, listApiTokens, revokeApiToken } from '../tokens/api-tokens.js'
+import { apiExpiry } from './expiry.js'
+import { ApiTokenListResponse, CreatedApiTokenResponse, CreateTokenBody } from './schemas.js'
+import { apiTokenView } from './view.js'
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse }
+const tags = ['tokens']
+
+/** /api/v1/tokens (CONTRACT section 6): the account's personal API tokens; admin only. */
+export async function apiTokenApiRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const admin = requirePermission('admin')
+
+  app.get(
+    '/api/v1/tokens',
+    { schema: { tags, response: { 200: ApiTokenListResponse, ...errors } }, preHandler: admin },
+    async (request) => {
+      const rows = await listApiTokens(app.db, principalOf(request).accountId)
+      return { tokens: rows.map(apiTokenView) }
+    },
+  )
+
+  app.post(
+    '/api/v1/tokens',
+    {
+      schema: { tags, body: CreateTokenBody, response: { 201: CreatedApiTokenResponse, ...errors } },
+      preHandler: admin,
+    },
+    async (request, reply) => {
+      const principal = principalOf(request)
+      const created = await createApiToken(
+        app.db,
+        {
+          accountId: principal.accountId,
+          userId: principal.userId,
+          name: request.body.name,
+          permission: request.body.permission,
+          expiresAt: apiExpiry(request.body, app.config.now()),
+          maxPermission: principal.permission,
+        },
+        principalAuditContext(request),
+      )
+      const [listing] = await listApiTokens(app.db, principal.accountId, created.id)
+      if (!listing) throw new Error('a token just created is missing')
+      return reply
+        .code(201)
+        .header('Cache-Control', 'no-store')
+        .send({ ...apiTokenView(listing), token: created.token })
+    },
+  )
+
+  app.delete(
+    '/api/v1/tokens/:id',
+    { schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errors } }, preHandler: admin },
+    async (request, reply) => {
+      await revokeApiToken(
+        app.db,
+        { accountId: principalOf(request).accountId, tokenId: request.params.id, now: app.config.now() },
+        principalAuditContext(request),
+      )
+      return reply.code(204).send(null)
+    },
+  )
+}

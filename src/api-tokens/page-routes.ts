@@ -1,0 +1,112 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { type Static, Type } from 'typebox'
+import { isRole, ROLE_DESCRIPTIONS } from '../accounts/roles.js'
+import { IdParams } from '../applications/schemas.js'
+import { displayTime } from '../dashboard/format.js'
+import { BadRequestError, PermissionError } from '../errors.js'
+import { viewerAuditContext } from '../plugins/request-context.js'
+import { requireRole, viewerOf } from '../plugins/session.js'
+import { createApiToken, listApiTokens, revokeApiToken } from '../tokens/api-tokens.js'
+import { EXPIRY_DAY_CHOICES, formExpiry } from './expiry.js'
+
+export const ADMIN_ONLY = 'Only Admin users can access API Tokens.'
+
+const FormBody = Type.Object({
+  name: Type.Optional(Type.String()),
+  permission: Type.Optional(Type.String()),
+  expires_in_days: Type.Optional(Type.String()),
+  expires_on: Type.Optional(Type.String()),
+})
+type Form = Static<typeof FormBody>
+
+const NoticeQuery = Type.Object({ notice: Type.Optional(Type.String({ maxLength: 20 })) })
+
+/**
+ * The Tokens tab (admin only). A new token is rendered into the answer to the
+ * POST that created it and nowhere else; pages are sent with no-store.
+ */
+export async function apiTokenPageRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const adminOnly = requireRole('admin', ADMIN_ONLY)
+
+  async function tokensPage(
+    reply: FastifyReply,
+    extra: { form?: Form; problem?: string; created?: unknown; notice?: string },
+  ) {
+    const { account } = viewerOf(reply.request)
+    const now = app.config.now().getTime()
+    const rows = await listApiTokens(app.db, account.id)
+    return reply.page('tokens/index', {
+      title: 'API Tokens',
+      tokens: rows.map((row) => ({
+        ...row,
+        created: displayTime(row.createdAt),
+        lastUsed: displayTime(row.lastUsedAt) || 'never',
+        expires: displayTime(row.expiresAt) || 'never',
+        expired: row.expiresAt !== null && row.expiresAt.getTime() <= now,
+      })),
+      roles: ROLE_DESCRIPTIONS,
+      dayChoices: EXPIRY_DAY_CHOICES,
+      form: { permission: 'browse', expires_in_days: '30', ...extra.form },
+      problem: extra.problem,
+      created: extra.created,
+      notice: extra.notice,
+    })
+  }
+
+  app.get(
+    '/developers/tokens',
+    { preHandler: adminOnly, schema: { querystring: NoticeQuery } },
+    async (request, reply) =>
+      tokensPage(reply, {
+        notice: request.query.notice === 'revoked' ? 'The token was revoked; it no longer works.' : undefined,
+      }),
+  )
+
+  app.post(
+    '/developers/tokens',
+    { preHandler: adminOnly, schema: { body: FormBody } },
+    async (request, reply) => {
+      const { account, user } = viewerOf(request)
+      const form = request.body
+      try {
+        const permission = form.permission ?? ''
+        if (!isRole(permission))
+          throw new BadRequestError('permission must be one of browse, design, publish, admin')
+        const created = await createApiToken(
+          app.db,
+          {
+            accountId: account.id,
+            userId: user.id,
+            name: form.name ?? '',
+            permission,
+            expiresAt: formExpiry(form, app.config.now()),
+            maxPermission: account.role,
+          },
+          viewerAuditContext(request),
+        )
+        request.log.info({ tokenId: created.id }, 'api token created')
+        return tokensPage(reply, {
+          created: { ...created, expires: displayTime(created.expiresAt) || 'never' },
+        })
+      } catch (error) {
+        if (!(error instanceof BadRequestError || error instanceof PermissionError)) throw error
+        return tokensPage(reply.code(error.statusCode), { form, problem: error.message })
+      }
+    },
+  )
+
+  app.post(
+    '/developers/tokens/:id/revoke',
+    { preHandler: adminOnly, schema: { params: IdParams } },
+    async (request, reply) => {
+      await revokeApiToken(
+        app.db,
+        { accountId: viewerOf(request).account.id, tokenId: request.params.id, now: app.config.now() },
+        viewerAuditContext(request),
+      )
+      return reply.redirect('/developers/tokens?notice=revoked', 303)
+    },
+  )
+}

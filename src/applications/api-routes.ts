@@ -1,0 +1,114 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { principalAuditContext } from '../api/audit-context.js'
+import { ErrorResponse } from '../api/schemas.js'
+import { principalOf, requirePermission } from '../plugins/api-auth.js'
+import {
+  ApplicationListResponse,
+  ApplicationResponse,
+  CreateApplicationBody,
+  CreatedApplicationResponse,
+  IdParams,
+  UpdateApplicationBody,
+} from './schemas.js'
+import * as applications from './service.js'
+import { applicationView } from './view.js'
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse }
+const tags = ['applications']
+
+/** /api/v1/applications (CONTRACT section 6): browse reads, design creates, publish changes and deletes. */
+export async function applicationApiRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const view = (row: Parameters<typeof applicationView>[0]) => applicationView(row, app.config.publicUrl)
+
+  app.get(
+    '/api/v1/applications',
+    {
+      schema: { tags, response: { 200: ApplicationListResponse, ...errors } },
+      preHandler: requirePermission('browse'),
+    },
+    async (request) => {
+      const rows = await applications.applicationsOf(app.db, principalOf(request).accountId)
+      return { applications: rows.map(view) }
+    },
+  )
+
+  app.post(
+    '/api/v1/applications',
+    {
+      schema: {
+        tags,
+        body: CreateApplicationBody,
+        response: { 201: CreatedApplicationResponse, 409: ErrorResponse, ...errors },
+      },
+      preHandler: requirePermission('design'),
+    },
+    async (request, reply) => {
+      const principal = principalOf(request)
+      const created = await applications.createApplication(
+        app.db,
+        { accountId: principal.accountId, userId: principal.userId, fields: request.body },
+        principalAuditContext(request),
+      )
+      request.log.info({ appId: created.application.id }, 'application created')
+      return reply
+        .code(201)
+        .header('Cache-Control', 'no-store')
+        .send({ ...view(created.application), client_secret: created.clientSecret })
+    },
+  )
+
+  app.get(
+    '/api/v1/applications/:id',
+    {
+      schema: { tags, params: IdParams, response: { 200: ApplicationResponse, ...errors } },
+      preHandler: requirePermission('browse'),
+    },
+    async (request) =>
+      view(await applications.getApplication(app.db, principalOf(request).accountId, request.params.id)),
+  )
+
+  app.patch(
+    '/api/v1/applications/:id',
+    {
+      schema: {
+        tags,
+        params: IdParams,
+        body: UpdateApplicationBody,
+        response: { 200: ApplicationResponse, 409: ErrorResponse, ...errors },
+      },
+      preHandler: requirePermission('publish'),
+    },
+    async (request) => {
+      const updated = await applications.updateApplication(
+        app.db,
+        {
+          accountId: principalOf(request).accountId,
+          id: request.params.id,
+          fields: request.body,
+          now: app.config.now(),
+        },
+        principalAuditContext(request),
+      )
+      return view(updated)
+    },
+  )
+
+  app.delete(
+    '/api/v1/applications/:id',
+    {
+      schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errors } },
+      preHandler: requirePermission('publish'),
+    },
+    async (request, reply) => {
+      await applications.deleteApplication(
+        app.db,
+        { accountId: principalOf(request).accountId, id: request.params.id },
+        principalAuditContext(request),
+      )
+      return reply.code(204).send(null)
+    },
+  )
+}

@@ -1,0 +1,187 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { Type } from 'typebox'
+import { ROLE_DESCRIPTIONS, roleAtLeast } from '../accounts/roles.js'
+import { displayTime } from '../dashboard/format.js'
+import type { Application } from '../db/schema.js'
+import { BadRequestError, ConflictError } from '../errors.js'
+import { viewerAuditContext } from '../plugins/request-context.js'
+import { requireRole, viewerOf } from '../plugins/session.js'
+import type { ApplicationInput } from './input.js'
+import { IdParams } from './schemas.js'
+import * as applications from './service.js'
+import { applicationView } from './view.js'
+
+const FormBody = Type.Object({
+  name: Type.Optional(Type.String()),
+  description: Type.Optional(Type.String()),
+  url: Type.Optional(Type.String()),
+  redirect_url: Type.Optional(Type.String()),
+  permission: Type.Optional(Type.String()),
+})
+const NoticeQuery = Type.Object({ notice: Type.Optional(Type.String({ maxLength: 20 })) })
+
+const NOTICES: Record<string, string> = {
+  updated: 'The application was saved.',
+  deleted: 'The application was deleted; its authorizations and tokens no longer work.',
+}
+
+const denied = (action: string) => `${action} an application needs the publish role or higher.`
+
+/**
+ * The Applications tab. Any member reads; design+ creates; publish+ edits,
+ * deletes and regenerates the client secret (CONTRACT section 1). Edits go to
+ * `POST /developers/applications/:id` from the form at `…/:id/edit`.
+ */
+export async function applicationPageRoutes(fastify: FastifyInstance): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const canRead = requireRole('browse')
+  const canCreate = requireRole('design', 'Creating an application needs the design role or higher.')
+
+  function details(reply: FastifyReply, row: Application, extra: Record<string, unknown> = {}) {
+    const { account } = viewerOf(reply.request)
+    return reply.page('applications/details', {
+      title: row.name,
+      app: applicationView(row, app.config.publicUrl),
+      created: displayTime(row.created_at),
+      canChange: roleAtLeast(account.role, 'publish'),
+      secret: undefined,
+      notice: undefined,
+      ...extra,
+    })
+  }
+
+  function form(reply: FastifyReply, data: { action: string; values: ApplicationInput; problem?: string }) {
+    const editing = data.action !== '/developers/applications'
+    return reply.page('applications/form', {
+      title: editing ? 'Edit application' : 'Add an application',
+      editing,
+      roles: ROLE_DESCRIPTIONS,
+      ...data,
+    })
+  }
+
+  /** Bad input and duplicate names come back as the form with the problem on it. */
+  async function orFormProblem(
+    reply: FastifyReply,
+    action: string,
+    values: ApplicationInput,
+    run: () => Promise<unknown>,
+  ) {
+    try {
+      return await run()
+    } catch (error) {
+      if (!(error instanceof BadRequestError || error instanceof ConflictError)) throw error
+      return form(reply.code(error.statusCode), { action, values, problem: error.message })
+    }
+  }
+
+  app.get(
+    '/developers/applications',
+    { preHandler: canRead, schema: { querystring: NoticeQuery } },
+    async (request, reply) => {
+      const { account } = viewerOf(request)
+      const rows = await applications.applicationsOf(app.db, account.id)
+      return reply.page('applications/list', {
+        title: 'Applications',
+        apps: rows.map((row) => ({
+          ...applicationView(row, app.config.publicUrl),
+          created: displayTime(row.created_at),
+        })),
+        canCreate: roleAtLeast(account.role, 'design'),
+        notice: NOTICES[request.query.notice ?? ''],
+      })
+    },
+  )
+
+  app.get('/developers/applications/new', { preHandler: canCreate }, async (_request, reply) =>
+    form(reply, { action: '/developers/applications', values: { permission: 'browse' } }),
+  )
+
+  app.post(
+    '/developers/applications',
+    { preHandler: canCreate, schema: { body: FormBody } },
+    async (request, reply) => {
+      const { account, user } = viewerOf(request)
+      return orFormProblem(reply, '/developers/applications', request.body, async () => {
+        const created = await applications.createApplication(
+          app.db,
+          { accountId: account.id, userId: user.id, fields: request.body },
+          viewerAuditContext(request),
+        )
+        request.log.info({ appId: created.application.id }, 'application created')
+        return details(reply, created.application, {
+          secret: created.clientSecret,
+          notice: 'The application was created.',
+        })
+      })
+    },
+  )
+
+  app.get(
+    '/developers/applications/:id',
+    { preHandler: canRead, schema: { params: IdParams, querystring: NoticeQuery } },
+    async (request, reply) => {
+      const row = await applications.getApplication(app.db, viewerOf(request).account.id, request.params.id)
+      return details(reply, row, { notice: NOTICES[request.query.notice ?? ''] })
+    },
+  )
+
+  app.get(
+    '/developers/applications/:id/edit',
+    { preHandler: requireRole('publish', denied('Changing')), schema: { params: IdParams } },
+    async (request, reply) => {
+      const row = await applications.getApplication(app.db, viewerOf(request).account.id, request.params.id)
+      return form(reply, {
+        action: `/developers/applications/${row.id}`,
+        values: applicationView(row, app.config.publicUrl),
+      })
+    },
+  )
+
+  app.post(
+    '/developers/applications/:id',
+    { preHandler: requireRole('publish', denied('Changing')), schema: { params: IdParams, body: FormBody } },
+    async (request, reply) => {
+      const { account } = viewerOf(request)
+      const { id } = request.params
+      return orFormProblem(reply, `/developers/applications/${id}`, request.body, async () => {
+        await applications.updateApplication(
+          app.db,
+          { accountId: account.id, id, fields: request.body, now: app.config.now() },
+          viewerAuditContext(request),
+        )
+        return reply.redirect(`/developers/applications/${id}?notice=updated`, 303)
+      })
+    },
+  )
+
+  app.post(
+    '/developers/applications/:id/delete',
+    { preHandler: requireRole('publish', denied('Deleting')), schema: { params: IdParams } },
+    async (request, reply) => {
+      await applications.deleteApplication(
+        app.db,
+        { accountId: viewerOf(request).account.id, id: request.params.id },
+        viewerAuditContext(request),
+      )
+      return reply.redirect('/developers/applications?notice=deleted', 303)
+    },
+  )
+
+  app.post(
+    '/developers/applications/:id/secret',
+    { preHandler: requireRole('publish', denied('Changing')), schema: { params: IdParams } },
+    async (request, reply) => {
+      const regenerated = await applications.regenerateClientSecret(
+        app.db,
+        { accountId: viewerOf(request).account.id, id: request.params.id, now: app.config.now() },
+        viewerAuditContext(request),
+      )
+      return details(reply, regenerated.application, {
+        secret: regenerated.clientSecret,
+        notice: 'A new client secret was generated; the old one no longer works.',
+      })
+    },
+  )
+}

@@ -1,0 +1,187 @@
+import type { Kysely, Transaction } from 'kysely'
+import { roleRank } from '../accounts/roles.js'
+import { type AuditContext, recordAudit } from '../audit/record.js'
+import { type Application, type Database, ROLES } from '../db/schema.js'
+import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
+import { publishInvalidation } from '../tokens/invalidation.js'
+import { generateClientSecret } from './client-secret.js'
+import { type ApplicationInput, validateApplicationInput } from './input.js'
+import {
+  deleteApplication as deleteApplicationRow,
+  findAccountApplication,
+  findApplicationByName,
+  insertApplication,
+  listApplications,
+  narrowApplicationGrants,
+  setClientSecretHash,
+  updateApplication as updateApplicationRow,
+} from './repo.js'
+
+/** An application together with its client secret, which exists in clear only in this answer. */
+export interface WithSecret {
+  application: Application
+  clientSecret: string
+}
+
+function duplicateName(name: string): ConflictError {
+  return new ConflictError(`An application named "${name}" already exists in this account.`)
+}
+
+/** The unique index on (account_id, lower(name)) catches the race two concurrent requests could win. */
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === '23505'
+}
+
+async function assertNameFree(
+  trx: Transaction<Database>,
+  accountId: number,
+  name: string,
+  exceptId?: number,
+): Promise<void> {
+  if (await findApplicationByName(trx, accountId, name, exceptId)) throw duplicateName(name)
+}
+
+export function applicationsOf(db: Kysely<Database>, accountId: number): Promise<Application[]> {
+  return listApplications(db, accountId)
+}
+
+/** One application of the account; another account's id is not found (never "forbidden"). */
+export async function getApplication(
+  db: Kysely<Database>,
+  accountId: number,
+  id: number,
+): Promise<Application> {
+  const application = await findAccountApplication(db, accountId, id)
+  if (!application) throw new NotFoundError('No such application.')
+  return application
+}
+
+/** Registers an application on the account; its client secret is returned once and stored only as SHA-256. */
+export async function createApplication(
+  db: Kysely<Database>,
+  input: { accountId: number; userId: number | null; fields: ApplicationInput },
+  audit: AuditContext,
+): Promise<WithSecret> {
+  const changes = validateApplicationInput(input.fields)
+  if (changes.name === undefined) throw new BadRequestError('name must be 1 to 100 characters')
+  if (changes.permission === undefined)
+    throw new BadRequestError(`permission must be one of ${ROLES.join(', ')}`)
+  const { name, permission } = changes
+  const { secret, hash } = generateClientSecret()
+  try {
+    return await db.transaction().execute(async (trx) => {
+      await assertNameFree(trx, input.accountId, name)
+      const application = await insertApplication(trx, {
+        accountId: input.accountId,
+        name,
+        description: changes.description ?? '',
+        url: changes.url ?? '',
+        redirectUrl: changes.redirect_url ?? '',
+        permission,
+        clientSecretHash: hash,
+        createdBy: input.userId,
+      })
+      await recordAudit(trx, audit, {
+        accountId: input.accountId,
+        action: 'application.created',
+        targetType: 'application',
+        targetId: application.id,
+        details: { name, permission, redirect_url: application.redirect_url },
+      })
+      return { application, clientSecret: secret }
+    })
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicateName(name)
+    throw error
+  }
+}
+
+/**
+ * Changes the given fields. Lowering the permission an application asks for
+ * also lowers what it was already granted, so its tokens narrow at once.
+ */
+export async function updateApplication(
+  db: Kysely<Database>,
+  input: { accountId: number; id: number; fields: ApplicationInput; now: Date },
+  audit: AuditContext,
+): Promise<Application> {
+  const changes = validateApplicationInput(input.fields)
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const before = await findAccountApplication(trx, input.accountId, input.id)
+      if (!before) throw new NotFoundError('No such application.')
+      if (changes.name !== undefined) await assertNameFree(trx, input.accountId, changes.name, input.id)
+      const after = await updateApplicationRow(trx, input.accountId, input.id, changes, input.now)
+      if (!after) throw new NotFoundError('No such application.')
+      if (roleRank(after.permission) < roleRank(before.permission)) {
+        await narrowApplicationGrants(trx, after.id, after.permission, input.now)
+        await publishInvalidation(trx, { type: 'application', id: after.id })
+      }
+      const changed = Object.fromEntries(
+        Object.entries(changes).filter(([key, value]) => before[key as keyof typeof changes] !== value),
+      )
+      await recordAudit(trx, audit, {
+        accountId: input.accountId,
+        action: 'application.updated',
+        targetType: 'application',
+        targetId: after.id,
+        details: { name: after.name, changed },
+      })
+      return after
+    })
+  } catch (error) {
+    if (isUniqueViolation(error)) throw duplicateName(changes.name ?? '')
+    throw error
+  }
+}
+
+/** Deletes the application; its authorizations, codes and tokens go with it (ON DELETE CASCADE). */
+export async function deleteApplication(
+  db: Kysely<Database>,
+  input: { accountId: number; id: number },
+  audit: AuditContext,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const application = await findAccountApplication(trx, input.accountId, input.id)
+    if (!application || !(await deleteApplicationRow(trx, input.accountId, input.id)))
+      throw new NotFoundError('No such application.')
+    await publishInvalidation(trx, { type: 'application', id: application.id })
+    await recordAudit(trx, audit, {
+      accountId: input.accountId,
+      action: 'application.deleted',
+      targetType: 'application',
+      targetId: application.id,
+      details: { name: application.name },
+    })
+  })
+}
+
+/**
+ * Replaces the client secret; the old one stops working at once. The change is
+ * announced as an application change so that any instance caching the application's
+ * client credentials (introspection, token endpoint) drops them too.
+ */
+export async function regenerateClientSecret(
+  db: Kysely<Database>,
+  input: { accountId: number; id: number; now: Date },
+  audit: AuditContext,
+): Promise<WithSecret> {
+  const { secret, hash } = generateClientSecret()
+  return db.transaction().execute(async (trx) => {
+    const application = await findAccountApplication(trx, input.accountId, input.id)
+    if (!application) throw new NotFoundError('No such application.')
+    await setClientSecretHash(trx, application.id, hash, input.now)
+    await publishInvalidation(trx, { type: 'application', id: application.id })
+    await recordAudit(trx, audit, {
+      accountId: input.accountId,
+      action: 'application.secret_regenerated',
+      targetType: 'application',
+      targetId: application.id,
+      details: { name: application.name },
+    })
+    return {
+      application: { ...application, client_secret_hash: hash, updated_at: input.now },
+      clientSecret: secret,
+    }
+  })
+}

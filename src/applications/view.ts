@@ -1,0 +1,37 @@
+import type { Application, Role } from '../db/schema.js'
+
+/** An application as the API shows it; the client secret hash never leaves the database. */
+export interface ApplicationView {
+  id: number
+  client_id: string
+  account_id: number
+  name: string
+  description: string
+  url: string
+  redirect_url: string
+  permission: Role
+  authorize_url: string
+  created_at: string
+  updated_at: string
+}
+
+/** Where people go to authorize the application (CONTRACT 4a). */
+export function authorizeUrl(publicUrl: string, id: number): string {
+  return `${publicUrl}/authorize?app=${id}`
+}
+
+export function applicationView(row: Application, publicUrl: string): ApplicationView {
+  return {
+    id: row.id,
+    client_id: String(row.id),
+    account_id: row.account_id,
+    name: row.name,
+    description: row.description,
+    url: row.url,
+    redirect_url: row.redirect_url,
+    permission: row.permission,
+    authorize_url: authorizeUrl(publicUrl, row.id),
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
+  }
+}

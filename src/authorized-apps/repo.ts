@@ -1,0 +1,63 @@
+import { type Kysely, sql } from 'kysely'
+import type { Database, Role } from '../db/schema.js'
+
+/** One row of the Apps page: an application authorized on the account, and what its tokens are doing. */
+export interface AuthorizedApp {
+  applicationId: number
+  applicationName: string
+  /** The account that owns the application (often another one). */
+  ownerAccountId: number
+  permission: Role
+  authorizedBy: { id: number; email: string; name: string }
+  authorizedAt: Date
+  liveTokens: number
+  lastUsedAt: Date | null
+}
+
+/**
+ * The authorizations on one account (not its sub-accounts), newest first.
+ * "When" is the latest authorization (re-authorizing updates the row); live
+ * tokens are those neither revoked nor expired at `now`.
+ */
+export async function listAuthorizedApps(
+  db: Kysely<Database>,
+  accountId: number,
+  now: Date,
+): Promise<AuthorizedApp[]> {
+  const rows = await db
+    .selectFrom('authorizations as z')
+    .innerJoin('applications as a', 'a.id', 'z.application_id')
+    .innerJoin('users as u', 'u.id', 'z.user_id')
+    .leftJoin('tokens as t', 't.authorization_id', 'z.id')
+    .select([
+      'z.application_id',
+      'a.name as application_name',
+      'a.account_id as owner_account_id',
+      'z.permission',
+      'u.id as user_id',
+      'u.email',
+      'u.name as user_name',
+      'z.updated_at',
+    ])
+    .select((eb) => [
+      sql<string>`count(t.id) FILTER (WHERE t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ${now}))`.as(
+        'live_tokens',
+      ),
+      eb.fn.max('t.last_used_at').as('last_used_at'),
+    ])
+    .where('z.account_id', '=', accountId)
+    .groupBy(['z.id', 'a.id', 'u.id'])
+    .orderBy('z.updated_at', 'desc')
+    .orderBy('z.id', 'desc')
+    .execute()
+  return rows.map((row) => ({
+    applicationId: row.application_id,
+    applicationName: row.application_name,
+    ownerAccountId: row.owner_account_id,
+    permission: row.permission,
+    authorizedBy: { id: row.user_id, email: row.email, name: row.user_name },
+    authorizedAt: row.updated_at,
+    liveTokens: Number(row.live_tokens),
+    lastUsedAt: row.last_used_at ? new Date(row.last_used_at) : null,
+  }))
+}

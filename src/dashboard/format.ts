@@ -1,0 +1,10 @@
+/** Times on dashboard pages: UTC, to the minute, so every viewer reads the same value. */
+export function displayTime(value: Date | null | undefined): string {
+  if (!value) return ''
+  return `${value.toISOString().slice(0, 16).replace('T', ' ')} UTC`
+}
+
+/** A form field as a string (form bodies may repeat a field, which makes it an array; that reads as empty). */
+export function formText(value: unknown): string {
+  return typeof value === 'string' ? value : ''
+}
