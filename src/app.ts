@@ -5,12 +5,15 @@ import type { Kysely } from 'kysely'
 import { accountSwitchRoutes } from './accounts/routes.js'
 import { meRoutes } from './api/me-routes.js'
 import { authRoutes } from './auth/routes.js'
+import { authorizeRoutes } from './authorize/routes.js'
 import type { Config } from './config.js'
 import { connectDatabase, type DatabaseHandle } from './db/connect.js'
 import type { Database } from './db/schema.js'
 import { healthRoutes } from './health/routes.js'
 import { loggerOptions } from './logging.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
+import { oauthAuthorizeRoutes } from './oauth/authorize-routes.js'
+import { oauthEndpoints } from './oauth/routes.js'
 import { apiScope } from './plugins/api-auth.js'
 import { errorHandling } from './plugins/errors.js'
 import { pageScope } from './plugins/pages.js'
@@ -82,8 +85,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(views, { cache: config.production })
 
   await app.register(healthRoutes)
-  await app.register(pageScope([authRoutes, accountSwitchRoutes]))
+  await app.register(pageScope([authRoutes, accountSwitchRoutes, authorizeRoutes, oauthAuthorizeRoutes]))
   await app.register(apiScope([meRoutes]))
+  await app.register(oauthEndpoints)
 
   return app
 }
