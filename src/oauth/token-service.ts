@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { AuditContext } from '../audit/record.js'
+import { type AuditContext, recordAudit } from '../audit/record.js'
 import { authorizeInTransaction } from '../authorizations/service.js'
 import type { Database, Role } from '../db/schema.js'
 import { OAuthError, PermissionError } from '../errors.js'
@@ -49,7 +49,18 @@ export async function exchangeAuthorizationCode(
     const row = await lockCode(trx, codeHash)
     if (!row || row.application_id !== application.id) return invalidGrant('The code is unknown.')
     if (row.used_at) {
-      await revokeTokensFromCode(trx, codeHash, input.now)
+      const revoked = await revokeTokensFromCode(trx, codeHash, input.now)
+      await recordAudit(
+        trx,
+        { ...origin, actorUserId: null, actorLabel: `application ${application.id}` },
+        {
+          accountId: row.account_id,
+          action: 'authorization_code.reused',
+          targetType: 'application',
+          targetId: application.id,
+          details: { revoked_token_ids: revoked },
+        },
+      )
       return invalidGrant('The code was already used; the tokens issued from it are revoked.')
     }
     if (row.expires_at.getTime() <= input.now.getTime()) return invalidGrant('The code has expired.')

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { updateApplication } from '../../src/applications/repo.js'
 import { createTestApplication } from '../authorize/factory.js'
 import { decide, locationParams, openConsent } from '../authorize/flow-helpers.js'
 import { seedChooser } from '../authorize/people.js'
@@ -171,3 +172,27 @@ t.test(`scope may ask for less than the application's permission (${DATABASE_KIN
   t.equal(codes[0]?.permission, 'browse')
   t.equal(codes[0]?.account_id, user.archiveId)
 })
+
+t.test(
+  `a redirect URL changed while the consent page was open is not followed (${DATABASE_KIND})`,
+  async (t) => {
+    const { app } = await build(t)
+    const user = await seedChooser(app)
+    const { application } = await createTestApplication(app, { accountId: user.studioId })
+    const browser = await loginAs(app, user)
+    const fields = await openConsent(browser, authorizeUrl(application))
+    await updateApplication(
+      app.db,
+      user.studioId,
+      application.id,
+      { redirect_url: 'https://new.example.com/cb' },
+      new Date(),
+    )
+    for (const decision of ['allow', 'deny']) {
+      const response = await decide(browser, fields, { decision, account_id: String(user.studioId) })
+      t.equal(response.statusCode, 400, `${decision}: an error page`)
+      t.notOk(response.headers.location, `${decision}: no redirect`)
+    }
+    t.equal((await app.db.selectFrom('authorization_codes').selectAll().execute()).length, 0)
+  },
+)

@@ -103,6 +103,12 @@ t.test(`code reuse: the second use fails and the first token stops working (${DA
   t.equal(second.json().error, 'invalid_grant')
   t.equal(second.headers['cache-control'], 'no-store')
   t.equal(await meStatus(app, token), 401, 'the token from the first use is revoked')
+  const audit = await app.db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('action', '=', 'authorization_code.reused')
+    .executeTakeFirstOrThrow()
+  t.equal(audit.account_id, user.studioId, 'the reuse is audited on the account')
   const third = await formPost(app, '/oauth/token', fields, basic)
   t.equal(third.json().error, 'invalid_grant', 'and it stays dead')
 })
