@@ -13,6 +13,7 @@ import { applicationPageRoutes } from './applications/page-routes.js'
 import { auditApiRoutes } from './audit/api-routes.js'
 import { auditPageRoutes } from './audit/routes.js'
 import { authRoutes } from './auth/routes.js'
+import { authorizeRoutes } from './authorize/routes.js'
 import { authorizedAppApiRoutes } from './authorized-apps/api-routes.js'
 import { authorizedAppPageRoutes } from './authorized-apps/page-routes.js'
 import type { Config } from './config.js'
@@ -21,6 +22,8 @@ import type { Database } from './db/schema.js'
 import { healthRoutes } from './health/routes.js'
 import { loggerOptions } from './logging.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
+import { oauthAuthorizeRoutes } from './oauth/authorize-routes.js'
+import { oauthEndpoints } from './oauth/routes.js'
 import { apiScope } from './plugins/api-auth.js'
 import { errorHandling } from './plugins/errors.js'
 import { pageScope } from './plugins/pages.js'
@@ -125,11 +128,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       memberRoutes,
       subAccountRoutes,
       auditPageRoutes,
+      authorizeRoutes,
+      oauthAuthorizeRoutes,
     ]),
   )
   await app.register(
     apiScope([meRoutes, applicationApiRoutes, apiTokenApiRoutes, authorizedAppApiRoutes, auditApiRoutes]),
   )
+  await app.register(oauthEndpoints)
 
   return app
 }

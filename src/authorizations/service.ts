@@ -23,6 +23,14 @@ export function ineligibility(role: Role | undefined, requested: Role): string |
   return undefined
 }
 
+export interface AuthorizeInput {
+  application: Application
+  accountId: number
+  userId: number
+  permission?: Role
+  codeHash?: string
+}
+
 /**
  * "User U authorizes application A on account X with permission P": checks that
  * P is at most what the application asks for and at most the user's effective
@@ -32,64 +40,66 @@ export function ineligibility(role: Role | undefined, requested: Role): string |
  */
 export async function authorizeApplication(
   db: Kysely<Database>,
-  input: {
-    application: Application
-    accountId: number
-    userId: number
-    permission?: Role
-    codeHash?: string
-  },
+  input: AuthorizeInput,
+  audit: AuditContext,
+): Promise<Grant> {
+  return db.transaction().execute((trx) => authorizeInTransaction(trx, input, audit))
+}
+
+/** authorizeApplication inside a transaction the caller holds (the token endpoint locks the code row in it). */
+export async function authorizeInTransaction(
+  trx: Transaction<Database>,
+  input: AuthorizeInput,
   audit: AuditContext,
 ): Promise<Grant> {
   const permission = input.permission ?? input.application.permission
   if (!roleAtLeast(input.application.permission, permission)) {
     throw new PermissionError(`The application asks for at most ${input.application.permission}.`)
   }
-  return db.transaction().execute(async (trx) => {
-    const role = await effectiveRole(trx, input.userId, input.accountId)
-    const problem = ineligibility(role, permission)
-    if (problem) throw new PermissionError(problem)
-    const authorization = await upsertAuthorization(trx, {
-      applicationId: input.application.id,
-      accountId: input.accountId,
-      userId: input.userId,
-      permission,
-    })
-    const token = generateToken('application')
-    const row = await trx
-      .insertInto('tokens')
-      .values({
-        kind: 'application',
-        token_hash: hashToken(token),
-        hint: tokenHint(token),
-        name: input.application.name,
-        account_id: input.accountId,
-        user_id: input.userId,
-        application_id: input.application.id,
-        authorization_id: authorization.id,
-        code_hash: input.codeHash ?? null,
-        permission,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    await recordAudit(trx, audit, {
-      accountId: input.accountId,
-      action: 'application.authorized',
-      targetType: 'application',
-      targetId: input.application.id,
-      details: { name: input.application.name, permission },
-    })
-    return {
-      authorizationId: authorization.id,
-      token,
-      tokenId: row.id,
-      accountId: input.accountId,
-      permission,
-    }
+  const role = await effectiveRole(trx, input.userId, input.accountId)
+  const problem = ineligibility(role, permission)
+  if (problem) throw new PermissionError(problem)
+  const authorization = await upsertAuthorization(trx, {
+    applicationId: input.application.id,
+    accountId: input.accountId,
+    userId: input.userId,
+    permission,
   })
+  const token = generateToken('application')
+  const row = await trx
+    .insertInto('tokens')
+    .values({
+      kind: 'application',
+      token_hash: hashToken(token),
+      hint: tokenHint(token),
+      name: input.application.name,
+      account_id: input.accountId,
+      user_id: input.userId,
+      application_id: input.application.id,
+      authorization_id: authorization.id,
+      code_hash: input.codeHash ?? null,
+      permission,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  await recordAudit(trx, audit, {
+    accountId: input.accountId,
+    action: 'application.authorized',
+    targetType: 'application',
+    targetId: input.application.id,
+    details: { name: input.application.name, permission },
+  })
+  return {
+    authorizationId: authorization.id,
+    token,
+    tokenId: row.id,
+    accountId: input.accountId,
+    permission,
+  }
 }
 
-async function upsertAuthorization(
+/** One authorization per application and account; re-authorizing updates who and with what permission. */
+export async function upsertAuthorization(
   trx: Transaction<Database>,
   values: { applicationId: number; accountId: number; userId: number; permission: Role },
 ): Promise<{ id: number }> {

@@ -1,0 +1,83 @@
+import { createHmac } from 'node:crypto'
+import { isRole } from '../accounts/roles.js'
+import type { Role } from '../db/schema.js'
+import { constantTimeEqual } from '../security/secrets.js'
+
+/** Which flow a consent belongs to: the application flow (4a) or the OAuth code flow (4b). */
+export type Flow = 'app' | 'code'
+
+/**
+ * Everything the consent page showed and the decision must stay bound to. It
+ * travels in the consent form as a signed "consent ticket", so the POST cannot
+ * be replayed for another application, another account set, another state or
+ * another PKCE challenge, nor in another session.
+ */
+export interface ConsentTicket {
+  flow: Flow
+  appId: number
+  /** The client's `state`, or '' when none was given. */
+  state: string
+  /** The `redirect_uri` the OAuth client sent, or '' when it sent none (always '' in the 4a flow). */
+  redirectUri: string
+  /** The PKCE S256 challenge, or '' (4b only). */
+  codeChallenge: string
+  /** The permission shown and consented to (the application's, or a lower `scope`). */
+  permission: Role
+  /** Accounts that were offered as choosable. */
+  accountIds: number[]
+  /** Seconds since the epoch after which the form is stale. */
+  expiresAt: number
+}
+
+export const TICKET_LIFETIME_SECONDS = 30 * 60
+
+// The MAC also covers the session (its id hash is never put in the page), so a
+// ticket copied into another session fails to verify.
+function mac(secret: string, payload: string, sessionIdHash: string): string {
+  return createHmac('sha256', secret)
+    .update(`latchkey consent ticket v1\n${sessionIdHash}\n${payload}`)
+    .digest('base64url')
+}
+
+export function signTicket(ticket: ConsentTicket, secret: string, sessionIdHash: string): string {
+  const payload = Buffer.from(JSON.stringify(ticket)).toString('base64url')
+  return `${payload}.${mac(secret, payload, sessionIdHash)}`
+}
+
+function isTicket(value: unknown): value is ConsentTicket {
+  const t = value as Partial<ConsentTicket> | null
+  return (
+    typeof t === 'object' &&
+    t !== null &&
+    (t.flow === 'app' || t.flow === 'code') &&
+    Number.isInteger(t.appId) &&
+    typeof t.state === 'string' &&
+    typeof t.redirectUri === 'string' &&
+    typeof t.codeChallenge === 'string' &&
+    isRole(t.permission) &&
+    Array.isArray(t.accountIds) &&
+    t.accountIds.every(Number.isInteger) &&
+    typeof t.expiresAt === 'number'
+  )
+}
+
+/** The ticket when its signature is good for this session and it has not expired; otherwise undefined. */
+export function verifyTicket(
+  raw: unknown,
+  secret: string,
+  sessionIdHash: string,
+  now: Date,
+): ConsentTicket | undefined {
+  if (typeof raw !== 'string' || raw.length > 8000) return undefined
+  const [payload, signature, extra] = raw.split('.')
+  if (!payload || !signature || extra !== undefined) return undefined
+  if (!constantTimeEqual(signature, mac(secret, payload, sessionIdHash))) return undefined
+  let ticket: unknown
+  try {
+    ticket = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+  } catch {
+    return undefined
+  }
+  if (!isTicket(ticket) || ticket.expiresAt * 1000 <= now.getTime()) return undefined
+  return ticket
+}

@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify'
+import type { Static } from 'typebox'
+import { ROLES } from '../db/schema.js'
+import { ServerMetadata } from './schemas.js'
+
+/** RFC 8414 authorization server metadata; `issuer` is PUBLIC_URL, the value of `iss` in every authorization response. */
+export function serverMetadata(publicUrl: string): Static<typeof ServerMetadata> {
+  return {
+    issuer: publicUrl,
+    authorization_endpoint: `${publicUrl}/oauth/authorize`,
+    token_endpoint: `${publicUrl}/oauth/token`,
+    revocation_endpoint: `${publicUrl}/oauth/revoke`,
+    introspection_endpoint: `${publicUrl}/oauth/introspect`,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    code_challenge_methods_supported: ['S256'],
+    scopes_supported: [...ROLES],
+    authorization_response_iss_parameter_supported: true,
+  }
+}
+
+export async function metadataRoutes(app: FastifyInstance): Promise<void> {
+  const body = serverMetadata(app.config.publicUrl)
+  app.get(
+    '/.well-known/oauth-authorization-server',
+    { schema: { response: { 200: ServerMetadata } } },
+    async (_request, reply) => reply.header('Cache-Control', 'public, max-age=300').send(body),
+  )
+}

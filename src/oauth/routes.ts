@@ -1,0 +1,104 @@
+import rateLimit from '@fastify/rate-limit'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { OAuthError } from '../errors.js'
+import { requestOrigin } from '../plugins/request-context.js'
+import { authenticateClient } from './client-auth.js'
+import { metadataRoutes } from './metadata.js'
+import { revokeClientToken } from './revoke-service.js'
+import { OAuthErrorBody, RevokeRequest, TokenRequest, TokenResponseBody } from './schemas.js'
+import { exchangeAuthorizationCode } from './token-service.js'
+
+/** Requests per minute to /oauth/token and to /oauth/revoke, per client IP and client_id. */
+export const OAUTH_RATE_LIMIT = 120
+
+// Per IP and client, so one busy client cannot starve another behind the same NAT;
+// client secrets carry 256 bits, so the limit is about load, not about guessing odds.
+function rateLimitKey(request: FastifyRequest): string {
+  const body = request.body as { client_id?: unknown } | undefined
+  const header = request.headers.authorization ?? ''
+  const basicId = /^Basic\s+(\S+)/i.exec(header)?.[1]
+  const clientId = basicId
+    ? Buffer.from(basicId, 'base64').toString('utf8').split(':')[0]
+    : String(body?.client_id ?? '')
+  return `${request.ip}|${(clientId ?? '').slice(0, 20)}`
+}
+
+const limited = {
+  max: OAUTH_RATE_LIMIT,
+  timeWindow: 60_000,
+  hook: 'preHandler' as const,
+  keyGenerator: rateLimitKey,
+}
+
+/**
+ * The OAuth endpoints that machines call: token (RFC 6749 4.1.3), revocation
+ * (RFC 7009) and metadata (RFC 8414). Errors are RFC 6749 5.2 bodies.
+ */
+export async function oauthEndpoints(parent: FastifyInstance): Promise<void> {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>()
+  app.addHook('onRoute', (route) => {
+    route.config = { ...route.config, errorStyle: 'oauth' }
+  })
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new OAuthError('slow_down', `Too many requests; retry in ${context.after}.`, 429),
+  })
+  await app.register(metadataRoutes)
+
+  app.post(
+    '/oauth/token',
+    {
+      config: { rateLimit: limited },
+      schema: {
+        body: TokenRequest,
+        response: { 200: TokenResponseBody, 400: OAuthErrorBody, 401: OAuthErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      const client = await authenticateClient(app.db, request, {
+        allowPublic: body.code_verifier !== undefined,
+      })
+      if (body.grant_type === undefined) throw new OAuthError('invalid_request', 'grant_type is required')
+      if (body.grant_type !== 'authorization_code') {
+        throw new OAuthError('unsupported_grant_type', 'Only grant_type=authorization_code is supported')
+      }
+      if (!body.code) throw new OAuthError('invalid_request', 'code is required')
+      const answer = await exchangeAuthorizationCode(
+        app.db,
+        {
+          client,
+          code: body.code,
+          redirectUri: body.redirect_uri,
+          codeVerifier: body.code_verifier,
+          now: app.config.now(),
+        },
+        requestOrigin(request),
+      )
+      request.log.info({ appId: client.application.id, accountId: answer.account_id }, 'code exchanged')
+      return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(answer)
+    },
+  )
+
+  app.post(
+    '/oauth/revoke',
+    {
+      config: { rateLimit: limited },
+      // No response schema: RFC 7009 2.2 answers 200 with an empty body.
+      schema: { body: RevokeRequest },
+    },
+    async (request, reply) => {
+      const { application } = await authenticateClient(app.db, request, { allowPublic: false })
+      if (!request.body.token) throw new OAuthError('invalid_request', 'token is required')
+      const revoked = await revokeClientToken(
+        app.db,
+        { application, token: request.body.token, now: app.config.now() },
+        { ...requestOrigin(request), actorUserId: null, actorLabel: `application ${application.id}` },
+      )
+      if (revoked) request.log.info({ appId: application.id }, 'token revoked by its application')
+      return reply.code(200).header('Cache-Control', 'no-store').send()
+    },
+  )
+}

@@ -1,0 +1,56 @@
+import { Type } from 'typebox'
+
+const param = (maxLength = 2000) => Type.Optional(Type.String({ maxLength }))
+
+/** RFC 6749 4.1.3 token request; parameters are checked by the handler so each failure gets its RFC error code. */
+export const TokenRequest = Type.Object({
+  grant_type: param(100),
+  code: param(200),
+  redirect_uri: param(),
+  code_verifier: param(200),
+  client_id: param(20),
+  client_secret: param(200),
+})
+
+export const TokenResponseBody = Type.Object({
+  access_token: Type.String(),
+  token_type: Type.Literal('Bearer'),
+  scope: Type.Union([
+    Type.Literal('browse'),
+    Type.Literal('design'),
+    Type.Literal('publish'),
+    Type.Literal('admin'),
+  ]),
+  account_id: Type.Integer(),
+})
+
+/** RFC 7009 2.1 revocation request. */
+export const RevokeRequest = Type.Object({
+  token: param(200),
+  token_type_hint: param(100),
+  client_id: param(20),
+  client_secret: param(200),
+})
+
+/** RFC 6749 5.2 error body. */
+export const OAuthErrorBody = Type.Object({
+  error: Type.String(),
+  error_description: Type.Optional(Type.String()),
+})
+
+/** RFC 8414 2: the fields Latchkey publishes. */
+export const ServerMetadata = Type.Object({
+  issuer: Type.String(),
+  authorization_endpoint: Type.String(),
+  token_endpoint: Type.String(),
+  revocation_endpoint: Type.String(),
+  introspection_endpoint: Type.String(),
+  response_types_supported: Type.Array(Type.String()),
+  response_modes_supported: Type.Array(Type.String()),
+  grant_types_supported: Type.Array(Type.String()),
+  token_endpoint_auth_methods_supported: Type.Array(Type.String()),
+  revocation_endpoint_auth_methods_supported: Type.Array(Type.String()),
+  code_challenge_methods_supported: Type.Array(Type.String()),
+  scopes_supported: Type.Array(Type.String()),
+  authorization_response_iss_parameter_supported: Type.Boolean(),
+})

@@ -1,0 +1,109 @@
+import type { Kysely } from 'kysely'
+import { type AuditContext, recordAudit } from '../audit/record.js'
+import { authorizeInTransaction } from '../authorizations/service.js'
+import type { Database, Role } from '../db/schema.js'
+import { OAuthError, PermissionError } from '../errors.js'
+import { sha256Hex } from '../security/secrets.js'
+import { findUser } from '../users/repo.js'
+import type { AuthenticatedClient } from './client-auth.js'
+import { lockCode, markCodeUsed, revokeTokensFromCode } from './codes.js'
+import { isCodeVerifier, verifierMatches } from './pkce.js'
+
+/** The token endpoint's answer (CONTRACT 4b). */
+export interface TokenResponse {
+  access_token: string
+  token_type: 'Bearer'
+  scope: Role
+  account_id: number
+}
+
+export interface CodeExchange {
+  client: AuthenticatedClient
+  code: string
+  redirectUri: string | undefined
+  codeVerifier: string | undefined
+  now: Date
+}
+
+const invalidGrant = (description: string) => new OAuthError('invalid_grant', description)
+
+/**
+ * The authorization_code grant (RFC 6749 4.1.3, RFC 7636 4.6). PKCE: a code
+ * issued with a challenge needs the matching verifier, whoever the client is;
+ * a code issued without one refuses a verifier (no downgrade) and can only be
+ * exchanged by a client that authenticates with its secret. The code row is
+ * locked for the whole exchange, so a code works once even under a race; a
+ * second use revokes every token issued from it.
+ */
+export async function exchangeAuthorizationCode(
+  db: Kysely<Database>,
+  input: CodeExchange,
+  origin: Omit<AuditContext, 'actorUserId' | 'actorLabel'>,
+): Promise<TokenResponse> {
+  if (input.codeVerifier !== undefined && !isCodeVerifier(input.codeVerifier)) {
+    throw new OAuthError('invalid_request', 'code_verifier must be 43 to 128 unreserved characters')
+  }
+  const { application } = input.client
+  const codeHash = sha256Hex(input.code)
+  const outcome = await db.transaction().execute(async (trx) => {
+    const row = await lockCode(trx, codeHash)
+    if (!row || row.application_id !== application.id) return invalidGrant('The code is unknown.')
+    if (row.used_at) {
+      const revoked = await revokeTokensFromCode(trx, codeHash, input.now)
+      await recordAudit(
+        trx,
+        { ...origin, actorUserId: null, actorLabel: `application ${application.id}` },
+        {
+          accountId: row.account_id,
+          action: 'authorization_code.reused',
+          targetType: 'application',
+          targetId: application.id,
+          details: { revoked_token_ids: revoked },
+        },
+      )
+      return invalidGrant('The code was already used; the tokens issued from it are revoked.')
+    }
+    if (row.expires_at.getTime() <= input.now.getTime()) return invalidGrant('The code has expired.')
+    const expectedUri = row.redirect_uri || application.redirect_url
+    const mustMatch = row.redirect_uri !== '' || input.redirectUri !== undefined
+    if (mustMatch && input.redirectUri !== expectedUri) {
+      return invalidGrant('redirect_uri does not match the one in the authorization request.')
+    }
+    if (row.code_challenge) {
+      if (input.codeVerifier === undefined) return invalidGrant('code_verifier is required for this code.')
+      if (!verifierMatches(input.codeVerifier, row.code_challenge))
+        return invalidGrant('code_verifier does not match the code_challenge.')
+    } else if (input.codeVerifier !== undefined) {
+      return invalidGrant('This code was issued without a code_challenge; code_verifier is not expected.')
+    } else if (input.client.method === 'none') {
+      return new OAuthError('invalid_client', 'A public client must use PKCE.', 401)
+    }
+    await markCodeUsed(trx, codeHash, input.now)
+    const user = await findUser(trx, row.user_id)
+    try {
+      const grant = await authorizeInTransaction(
+        trx,
+        {
+          application,
+          accountId: row.account_id,
+          userId: row.user_id,
+          permission: row.permission,
+          codeHash,
+        },
+        { ...origin, actorUserId: row.user_id, actorLabel: user?.email ?? '' },
+      )
+      return { grant }
+    } catch (error) {
+      // The user lost the role (or the application lowered its permission) since consenting.
+      if (error instanceof PermissionError) throw invalidGrant(error.message)
+      throw error
+    }
+  })
+  if (outcome instanceof OAuthError) throw outcome
+  return {
+    access_token: outcome.grant.token,
+    token_type: 'Bearer',
+    scope: outcome.grant.permission,
+    account_id: outcome.grant.accountId,
+  }
+}
