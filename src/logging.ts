@@ -52,7 +52,7 @@ export function loggerOptions(level: LogLevel): Exclude<FastifyServerOptions['lo
       req(request) {
         return {
           method: request.method,
-          url: redactUrl(request.url),
+          url: typeof request.url === 'string' ? redactUrl(request.url) : undefined,
           remoteAddress: request.ip,
         }
       },
