@@ -1,12 +1,11 @@
 import { execFile, spawn } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { DATABASE_KIND, PASSWORD } from '../helper.js'
-import { httpOnce, serverDatabaseEnv, startServerProcess } from './server-process.js'
+import { freePort, httpOnce, serverDatabaseEnv, startServerProcess } from './server-process.js'
 
 const run = promisify(execFile)
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -37,17 +36,6 @@ async function npm(cwd: string, args: string[]): Promise<void> {
     cwd,
     env: { ...process.env, NODE_ENV: '' },
     maxBuffer: 64 * 1024 * 1024,
-  })
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
   })
 }
 
