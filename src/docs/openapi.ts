@@ -17,9 +17,27 @@ export const OAuthErrorResponse = Type.Object({
 
 type Responses = Record<string, unknown>
 
+const HtmlPage = (description: string) => ({
+  description,
+  content: { 'text/html': { schema: Type.String() } },
+})
+
+/** The protocol endpoints: documented even when they answer with pages (`/oauth/authorize`). */
+const isProtocolRoute = (url: string) =>
+  url.startsWith('/api/v1') ||
+  url.startsWith('/oauth/') ||
+  url === '/verify' ||
+  url.startsWith('/.well-known/')
+
 /** The errors every operation of a family can answer, added where a route schema leaves them out. */
-function defaultErrors(url: string, schema: FastifySchema): Responses {
-  const takesInput = Boolean(schema.body || schema.querystring || schema.params)
+function defaultErrors(route: RouteOptions, schema: FastifySchema, page: boolean): Responses {
+  const url = route.url
+  const methods = ([] as string[]).concat(route.method)
+  const takesInput =
+    Boolean(schema.body || schema.querystring || schema.params) ||
+    url.includes(':') ||
+    methods.some((m) => !['GET', 'HEAD', 'DELETE'].includes(m))
+  if (page) return { 200: HtmlPage('A page'), 400: HtmlPage('An error page, or a redirect with error=') }
   if (url.startsWith('/oauth/')) return { 400: OAuthErrorResponse, 401: OAuthErrorResponse }
   if (url === '/verify') return { 401: ErrorResponse, 403: ErrorResponse }
   if (url.startsWith('/api/v1')) return { ...(takesInput ? { 400: ErrorResponse } : {}), 401: ErrorResponse }
@@ -36,16 +54,16 @@ function securityOf(url: string): unknown[] | undefined {
 }
 
 /**
- * Documents the JSON endpoints from their route schemas. HTML pages and static
- * assets are left out; each JSON operation gets its family's error responses
- * (401 for token-authenticated routes, RFC 6749 errors for OAuth) when its own
- * schema does not list them, so every operation is documented with its errors.
+ * Documents the JSON and protocol endpoints from their route schemas. Other HTML
+ * pages and static assets are left out; each operation gets its family's error
+ * responses (401 for token-authenticated routes, RFC 6749 errors for OAuth) when
+ * its own schema does not list them, so every operation is documented with its errors.
  */
 function transform({ schema, url, route }: { schema: FastifySchema; url: string; route: RouteOptions }) {
   const page = route.config?.errorStyle === 'page' || url.startsWith('/assets/')
   const own = (schema ?? {}) as FastifySchema & { response?: Responses; security?: unknown }
-  if (page) return { schema: { ...own, hide: true } as FastifySchema, url }
-  const response = { ...defaultErrors(url, own), ...(own.response ?? {}) }
+  if (page && !isProtocolRoute(url)) return { schema: { ...own, hide: true } as FastifySchema, url }
+  const response = { ...defaultErrors(route, own, page), ...(own.response ?? {}) }
   const security = own.security ?? securityOf(url)
   return { schema: { ...own, response, ...(security ? { security } : {}) } as FastifySchema, url }
 }

@@ -1,6 +1,8 @@
 import type { RouteOptions } from 'fastify'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
+import { apiScope } from '../../src/plugins/api-auth.js'
+import { pageScope } from '../../src/plugins/pages.js'
 import { DATABASE_KIND, freshDatabase, testConfig } from '../helper.js'
 
 type Operation = { responses?: Record<string, unknown>; tags?: string[]; security?: unknown[] }
@@ -53,6 +55,36 @@ t.test(`every /api/v1, /oauth/* and /verify route is in /docs/openapi.json (${DA
   for (const path of ['/healthz', '/readyz', '/metrics'])
     t.ok(document.paths[path]?.get, `${path} is documented`)
   t.notOk(document.paths['/login'], 'HTML pages are left out')
+})
+
+t.test('routes a feature adds later are documented too, pages under /oauth/ included', async (t) => {
+  const { database } = await freshDatabase(t)
+  const app = await buildApp(testConfig(), { database, logger: false })
+  t.teardown(() => app.close())
+  await app.register(
+    pageScope([
+      async (scope) => {
+        scope.get('/oauth/example-consent', async () => 'page')
+      },
+    ]),
+  )
+  await app.register(
+    apiScope([
+      async (scope) => {
+        scope.delete('/api/v1/examples/:id', async () => ({}))
+      },
+    ]),
+  )
+  await app.ready()
+  const document = (await app.inject({ url: '/docs/openapi.json' })).json() as Document
+  const page = document.paths['/oauth/example-consent']?.get
+  t.ok(page, 'a page-style /oauth route is documented')
+  t.ok(page?.responses?.['400'], 'with its error answer')
+  const bare = document.paths['/api/v1/examples/{id}']?.delete
+  t.ok(
+    bare?.responses?.['401'] && bare.responses['400'],
+    'an API route without response schemas gets 400 and 401',
+  )
 })
 
 t.test('/docs is a browsable page built from the document, with no external script', async (t) => {
