@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import type { Config } from './config.js'
-import { connectDatabase } from './db/connect.js'
 import { migrateToLatest } from './db/migrate.js'
 
 /**
- * Migrates, builds and listens. On SIGTERM or SIGINT it stops accepting
+ * Builds, migrates and listens. On SIGTERM or SIGINT it stops accepting
  * connections (Fastify's close: the listener closes, idle keep-alive
  * connections are dropped, requests arriving on busy ones get 503 with
  * `Connection: close`), lets in-flight requests finish within
@@ -14,21 +13,11 @@ import { migrateToLatest } from './db/migrate.js'
  * signal, it exits 1 at once.
  */
 export async function startServer(config: Config): Promise<FastifyInstance> {
-  const database = connectDatabase({
-    databaseUrl: config.databaseUrl,
-    pgliteDataDir: `${config.dataDir}/pgdata`,
-    poolSize: config.databasePoolSize,
-  })
-  let app: FastifyInstance
+  // The app owns its database, so its own onClose hook closes the pool last, after
+  // every feature's hook (Fastify runs onClose hooks in reverse order of registration).
+  const app = await buildApp(config)
   try {
-    await migrateToLatest(database.db)
-    app = await buildApp(config, { database })
-  } catch (error) {
-    await database.close().catch(() => undefined)
-    throw error
-  }
-  app.addHook('onClose', () => database.close())
-  try {
+    await migrateToLatest(app.db)
     await app.listen({ port: config.port, host: config.host })
   } catch (error) {
     await app.close().catch(() => undefined) // releases the pool so the process can exit

@@ -4,7 +4,13 @@ import { request as httpRequest } from 'node:http'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { connectDatabase } from '../../src/db/connect.js'
 import { createEmptyPostgresDatabase, DATABASE_KIND, TEST_SECRET, type Teardown } from '../helper.js'
+
+/** Opens the database a server process with these settings uses (while the server is not running, for PGlite). */
+export function openServerDatabase(env: Record<string, string>) {
+  return connectDatabase({ databaseUrl: env.DATABASE_URL, pgliteDataDir: join(env.DATA_DIR ?? '', 'pgdata') })
+}
 
 /** The database settings for a server process: a fresh PostgreSQL database, or a fresh PGlite DATA_DIR. */
 export async function serverDatabaseEnv(t: Teardown): Promise<Record<string, string>> {

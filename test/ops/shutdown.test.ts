@@ -2,11 +2,20 @@ import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { DATABASE_KIND } from '../helper.js'
-import { httpOnce, type LogLine, serverDatabaseEnv, startServerProcess } from './server-process.js'
+import { migrateToLatest } from '../../src/db/migrate.js'
+import { createApiToken } from '../../src/tokens/api-tokens.js'
+import { setupFirstAdmin } from '../../src/users/service.js'
+import { DATABASE_KIND, PASSWORD } from '../helper.js'
+import {
+  httpOnce,
+  type LogLine,
+  openServerDatabase,
+  serverDatabaseEnv,
+  startServerProcess,
+} from './server-process.js'
 
 const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli.ts')
-const PATHS = ['/healthz', '/readyz', '/setup']
+const PATHS = ['/healthz', '/readyz', '/login', '/api/v1/me']
 
 /**
  * A request started this shortly before the signal may reach the server after
@@ -32,17 +41,30 @@ interface Outcome {
  * every request sent clearly before the signal (SIGNAL_MARGIN_MS) succeeds.
  */
 t.test(`SIGTERM during traffic loses no request (${DATABASE_KIND})`, async (t) => {
-  const server = await startServerProcess(t, [process.execPath, '--import', 'tsx', CLI], {
-    ...(await serverDatabaseEnv(t)),
-    SHUTDOWN_TIMEOUT_SECONDS: '20',
-  })
+  const env = { ...(await serverDatabaseEnv(t)), SHUTDOWN_TIMEOUT_SECONDS: '20' }
+  // A user and an API token, made before the server starts (PGlite allows one process at a time).
+  const seed = openServerDatabase(env)
+  await migrateToLatest(seed.db)
+  const admin = await setupFirstAdmin(
+    seed.db,
+    { email: 'ops@example.com', name: 'Ops', password: PASSWORD, accountName: 'Acme' },
+    { ip: '127.0.0.1', userAgent: 'test' },
+  )
+  const { token, id: tokenId } = await createApiToken(
+    seed.db,
+    { accountId: admin.accountId, userId: admin.userId, name: 'load', permission: 'browse', expiresAt: null },
+    { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' },
+  )
+  await seed.close()
+
+  const server = await startServerProcess(t, [process.execPath, '--import', 'tsx', CLI], env)
 
   // An anonymous CSRF token, for a POST whose body will arrive only after the signal.
-  const setup = await httpOnce(server.port, '/setup')
-  t.equal(setup.status, 200)
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(setup.body)?.[1] ?? ''
+  const login = await httpOnce(server.port, '/login')
+  t.equal(login.status, 200)
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(login.body)?.[1] ?? ''
   const cookie = ([] as string[])
-    .concat(setup.headers['set-cookie'] ?? [])
+    .concat(login.headers['set-cookie'] ?? [])
     .map((c) => c.split(';')[0])
     .join('; ')
   t.ok(csrf && cookie.includes('lk_csrf='), 'got a CSRF token and its cookie')
@@ -58,7 +80,11 @@ t.test(`SIGTERM during traffic loses no request (${DATABASE_KIND})`, async (t) =
       const outcome: Outcome = { n, startedAt: Date.now() }
       outcomes.push(outcome)
       try {
-        outcome.status = (await httpOnce(server.port, `${PATHS[n % PATHS.length]}?n=${n}`)).status
+        outcome.status = (
+          await httpOnce(server.port, `${PATHS[n % PATHS.length]}?n=${n}`, {
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).status
       } catch (error) {
         outcome.error = (error as NodeJS.ErrnoException).code ?? String(error)
         await sleep(20)
@@ -162,4 +188,19 @@ t.test(`SIGTERM during traffic loses no request (${DATABASE_KIND})`, async (t) =
     server.logs.some((l) => l.msg === 'shut down cleanly'),
     'the server logged a clean shutdown',
   )
+  t.same(
+    server.logs.filter((l) => l.level >= 40).map((l) => l.msg),
+    [],
+    'nothing was logged as a warning or an error',
+  )
+
+  // Token use is written in batches; the last batch is flushed on the way out, before the pool closes.
+  const reopened = openServerDatabase(env)
+  t.teardown(() => reopened.close())
+  const row = await reopened.db
+    .selectFrom('tokens')
+    .select('last_used_at')
+    .where('id', '=', tokenId)
+    .executeTakeFirst()
+  t.ok(row?.last_used_at, 'the token use seen before the signal was recorded during shutdown')
 })
