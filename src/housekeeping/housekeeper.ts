@@ -46,13 +46,17 @@ export class Housekeeper {
     const totals = Object.fromEntries(HOUSEKEEPING_KINDS.map((k) => [k, 0])) as SweepTotals
     let pending = new Set<HousekeepingKind>(HOUSEKEEPING_KINDS)
     for (let batch = 0; batch < MAX_BATCHES && pending.size > 0; batch++) {
-      const deleted = await sweepBatch(this.db, {
-        now: this.config.now(),
-        sessionIdleSeconds: this.config.sessionIdleSeconds,
-        tokenRetentionDays: this.config.tokenRetentionDays,
-        loginWindowSeconds: this.config.loginWindowSeconds,
-        batchSize: BATCH_SIZE,
-      })
+      const deleted = await sweepBatch(
+        this.db,
+        {
+          now: this.config.now(),
+          sessionIdleSeconds: this.config.sessionIdleSeconds,
+          tokenRetentionDays: this.config.tokenRetentionDays,
+          loginWindowSeconds: this.config.loginWindowSeconds,
+          batchSize: BATCH_SIZE,
+        },
+        pending,
+      )
       for (const kind of HOUSEKEEPING_KINDS) {
         totals[kind] += deleted[kind]
         if (deleted[kind] > 0) this.metrics.housekeepingDeleted.inc({ kind }, deleted[kind])

@@ -33,68 +33,78 @@ const ago = (now: Date, ms: number) => new Date(now.getTime() - ms)
 export async function sweepBatch(
   db: Kysely<Database>,
   policy: SweepPolicy,
+  kinds: ReadonlySet<HousekeepingKind> = new Set(HOUSEKEEPING_KINDS),
 ): Promise<Record<HousekeepingKind, number>> {
   const { now, batchSize } = policy
-  const count = (result: { numDeletedRows: bigint }) => Number(result.numDeletedRows)
+  const none = { numDeletedRows: 0n }
+  const count = (result: { numDeletedRows: bigint } | undefined) => Number(result?.numDeletedRows ?? 0n)
 
-  const sessions = await db
-    .deleteFrom('sessions')
-    .where('id_hash', 'in', (eb) =>
-      eb
-        .selectFrom('sessions')
-        .select('id_hash')
-        .where((w) =>
-          w.or([
-            w('expires_at', '<=', now),
-            w('last_seen_at', '<=', ago(now, policy.sessionIdleSeconds * 1000)),
-          ]),
+  const sessions = !kinds.has('sessions')
+    ? none
+    : await db
+        .deleteFrom('sessions')
+        .where('id_hash', 'in', (eb) =>
+          eb
+            .selectFrom('sessions')
+            .select('id_hash')
+            .where((w) =>
+              w.or([
+                w('expires_at', '<=', now),
+                w('last_seen_at', '<=', ago(now, policy.sessionIdleSeconds * 1000)),
+              ]),
+            )
+            .limit(batchSize)
+            .forUpdate()
+            .skipLocked(),
         )
-        .limit(batchSize)
-        .forUpdate()
-        .skipLocked(),
-    )
-    .executeTakeFirst()
+        .executeTakeFirst()
 
-  const codes = await db
-    .deleteFrom('authorization_codes')
-    .where('code_hash', 'in', (eb) =>
-      eb
-        .selectFrom('authorization_codes')
-        .select('code_hash')
-        .where('expires_at', '<=', ago(now, CODE_RETENTION_MS))
-        .limit(batchSize)
-        .forUpdate()
-        .skipLocked(),
-    )
-    .executeTakeFirst()
+  const codes = !kinds.has('authorization_codes')
+    ? none
+    : await db
+        .deleteFrom('authorization_codes')
+        .where('code_hash', 'in', (eb) =>
+          eb
+            .selectFrom('authorization_codes')
+            .select('code_hash')
+            .where('expires_at', '<=', ago(now, CODE_RETENTION_MS))
+            .limit(batchSize)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .executeTakeFirst()
 
   const tokenCutoff = ago(now, policy.tokenRetentionDays * 24 * 3600 * 1000)
-  const tokens = await db
-    .deleteFrom('tokens')
-    .where('id', 'in', (eb) =>
-      eb
-        .selectFrom('tokens')
-        .select('id')
-        .where((w) => w.or([w('revoked_at', '<=', tokenCutoff), w('expires_at', '<=', tokenCutoff)]))
-        .limit(batchSize)
-        .forUpdate()
-        .skipLocked(),
-    )
-    .executeTakeFirst()
+  const tokens = !kinds.has('tokens')
+    ? none
+    : await db
+        .deleteFrom('tokens')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('tokens')
+            .select('id')
+            .where((w) => w.or([w('revoked_at', '<=', tokenCutoff), w('expires_at', '<=', tokenCutoff)]))
+            .limit(batchSize)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .executeTakeFirst()
 
-  const throttle = await db
-    .deleteFrom('login_throttle')
-    .where('key', 'in', (eb) =>
-      eb
-        .selectFrom('login_throttle')
-        .select('key')
-        .where('window_starts_at', '<=', ago(now, policy.loginWindowSeconds * 1000))
-        .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<=', now)]))
-        .limit(batchSize)
-        .forUpdate()
-        .skipLocked(),
-    )
-    .executeTakeFirst()
+  const throttle = !kinds.has('login_throttle')
+    ? none
+    : await db
+        .deleteFrom('login_throttle')
+        .where('key', 'in', (eb) =>
+          eb
+            .selectFrom('login_throttle')
+            .select('key')
+            .where('window_starts_at', '<=', ago(now, policy.loginWindowSeconds * 1000))
+            .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<=', now)]))
+            .limit(batchSize)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .executeTakeFirst()
 
   return {
     sessions: count(sessions),

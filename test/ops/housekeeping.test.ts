@@ -166,15 +166,19 @@ t.test('instances sweeping at the same time share the work without errors', asyn
   let clock = new Date('2026-01-01T00:00:00Z')
   const { app, config, database } = await build(t, { now: () => clock })
   const admin = await seedFirstAdmin(app)
-  for (let i = 0; i < 30; i++) {
-    await createSession(app.db, admin.userId, admin.accountId, {
-      now: clock,
-      idleSeconds: config.sessionIdleSeconds,
-      maxSeconds: config.sessionMaxSeconds,
-    })
-  }
+  // More than two batches (500 rows each), inserted in one statement.
+  const rows = Array.from({ length: 1200 }, (_, i) => ({
+    id_hash: sha256Hex(`session-${i}`),
+    user_id: admin.userId,
+    current_account_id: admin.accountId,
+    created_at: clock,
+    last_seen_at: clock,
+    expires_at: new Date(clock.getTime() + config.sessionMaxSeconds * 1000),
+  }))
+  await app.db.insertInto('sessions').values(rows).execute()
   clock = new Date(clock.getTime() + 2 * DAY)
   const second = new Housekeeper(database.db, config, app.metrics, app.log)
   const [a, b] = await Promise.all([app.housekeeping.run(), second.run()])
-  t.equal(a.sessions + b.sessions, 30, 'every expired session deleted exactly once')
+  t.equal(a.sessions + b.sessions, 1200, 'every expired session deleted exactly once, over several batches')
+  t.equal((await app.db.selectFrom('sessions').select('id_hash').execute()).length, 0)
 })
