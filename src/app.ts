@@ -1,6 +1,6 @@
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
 import type { Kysely } from 'kysely'
 import { memberRoutes } from './accounts/members-routes.js'
 import { accountSwitchRoutes } from './accounts/routes.js'
@@ -19,9 +19,14 @@ import { authorizedAppPageRoutes } from './authorized-apps/page-routes.js'
 import type { Config } from './config.js'
 import { connectDatabase, type DatabaseHandle } from './db/connect.js'
 import type { Database } from './db/schema.js'
+import { openapi } from './docs/openapi.js'
+import { docsPageRoutes, openapiRoutes } from './docs/routes.js'
 import { healthRoutes } from './health/routes.js'
-import { loggerOptions } from './logging.js'
-import { createMetrics, type Metrics } from './metrics/metrics.js'
+import { Housekeeper } from './housekeeping/housekeeper.js'
+import { generateRequestId, loggerOptions } from './logging.js'
+import { httpMetrics } from './metrics/http-metrics.js'
+import { createMetrics, type Metrics, registerPoolMetrics } from './metrics/metrics.js'
+import { metricsRoutes } from './metrics/routes.js'
 import { oauthAuthorizeRoutes } from './oauth/authorize-routes.js'
 import { oauthEndpoints } from './oauth/routes.js'
 import { apiScope } from './plugins/api-auth.js'
@@ -42,6 +47,7 @@ declare module 'fastify' {
     metrics: Metrics
     /** Every route as registered (method and URL pattern), for the OpenAPI and fuzz tests and the docs. */
     routeList: RouteEntry[]
+    housekeeping: Housekeeper
   }
 }
 
@@ -55,8 +61,13 @@ export interface RouteEntry {
 export interface BuildOptions {
   /** An already connected database (tests, CLI); otherwise one is connected from the config and closed with the app. */
   database?: DatabaseHandle
-  /** A logger stream or `false`; defaults to JSON lines on stdout at the configured level. */
+  /**
+   * `false`, or pino options merged over the defaults (`{ stream }` captures the
+   * log with redaction still on); defaults to JSON lines on stdout at the configured level.
+   */
   logger?: boolean | Record<string, unknown>
+  /** Sees every route as it is registered (tests compare them with the OpenAPI document). */
+  onRoute?: (route: RouteOptions) => void
 }
 
 /** Builds the whole application; never listens. Used by the server, the CLI and every test. */
@@ -64,19 +75,28 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const ownsDatabase = !options.database
   const database =
     options.database ??
-    connectDatabase({ databaseUrl: config.databaseUrl, pgliteDataDir: `${config.dataDir}/pgdata` })
+    connectDatabase({
+      databaseUrl: config.databaseUrl,
+      pgliteDataDir: `${config.dataDir}/pgdata`,
+      poolSize: config.databasePoolSize,
+    })
 
   const app = Fastify({
     logger:
-      options.logger === undefined || options.logger === true
-        ? loggerOptions(config.logLevel)
-        : options.logger,
+      options.logger === false
+        ? false
+        : { ...loggerOptions(config.logLevel), ...(options.logger === true ? {} : options.logger) },
     // A hop count is accepted by Fastify (proxy-addr) though its types list only booleans and addresses.
     trustProxy: config.trustProxy as boolean | string,
     bodyLimit: 256 * 1024,
     routerOptions: { maxParamLength: 200 },
     requestIdHeader: false,
+    genReqId: generateRequestId,
     return503OnClosing: true,
+  })
+  if (options.onRoute) app.addHook('onRoute', options.onRoute)
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id)
   })
 
   const routeList: RouteEntry[] = []
@@ -101,10 +121,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   )
   app.decorate('lastUsed', lastUsed)
   const metrics = createMetrics()
+  registerPoolMetrics(metrics.registry, database)
   app.decorate('metrics', metrics)
   app.decorate('tokens', new TokenValidator(database.db, config.now, lastUsed, metrics))
-  app.addHook('onReady', async () => lastUsed.start())
+  const housekeeping = new Housekeeper(database.db, config, metrics, app.log)
+  app.decorate('housekeeping', housekeeping)
+  app.addHook('onReady', async () => {
+    lastUsed.start()
+    housekeeping.start()
+  })
   app.addHook('onClose', async () => {
+    await housekeeping.stop()
     await lastUsed
       .stop()
       .catch((error: unknown) => app.log.warn({ err: error }, 'could not record token use'))
@@ -116,8 +143,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(formbody, { bodyLimit: 64 * 1024 })
   await app.register(securityHeaders)
   await app.register(views, { cache: config.production })
+  await app.register(httpMetrics)
+  await app.register(openapi) // before every route: it collects them as they are registered
 
   await app.register(healthRoutes)
+  await app.register(metricsRoutes)
+  await app.register(openapiRoutes)
   await app.register(
     pageScope([
       authRoutes,
@@ -130,6 +161,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       auditPageRoutes,
       authorizeRoutes,
       oauthAuthorizeRoutes,
+      docsPageRoutes,
     ]),
   )
   await app.register(

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { metricsAllowOf, metricsTokenOf } from './config-ops.js'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -26,6 +27,18 @@ export interface Config {
   readonly loginLockoutSeconds: number
   /** Base delay added to a failed login from the third failure on, doubling each time (capped at 2 s). */
   readonly loginSlowdownMs: number
+  /** Connections in the PostgreSQL pool of each instance. */
+  readonly databasePoolSize: number
+  /** Bearer secret that opens `GET /metrics` from any address; unset means address rules only. */
+  readonly metricsToken: string | undefined
+  /** CIDR ranges whose clients may read `GET /metrics` without the token (loopback by default). */
+  readonly metricsAllow: readonly string[]
+  /** How often expired rows are cleaned up, in ms; 0 turns housekeeping off. */
+  readonly housekeepingIntervalMs: number
+  /** Revoked or expired tokens are deleted this long after they ended. */
+  readonly tokenRetentionDays: number
+  /** How long a stopping server waits for in-flight requests before it gives up. */
+  readonly shutdownTimeoutMs: number
   /** The clock every time-dependent rule reads, so tests can move time instead of sleeping. */
   readonly now: () => Date
 }
@@ -144,6 +157,12 @@ export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
     loginWindowSeconds: 15 * 60,
     loginLockoutSeconds: integer(env, 'LOGIN_LOCKOUT_MINUTES', 15, 1, 24 * 60) * 60,
     loginSlowdownMs: 250,
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    metricsToken: metricsTokenOf(env, (message) => new ConfigError(message)),
+    metricsAllow: metricsAllowOf(env, (message) => new ConfigError(message)),
+    housekeepingIntervalMs: integer(env, 'HOUSEKEEPING_INTERVAL_SECONDS', 300, 0, 7 * 24 * 3600) * 1000,
+    tokenRetentionDays: integer(env, 'TOKEN_RETENTION_DAYS', 30, 0, 3650),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 8, 1, 3600) * 1000,
     now: () => new Date(),
     ...overrides,
   }

@@ -57,7 +57,13 @@ export async function createEmptyPostgresDatabase(t: Teardown): Promise<string> 
 
 export function testConfig(overrides: Partial<Config> = {}, env: Record<string, string> = {}): Config {
   return loadConfig(
-    { PUBLIC_URL: 'http://localhost:3000', LOG_LEVEL: 'silent', DATA_DIR: '/nonexistent', ...env },
+    {
+      PUBLIC_URL: 'http://localhost:3000',
+      LOG_LEVEL: 'silent',
+      DATA_DIR: '/nonexistent',
+      HOUSEKEEPING_INTERVAL_SECONDS: '0',
+      ...env,
+    },
     { sessionSecret: TEST_SECRET, loginSlowdownMs: 0, ...overrides },
   )
 }

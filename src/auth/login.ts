@@ -4,6 +4,7 @@ import { type AuditContext, recordAudit } from '../audit/record.js'
 import type { Config } from '../config.js'
 import type { Database } from '../db/schema.js'
 import { TooManyRequestsError } from '../errors.js'
+import type { Metrics } from '../metrics/metrics.js'
 import { verifyPassword } from '../security/passwords.js'
 import { findUserByEmail } from '../users/repo.js'
 import { clearFailures, lockedForSeconds, recordFailure, throttleKeys } from './throttle.js'
@@ -31,11 +32,13 @@ export async function attemptLogin(
   config: Config,
   input: { email: string; password: string },
   audit: Omit<AuditContext, 'actorUserId' | 'actorLabel'>,
+  logins?: Metrics['logins'],
 ): Promise<LoginResult> {
   const policy = policyOf(config)
   const keys = throttleKeys(input.email, audit.ip)
   const locked = await lockedForSeconds(db, [keys.email, keys.ip], config.now())
   if (locked > 0) {
+    logins?.inc({ result: 'lockout' })
     throw new TooManyRequestsError(
       `Too many failed sign-in attempts. Try again in ${Math.ceil(locked / 60)} minute(s).`,
       locked,
@@ -54,8 +57,10 @@ export async function attemptLogin(
       targetType: 'user',
       targetId: usable.id,
     })
+    logins?.inc({ result: 'success' })
     return { ok: true, userId: usable.id, accountId }
   }
+  logins?.inc({ result: 'failure' })
   const now = config.now()
   const emailFailures = await recordFailure(db, keys.email, policy.maxFailuresPerEmail, policy, now)
   await recordFailure(db, keys.ip, policy.maxFailuresPerIp, policy, now)

@@ -85,6 +85,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       app.config,
       { email, password: text(body.password) },
       requestOrigin(request),
+      app.metrics.logins,
     )
     if (!result.ok) {
       return reply

@@ -1,13 +1,33 @@
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
+import { Type } from 'typebox'
+import { ErrorResponse } from '../api/schemas.js'
 
 const READY_TIMEOUT_MS = 2000
 
 /** Liveness and readiness for orchestrators and load balancers. */
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/healthz', async () => ({ status: 'ok' }))
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Liveness: the process is up',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  )
 
-  app.get('/readyz', async (request, reply) => {
+  const readySchema = {
+    tags: ['operations'],
+    summary: 'Readiness: the database answers (503 otherwise)',
+    response: {
+      200: Type.Object({ status: Type.Literal('ready'), database: Type.String() }),
+      503: ErrorResponse,
+    },
+  }
+  app.get('/readyz', { schema: readySchema }, async (request, reply) => {
     try {
       await Promise.race([
         sql`SELECT 1`.execute(app.db),

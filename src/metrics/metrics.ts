@@ -1,17 +1,35 @@
-import { Counter, Registry } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { DatabaseHandle } from '../db/connect.js'
 import type { InactiveReason } from '../tokens/validator.js'
 
 export type ValidationOutcome = 'active' | InactiveReason | 'insufficient_permission'
 
+/** Latency buckets in seconds: token checks take a millisecond, logins (argon2) a few hundred. */
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+
 /**
  * One registry per app instance (tests build many apps in one process, and
  * prom-client's global registry would refuse the second). Features add their
- * metrics here; `GET /metrics` serialises the registry.
+ * metrics here; `GET /metrics` serialises the registry together with the
+ * process-wide metrics (see process-metrics.ts).
  */
 export function createMetrics() {
   const registry = new Registry()
   return {
     registry,
+    httpRequests: new Counter({
+      name: 'latchkey_http_requests_total',
+      help: 'HTTP requests by method, route pattern and status code',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'latchkey_http_request_duration_seconds',
+      help: 'HTTP request latency by method, route pattern and status code',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
     tokenValidations: new Counter({
       name: 'latchkey_token_validations_total',
       help: 'Token validations by outcome',
@@ -24,7 +42,43 @@ export function createMetrics() {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    housekeepingDeleted: new Counter({
+      name: 'latchkey_housekeeping_deleted_total',
+      help: 'Rows deleted by housekeeping, by kind (sessions, authorization_codes, tokens, login_throttle)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
   }
 }
 
 export type Metrics = ReturnType<typeof createMetrics>
+
+/**
+ * Pool gauges, read from the pg pool at scrape time. PostgreSQL only: PGlite is
+ * one in-process connection with no pool, so these series are absent there.
+ */
+export function registerPoolMetrics(registry: Registry, database: DatabaseHandle): void {
+  const pool = database.pool
+  if (!pool) return
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read())
+      },
+    })
+  gauge('latchkey_db_pool_connections_in_use', 'Pool connections checked out by a query', () =>
+    Math.max(0, pool.totalCount - pool.idleCount),
+  )
+  gauge('latchkey_db_pool_connections_idle', 'Open pool connections waiting for work', () => pool.idleCount)
+  gauge(
+    'latchkey_db_pool_waiting_requests',
+    'Queries waiting for a free pool connection',
+    () => pool.waitingCount,
+  )
+  gauge('latchkey_db_pool_max_connections', 'Configured pool size (DATABASE_POOL_SIZE)', () => {
+    return (pool.options as { max?: number }).max ?? 10
+  })
+}

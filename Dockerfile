@@ -1,0 +1,41 @@
+# syntax=docker/dockerfile:1
+# Latchkey: build with the dev dependencies, run with the production ones only.
+#   docker build -t latchkey .
+#   docker run IMAGE                  # migrate, then serve on :3000 (the default command)
+#   docker run IMAGE migrate          # or any other `latchkey` command:
+#   docker run -i IMAGE users create --email ann@example.com --name Ann --role admin --account Acme
+# test/ops/image.test.ts performs these same steps without Docker; keep the two in step.
+
+# Node.js 26 is the Active LTS line (since October 2026); 24 (Maintenance LTS) also works.
+ARG NODE_VERSION=26
+
+FROM node:${NODE_VERSION}-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: the root `prepare` script would build before the sources are here,
+# and no dependency needs an install script (argon2 loads the prebuilt binary it ships).
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:${NODE_VERSION}-slim AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    DATA_DIR=/data
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY migrations ./migrations
+COPY views ./views
+# DATA_DIR is used only by the embedded database (no DATABASE_URL); mount a volume there to keep it.
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 3000
+# No curl in the slim image: Node's own fetch asks /healthz.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["node", "dist/cli.js"]
+CMD ["serve"]

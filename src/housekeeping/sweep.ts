@@ -1,0 +1,115 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+
+export const HOUSEKEEPING_KINDS = ['sessions', 'authorization_codes', 'tokens', 'login_throttle'] as const
+export type HousekeepingKind = (typeof HOUSEKEEPING_KINDS)[number]
+
+export interface SweepPolicy {
+  now: Date
+  /** Sessions idle longer than this are dead (SESSION_IDLE_MINUTES). */
+  sessionIdleSeconds: number
+  /** Revoked or expired tokens are kept this long after they ended (TOKEN_RETENTION_DAYS). */
+  tokenRetentionDays: number
+  /** The login throttling window; a row older than it that is not locked counts nothing any more. */
+  loginWindowSeconds: number
+  batchSize: number
+}
+
+/**
+ * Authorization codes live 60 s; a used or expired code is kept an hour more so
+ * that a replay in that time is still recognised as a second use (which revokes
+ * the tokens issued from it) rather than as an unknown code.
+ */
+const CODE_RETENTION_MS = 60 * 60 * 1000
+
+const ago = (now: Date, ms: number) => new Date(now.getTime() - ms)
+
+/**
+ * Deletes one batch of each kind and returns how many rows went. The rows are
+ * picked with `FOR UPDATE SKIP LOCKED`, so instances sweeping at the same time
+ * take different rows instead of waiting on each other, and a batch never
+ * holds locks on more than `batchSize` rows.
+ */
+export async function sweepBatch(
+  db: Kysely<Database>,
+  policy: SweepPolicy,
+  kinds: ReadonlySet<HousekeepingKind> = new Set(HOUSEKEEPING_KINDS),
+): Promise<Record<HousekeepingKind, number>> {
+  const { now, batchSize } = policy
+  const none = { numDeletedRows: 0n }
+  const count = (result: { numDeletedRows: bigint } | undefined) => Number(result?.numDeletedRows ?? 0n)
+
+  const sessions = !kinds.has('sessions')
+    ? none
+    : await db
+        .deleteFrom('sessions')
+        .where('id_hash', 'in', (eb) =>
+          eb
+            .selectFrom('sessions')
+            .select('id_hash')
+            .where((w) =>
+              w.or([
+                w('expires_at', '<=', now),
+                w('last_seen_at', '<=', ago(now, policy.sessionIdleSeconds * 1000)),
+              ]),
+            )
+            .limit(batchSize)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .executeTakeFirst()
+
+  const codes = !kinds.has('authorization_codes')
+    ? none
+    : await db
+        .deleteFrom('authorization_codes')
+        .where('code_hash', 'in', (eb) =>
+          eb
+            .selectFrom('authorization_codes')
+            .select('code_hash')
+            .where('expires_at', '<=', ago(now, CODE_RETENTION_MS))
+            .limit(batchSize)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .executeTakeFirst()
+
+  const tokenCutoff = ago(now, policy.tokenRetentionDays * 24 * 3600 * 1000)
+  const tokens = !kinds.has('tokens')
+    ? none
+    : await db
+        .deleteFrom('tokens')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('tokens')
+            .select('id')
+            .where((w) => w.or([w('revoked_at', '<=', tokenCutoff), w('expires_at', '<=', tokenCutoff)]))
+            .limit(batchSize)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .executeTakeFirst()
+
+  const throttle = !kinds.has('login_throttle')
+    ? none
+    : await db
+        .deleteFrom('login_throttle')
+        .where('key', 'in', (eb) =>
+          eb
+            .selectFrom('login_throttle')
+            .select('key')
+            .where('window_starts_at', '<=', ago(now, policy.loginWindowSeconds * 1000))
+            .where((w) => w.or([w('locked_until', 'is', null), w('locked_until', '<=', now)]))
+            .limit(batchSize)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .executeTakeFirst()
+
+  return {
+    sessions: count(sessions),
+    authorization_codes: count(codes),
+    tokens: count(tokens),
+    login_throttle: count(throttle),
+  }
+}
