@@ -9,6 +9,7 @@ import type { Config } from './config.js'
 import { connectDatabase, type DatabaseHandle } from './db/connect.js'
 import type { Database } from './db/schema.js'
 import { healthRoutes } from './health/routes.js'
+import { introspectionRoutes } from './introspection/routes.js'
 import { loggerOptions } from './logging.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
 import { apiScope } from './plugins/api-auth.js'
@@ -16,8 +17,13 @@ import { errorHandling } from './plugins/errors.js'
 import { pageScope } from './plugins/pages.js'
 import { securityHeaders } from './plugins/security-headers.js'
 import { views } from './plugins/views.js'
+import type { TokenCacheOptions } from './tokens/cache.js'
+import { onLocalInvalidation } from './tokens/invalidation.js'
+import { InvalidationFeed } from './tokens/invalidation-feed.js'
+import { createInvalidationListener, type ListenerOptions } from './tokens/invalidation-listener.js'
 import { LastUsedRecorder } from './tokens/last-used.js'
 import { TokenValidator } from './tokens/validator.js'
+import { verifyRoutes } from './verify/routes.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,6 +31,8 @@ declare module 'fastify' {
     database: DatabaseHandle
     db: Kysely<Database>
     tokens: TokenValidator
+    /** Changes that narrow or kill tokens, and whether this instance's validation caches may be trusted. */
+    invalidations: InvalidationFeed
     lastUsed: LastUsedRecorder
     metrics: Metrics
   }
@@ -35,6 +43,9 @@ export interface BuildOptions {
   database?: DatabaseHandle
   /** A logger stream or `false`; defaults to JSON lines on stdout at the configured level. */
   logger?: boolean | Record<string, unknown>
+  /** Tuning of the LISTEN connection (reconnection delays, heartbeat) and of the validation cache. */
+  listener?: ListenerOptions
+  tokenCache?: TokenCacheOptions
 }
 
 /** Builds the whole application; never listens. Used by the server, the CLI and every test. */
@@ -66,9 +77,21 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('lastUsed', lastUsed)
   const metrics = createMetrics()
   app.decorate('metrics', metrics)
-  app.decorate('tokens', new TokenValidator(database.db, config.now, lastUsed, metrics))
-  app.addHook('onReady', async () => lastUsed.start())
+  const invalidations = new InvalidationFeed((trusted) => metrics.invalidationListening.set(trusted ? 1 : 0))
+  app.decorate('invalidations', invalidations)
+  app.decorate(
+    'tokens',
+    new TokenValidator(database.db, config.now, lastUsed, metrics, invalidations, options.tokenCache),
+  )
+  const stopLocalInvalidations = onLocalInvalidation(database.db, (change) => invalidations.receive(change))
+  const listener = createInvalidationListener(database, invalidations, app.log, options.listener)
+  app.addHook('onReady', async () => {
+    lastUsed.start()
+    await listener.start()
+  })
   app.addHook('onClose', async () => {
+    stopLocalInvalidations()
+    await listener.stop()
     await lastUsed
       .stop()
       .catch((error: unknown) => app.log.warn({ err: error }, 'could not record token use'))
@@ -84,6 +107,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(healthRoutes)
   await app.register(pageScope([authRoutes, accountSwitchRoutes]))
   await app.register(apiScope([meRoutes]))
+  // Token validation for other services: outside the page and API scopes, so
+  // no session, CSRF or view work runs on this hot path.
+  await app.register(verifyRoutes)
+  await app.register(introspectionRoutes)
 
   return app
 }

@@ -36,21 +36,27 @@ export async function freshDatabase(
   return { database, url }
 }
 
-/** An empty PostgreSQL database, dropped in teardown (after everything registered later has closed). */
-export async function createEmptyPostgresDatabase(t: Teardown): Promise<string> {
-  if (!TEST_DATABASE_URL) throw new Error('TEST_DATABASE_URL is not set')
+/**
+ * An empty PostgreSQL database, dropped in teardown (after everything registered later has closed).
+ * `serverUrl` defaults to TEST_DATABASE_URL; tests that need PostgreSQL in both CI runs pass their own.
+ */
+export async function createEmptyPostgresDatabase(
+  t: Teardown,
+  serverUrl: string | undefined = TEST_DATABASE_URL,
+): Promise<string> {
+  if (!serverUrl) throw new Error('TEST_DATABASE_URL is not set')
   const name = `lk_test_${process.pid}_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL })
+  const admin = new pg.Client({ connectionString: serverUrl })
   await admin.connect()
   await admin.query(`CREATE DATABASE ${name}`)
   await admin.end()
   t.teardown(async () => {
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    const client = new pg.Client({ connectionString: serverUrl })
     await client.connect()
     await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
     await client.end()
   })
-  const url = new URL(TEST_DATABASE_URL)
+  const url = new URL(serverUrl)
   url.pathname = `/${name}`
   return url.href
 }

@@ -1,4 +1,4 @@
-import { Counter, Registry } from 'prom-client'
+import { Counter, Gauge, Registry } from 'prom-client'
 import type { InactiveReason } from '../tokens/validator.js'
 
 export type ValidationOutcome = 'active' | InactiveReason | 'insufficient_permission'
@@ -16,6 +16,17 @@ export function createMetrics() {
       name: 'latchkey_token_validations_total',
       help: 'Token validations by outcome',
       labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    cacheLookups: new Counter({
+      name: 'latchkey_validation_cache_lookups_total',
+      help: 'Validation cache lookups by cache (token, caller) and result (hit, unknown_hit, miss, bypass: not listening for changes)',
+      labelNames: ['cache', 'result'] as const,
+      registers: [registry],
+    }),
+    invalidationListening: new Gauge({
+      name: 'latchkey_invalidation_listening',
+      help: '1 while this instance listens for token changes (and trusts its validation caches), else 0',
       registers: [registry],
     }),
     logins: new Counter({

@@ -18,6 +18,8 @@ export interface TokenRecord {
   tokenPermission: Role
   /** The user's current effective role on the account; null when none is left. */
   userRole: Role | null
+  /** A disabled user's tokens are inactive (kept as a record so that re-enabling can be cached too). */
+  userDisabled: boolean
   issuedAt: Date
   expiresAt: Date | null
   lastUsedAt: Date | null
@@ -40,11 +42,14 @@ interface Row {
   revoked_at: Date | null
   account_path: number[] | null
   role: Role | null
+  user_disabled: boolean
 }
 
 /**
- * One indexed lookup by hash. Disabled users are filtered in SQL; deleted accounts, applications and authorizations take their tokens with
- * them (ON DELETE CASCADE). The user's role is computed up the account tree in
+ * One indexed lookup by hash. Deleted accounts, applications and authorizations
+ * take their tokens with them (ON DELETE CASCADE), so "no row" means unknown; a
+ * disabled user is reported, not filtered, so that "no row" stays true forever
+ * and can be cached. The user's role is computed up the account tree in
  * the same round trip. Revocation and expiry are left to the caller, which checks
  * them on every use, cached or not.
  */
@@ -54,9 +59,10 @@ export async function findTokenRecord(
 ): Promise<TokenRecord | undefined> {
   const { rows } = await sql<Row>`
     SELECT t.id, t.kind, t.name, t.user_id, u.email, t.account_id, t.application_id, t.authorization_id,
-           t.permission, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, r.account_path, r.role
+           t.permission, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, r.account_path, r.role,
+           u.disabled_at IS NOT NULL AS user_disabled
     FROM tokens t
-    JOIN users u ON u.id = t.user_id AND u.disabled_at IS NULL
+    JOIN users u ON u.id = t.user_id
     LEFT JOIN LATERAL (
       WITH RECURSIVE chain (id, parent_id, depth) AS (
         SELECT a.id, a.parent_id, 0 FROM accounts a WHERE a.id = t.account_id
@@ -81,6 +87,7 @@ export async function findTokenRecord(
     authorizationId: row.authorization_id,
     tokenPermission: row.permission,
     userRole: row.role,
+    userDisabled: row.user_disabled,
     issuedAt: row.created_at,
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
