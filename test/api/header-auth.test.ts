@@ -2,6 +2,7 @@ import t from 'tap'
 import { createAccount } from '../../src/accounts/repo.js'
 import { createApiToken, revokeApiToken } from '../../src/tokens/api-tokens.js'
 import { generateToken } from '../../src/tokens/format.js'
+import { publishInvalidation } from '../../src/tokens/invalidation.js'
 import { upsertMembership } from '../../src/users/repo.js'
 import { build, DATABASE_KIND, seedFirstAdmin, seedUser } from '../helper.js'
 
@@ -105,7 +106,10 @@ t.test('effective permission: demotion narrows, removal kills, expiry ends a tok
     'a role lowered on the parent narrows the token on the sub-account',
   )
 
-  await app.db.deleteFrom('memberships').where('user_id', '=', publisher.userId).execute()
+  await app.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('memberships').where('user_id', '=', publisher.userId).execute()
+    await publishInvalidation(trx, { type: 'membership', accountId: admin.accountId, userId: publisher.userId })
+  })
   t.equal((await me()).statusCode, 401, 'no role left: the token stops')
 
   await t.rejects(

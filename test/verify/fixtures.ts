@@ -75,10 +75,12 @@ export function introspect(
   authorization: string | undefined,
   token: string,
   extra: Record<string, string> = {},
+  remoteAddress = '127.0.0.1',
 ): Promise<LightMyRequestResponse> {
   return app.inject({
     method: 'POST',
     url: '/oauth/introspect',
+    remoteAddress,
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
       ...(authorization ? { authorization } : {}),
