@@ -108,7 +108,11 @@ t.test('effective permission: demotion narrows, removal kills, expiry ends a tok
 
   await app.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('memberships').where('user_id', '=', publisher.userId).execute()
-    await publishInvalidation(trx, { type: 'membership', accountId: admin.accountId, userId: publisher.userId })
+    await publishInvalidation(trx, {
+      type: 'membership',
+      accountId: admin.accountId,
+      userId: publisher.userId,
+    })
   })
   t.equal((await me()).statusCode, 401, 'no role left: the token stops')
 

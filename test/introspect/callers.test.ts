@@ -12,34 +12,37 @@ const INVALID_CLIENT = {
     'Client authentication failed: send HTTP Basic credentials of a service (id and lks_ secret) or of an application (client id and lkc_ secret).',
 }
 
-t.test(`unauthenticated and wrongly authenticated callers get 401 invalid_client (${DATABASE_KIND})`, async (t) => {
-  const { app } = await build(t)
-  const seed = await seedValidation(app)
-  const { service, reporter } = seed
-  const wrong = [
-    undefined,
-    'Bearer abc',
-    'Basic !!!',
-    `Basic ${Buffer.from('no-colon').toString('base64')}`,
-    basic(service.id, `${service.secret}x`),
-    basic(service.id + 1000, service.secret),
-    basic('gateway', service.secret),
-    basic(service.id, reporter.clientSecret),
-    basic(reporter.application.id, `${reporter.clientSecret}x`),
-    basic(reporter.application.id, service.secret),
-    basic(reporter.application.id + 1, reporter.clientSecret),
-    basic(reporter.application.id, ''),
-  ]
-  for (const [index, authorization] of wrong.entries()) {
-    const response = await introspect(app, authorization, seed.grant.token, {}, `10.0.1.${index}`)
-    t.equal(response.statusCode, 401, `credentials #${index}`)
-    t.same(response.json(), INVALID_CLIENT)
-    t.equal(response.headers['www-authenticate'], 'Basic realm="latchkey"')
-    t.equal(response.headers['cache-control'], 'no-store')
-  }
-  t.equal((await introspect(app, seed.serviceBasic, seed.grant.token)).json().active, true)
-  t.equal((await introspect(app, reporter.basic, seed.grant.token)).json().active, true)
-})
+t.test(
+  `unauthenticated and wrongly authenticated callers get 401 invalid_client (${DATABASE_KIND})`,
+  async (t) => {
+    const { app } = await build(t)
+    const seed = await seedValidation(app)
+    const { service, reporter } = seed
+    const wrong = [
+      undefined,
+      'Bearer abc',
+      'Basic !!!',
+      `Basic ${Buffer.from('no-colon').toString('base64')}`,
+      basic(service.id, `${service.secret}x`),
+      basic(service.id + 1000, service.secret),
+      basic('gateway', service.secret),
+      basic(service.id, reporter.clientSecret),
+      basic(reporter.application.id, `${reporter.clientSecret}x`),
+      basic(reporter.application.id, service.secret),
+      basic(reporter.application.id + 1, reporter.clientSecret),
+      basic(reporter.application.id, ''),
+    ]
+    for (const [index, authorization] of wrong.entries()) {
+      const response = await introspect(app, authorization, seed.grant.token, {}, `10.0.1.${index}`)
+      t.equal(response.statusCode, 401, `credentials #${index}`)
+      t.same(response.json(), INVALID_CLIENT)
+      t.equal(response.headers['www-authenticate'], 'Basic realm="latchkey"')
+      t.equal(response.headers['cache-control'], 'no-store')
+    }
+    t.equal((await introspect(app, seed.serviceBasic, seed.grant.token)).json().active, true)
+    t.equal((await introspect(app, reporter.basic, seed.grant.token)).json().active, true)
+  },
+)
 
 t.test(`failed caller authentication is throttled per IP (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
@@ -68,25 +71,32 @@ t.test(`failed caller authentication is throttled per IP (${DATABASE_KIND})`, as
   t.equal(valid.json().active, true)
 })
 
-t.test(`verified credentials are cached, and forgotten when revoked or changed (${DATABASE_KIND})`, async (t) => {
-  const { app } = await build(t)
-  const seed = await seedValidation(app)
-  for (let i = 0; i < 3; i++) await introspect(app, seed.serviceBasic, seed.grant.token)
-  t.same(await cacheLookups(app, 'caller'), { miss: 1, hit: 2 }, 'one lookup for three calls')
+t.test(
+  `verified credentials are cached, and forgotten when revoked or changed (${DATABASE_KIND})`,
+  async (t) => {
+    const { app } = await build(t)
+    const seed = await seedValidation(app)
+    for (let i = 0; i < 3; i++) await introspect(app, seed.serviceBasic, seed.grant.token)
+    t.same(await cacheLookups(app, 'caller'), { miss: 1, hit: 2 }, 'one lookup for three calls')
 
-  t.ok(await revokeService(app.db, seed.service.id, new Date()))
-  const revoked = await introspect(app, seed.serviceBasic, seed.grant.token)
-  t.equal(revoked.statusCode, 401, 'a revoked service is refused at once, although it was cached')
+    t.ok(await revokeService(app.db, seed.service.id, new Date()))
+    const revoked = await introspect(app, seed.serviceBasic, seed.grant.token)
+    t.equal(revoked.statusCode, 401, 'a revoked service is refused at once, although it was cached')
 
-  const reporter = seed.reporter
-  t.equal((await introspect(app, reporter.basic, seed.grant.token)).json().active, true)
-  t.equal((await introspect(app, reporter.basic, seed.grant.token)).json().active, true)
-  const fresh = generateClientSecret()
-  await setClientSecretHash(app.db, reporter.application.id, fresh.hash, new Date())
-  t.equal((await introspect(app, reporter.basic, seed.grant.token)).statusCode, 401, 'the old secret is dead')
-  const renewed = basic(reporter.application.id, fresh.secret)
-  t.equal((await introspect(app, renewed, seed.grant.token)).json().active, true, 'the new one works')
+    const reporter = seed.reporter
+    t.equal((await introspect(app, reporter.basic, seed.grant.token)).json().active, true)
+    t.equal((await introspect(app, reporter.basic, seed.grant.token)).json().active, true)
+    const fresh = generateClientSecret()
+    await setClientSecretHash(app.db, reporter.application.id, fresh.hash, new Date())
+    t.equal(
+      (await introspect(app, reporter.basic, seed.grant.token)).statusCode,
+      401,
+      'the old secret is dead',
+    )
+    const renewed = basic(reporter.application.id, fresh.secret)
+    t.equal((await introspect(app, renewed, seed.grant.token)).json().active, true, 'the new one works')
 
-  t.ok(await deleteApplication(app.db, seed.admin.accountId, reporter.application.id))
-  t.equal((await introspect(app, renewed, seed.grant.token)).statusCode, 401, 'a deleted application')
-})
+    t.ok(await deleteApplication(app.db, seed.admin.accountId, reporter.application.id))
+    t.equal((await introspect(app, renewed, seed.grant.token)).statusCode, 401, 'a deleted application')
+  },
+)

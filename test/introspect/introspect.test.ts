@@ -124,8 +124,16 @@ t.test(`an application introspects only its own tokens (${DATABASE_KIND})`, asyn
   const own = await introspect(app, seed.reporter.basic, seed.grant.token)
   t.equal(own.json().active, true)
   t.equal(own.json().client_id, String(seed.reporter.application.id))
-  t.equal((await introspect(app, seed.reporter.basic, otherGrant.token)).body, INACTIVE, "another app's token")
-  t.equal((await introspect(app, seed.reporter.basic, seed.personal.token)).body, INACTIVE, 'a personal token')
+  t.equal(
+    (await introspect(app, seed.reporter.basic, otherGrant.token)).body,
+    INACTIVE,
+    "another app's token",
+  )
+  t.equal(
+    (await introspect(app, seed.reporter.basic, seed.personal.token)).body,
+    INACTIVE,
+    'a personal token',
+  )
   t.equal((await introspect(app, other.basic, otherGrant.token)).json().scope, 'browse')
   t.equal((await introspect(app, other.basic, seed.grant.token)).body, INACTIVE)
 
