@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import pg from 'pg'
-import { buildApp } from '../src/app.js'
+import { type BuildOptions, buildApp } from '../src/app.js'
 import { type Config, loadConfig } from '../src/config.js'
 import { connectDatabase, type DatabaseHandle } from '../src/db/connect.js'
 import { migrateToLatest } from '../src/db/migrate.js'
@@ -75,10 +75,14 @@ export interface TestApp {
 }
 
 /** The real app on a fresh database, closed in teardown. */
-export async function build(t: Teardown, overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function build(
+  t: Teardown,
+  overrides: Partial<Config> = {},
+  options: Omit<BuildOptions, 'database' | 'logger'> = {},
+): Promise<TestApp> {
   const { database } = await freshDatabase(t)
   const config = testConfig(overrides)
-  const app = await buildApp(config, { database, logger: false })
+  const app = await buildApp(config, { ...options, database, logger: false })
   t.teardown(() => app.close())
   await app.ready()
   return { app, database, config }
