@@ -1,6 +1,6 @@
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import type { Kysely } from 'kysely'
 import { accountSwitchRoutes } from './accounts/routes.js'
 import { meRoutes } from './api/me-routes.js'
@@ -66,6 +66,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     routerOptions: { maxParamLength: 200 },
     requestIdHeader: false,
     return503OnClosing: true,
+    // Routes with `config: { requestLogging: false }` (token validation, which runs
+    // for every API call behind a gateway) get no per-request log lines; metrics count them.
+    logController: new LogController({
+      disableRequestLogging: (request) => request.routeOptions.config?.requestLogging === false,
+    }),
   })
 
   app.decorate('config', config)
@@ -81,7 +86,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('invalidations', invalidations)
   app.decorate(
     'tokens',
-    new TokenValidator(database.db, config.now, lastUsed, metrics, invalidations, options.tokenCache),
+    new TokenValidator(database, config.now, lastUsed, metrics, invalidations, options.tokenCache),
   )
   const stopLocalInvalidations = onLocalInvalidation(database.db, (change) => invalidations.receive(change))
   const listener = createInvalidationListener(database, invalidations, app.log, options.listener)

@@ -216,3 +216,27 @@ export async function loginAs(app: FastifyInstance, seeded: Seeded): Promise<Bro
   await browser.login(seeded.email, seeded.password)
   return browser
 }
+
+/**
+ * Counts the database queries the app makes whose SQL matches `pattern`: through
+ * Kysely, and (PostgreSQL) straight on the pool, where the token lookups run as
+ * prepared statements.
+ */
+export function countQueries(app: FastifyInstance, pattern: RegExp = /./): () => number {
+  let count = 0
+  const executor = app.db.getExecutor()
+  const execute = executor.executeQuery.bind(executor)
+  executor.executeQuery = ((query: { sql: string }, ...rest: unknown[]) => {
+    if (pattern.test(query.sql)) count += 1
+    return (execute as (...args: unknown[]) => ReturnType<typeof execute>)(query, ...rest)
+  }) as typeof execute
+  const pool = app.database.pool
+  if (pool) {
+    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown
+    pool.query = ((config: string | { text: string }, ...rest: unknown[]) => {
+      if (pattern.test(typeof config === 'string' ? config : config.text)) count += 1
+      return query(config, ...rest)
+    }) as typeof pool.query
+  }
+  return () => count
+}

@@ -67,8 +67,9 @@ export async function introspectionRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: { token: string; token_type_hint?: string } }>(
     '/oauth/introspect',
     {
-      config: { errorStyle: 'oauth' },
-      logLevel: 'warn',
+      config: { errorStyle: 'oauth', requestLogging: false },
+      // Hot path, read by services: no per-request log lines and no page headers (see verify/routes.ts).
+      helmet: false,
       preValidation: authenticateCaller,
       schema: {
         body: IntrospectionBody,

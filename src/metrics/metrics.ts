@@ -20,7 +20,7 @@ export function createMetrics() {
     }),
     cacheLookups: new Counter({
       name: 'latchkey_validation_cache_lookups_total',
-      help: 'Validation cache lookups by cache (token, caller) and result (hit, unknown_hit, miss, bypass: not listening for changes)',
+      help: "Validation cache lookups by cache (token; access: a user's role on an account; caller: introspection credentials) and result (hit, unknown_hit, miss, bypass: not listening for changes)",
       labelNames: ['cache', 'result'] as const,
       registers: [registry],
     }),

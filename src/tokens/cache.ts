@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache'
 import type { Invalidation } from './invalidation.js'
 import type { InvalidationFeed, InvalidationSubscriber } from './invalidation-feed.js'
-import type { TokenRecord } from './lookup.js'
+import type { Access, TokenRecord } from './lookup.js'
 
 export interface TokenCacheOptions {
   /** Records kept, at most (and at most `maxBytes` of them, estimated). */
@@ -12,6 +12,8 @@ export interface TokenCacheOptions {
   /** Well-formed tokens that matched no row, remembered so that repeated unknown tokens cost no query. */
   unknownEntries?: number
   unknownTtlMs?: number
+  /** (user, account) pairs whose effective role is kept, so a new token of a known pair costs one simple query. */
+  accessEntries?: number
 }
 
 export type CacheOutcome = 'hit' | 'unknown_hit' | 'miss' | 'bypass'
@@ -19,6 +21,22 @@ export type CacheOutcome = 'hit' | 'unknown_hit' | 'miss' | 'bypass'
 /** Rough bytes of a record in memory (object, strings as UTF-16, dates, the account path). */
 function estimatedBytes(record: TokenRecord): number {
   return 480 + 2 * (record.name.length + record.username.length) + 8 * record.accountPath.length
+}
+
+type AccessEntry = Access & { userId: number }
+
+/** Whether a change touches a user's access to an account (and so every token there). */
+function affectsAccess(entry: AccessEntry, change: Invalidation): boolean {
+  switch (change.type) {
+    case 'user':
+      return entry.userId === change.id
+    case 'account':
+      return entry.accountPath.includes(change.id)
+    case 'membership':
+      return entry.userId === change.userId && entry.accountPath.includes(change.accountId)
+    default:
+      return false
+  }
 }
 
 function affects(record: TokenRecord, change: Invalidation): boolean {
@@ -29,16 +47,18 @@ function affects(record: TokenRecord, change: Invalidation): boolean {
       return record.authorizationId === change.id
     case 'application':
       return record.appId === change.id
-    case 'user':
-      return record.userId === change.id
-    case 'account':
-      return record.accountPath.includes(change.id)
-    case 'membership':
-      return record.userId === change.userId && record.accountPath.includes(change.accountId)
     default:
-      return false
+      return affectsAccess(record, change)
   }
 }
+
+function dropMatching<V extends {}>(cache: LRUCache<string, V>, matches: (value: V) => boolean): void {
+  const stale: string[] = []
+  for (const [key, value] of cache.entries()) if (matches(value)) stale.push(key)
+  for (const key of stale) cache.delete(key)
+}
+
+const accessKey = (userId: number, accountId: number) => `${userId}:${accountId}`
 
 /**
  * Token records by token hash (never the token): what is needed to judge a
@@ -50,14 +70,20 @@ function affects(record: TokenRecord, change: Invalidation): boolean {
  * and are shown only after their row is committed, so nobody can present one
  * before it exists, unless they guessed it. Unknown entries still expire after
  * `unknownTtlMs` and go whenever the feed is reset.
+ *
+ * A user's access to an account (effective role, account path) is kept apart,
+ * by (user, account): every token there shares it, so a token not seen before
+ * costs one simple indexed query instead of a walk up the account tree.
  */
 export class TokenCache implements InvalidationSubscriber {
   private readonly records: LRUCache<string, TokenRecord>
   private readonly unknown: LRUCache<string, true>
+  private readonly access: LRUCache<string, AccessEntry>
 
   constructor(
     private readonly feed: InvalidationFeed,
     private readonly count: (outcome: CacheOutcome) => void,
+    private readonly countAccess: (outcome: CacheOutcome) => void,
     options: TokenCacheOptions = {},
   ) {
     this.records = new LRUCache<string, TokenRecord>({
@@ -70,6 +96,11 @@ export class TokenCache implements InvalidationSubscriber {
     this.unknown = new LRUCache<string, true>({
       max: options.unknownEntries ?? 10_000,
       ttl: options.unknownTtlMs ?? 60_000,
+      ttlResolution: 100,
+    })
+    this.access = new LRUCache<string, AccessEntry>({
+      max: options.accessEntries ?? 10_000,
+      ttl: options.ttlMs ?? 10 * 60_000,
       ttlResolution: 100,
     })
     feed.subscribe(this)
@@ -101,18 +132,31 @@ export class TokenCache implements InvalidationSubscriber {
     else this.unknown.set(hash, true)
   }
 
+  /** A user's cached access to an account, or undefined (counted under cache "access"). */
+  peekAccess(userId: number, accountId: number): Access | undefined {
+    if (!this.feed.trusted) return undefined
+    const entry = this.access.get(accessKey(userId, accountId))
+    this.countAccess(entry ? 'hit' : 'miss')
+    return entry
+  }
+
+  storeAccess(userId: number, accountId: number, access: Access, generation: number): void {
+    if (!this.feed.trusted || this.feed.generation !== generation) return
+    this.access.set(accessKey(userId, accountId), { ...access, userId })
+  }
+
   invalidate(change: Invalidation): void {
-    const stale: string[] = []
-    for (const [hash, record] of this.records.entries()) if (affects(record, change)) stale.push(hash)
-    for (const hash of stale) this.records.delete(hash)
+    dropMatching(this.records, (record) => affects(record, change))
+    dropMatching(this.access, (entry) => affectsAccess(entry, change))
   }
 
   clear(): void {
     this.records.clear()
     this.unknown.clear()
+    this.access.clear()
   }
 
-  get size(): { records: number; unknown: number } {
-    return { records: this.records.size, unknown: this.unknown.size }
+  get size(): { records: number; unknown: number; access: number } {
+    return { records: this.records.size, unknown: this.unknown.size, access: this.access.size }
   }
 }

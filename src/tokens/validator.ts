@@ -1,11 +1,11 @@
-import type { Kysely } from 'kysely'
-import type { Database, Role } from '../db/schema.js'
+import type { DatabaseHandle } from '../db/connect.js'
+import type { Role } from '../db/schema.js'
 import type { Metrics } from '../metrics/metrics.js'
 import { TokenCache, type TokenCacheOptions } from './cache.js'
 import { hashToken, parseToken } from './format.js'
 import type { InvalidationFeed } from './invalidation-feed.js'
 import type { LastUsedRecorder } from './last-used.js'
-import { effectivePermission, findTokenRecord, type TokenRecord } from './lookup.js'
+import { type Access, effectivePermission, TokenQueries, type TokenRecord } from './lookup.js'
 import { SingleFlight } from './single-flight.js'
 
 export type InactiveReason = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'user_disabled' | 'no_role'
@@ -22,28 +22,34 @@ const MALFORMED: Validation = { active: false, reason: 'malformed' }
 /**
  * The one validation function behind `/api/v1`, `/verify` and `/oauth/introspect`.
  * Format and checksum are checked before anything else; then the cache (by token
- * hash), then one query, shared by concurrent requests for the same token. Every
- * inactive outcome is reported the same way to callers (the reason is for
- * metrics and logs).
+ * hash); on a miss one indexed query (plus one for the user's role on the
+ * account, unless that is cached), shared by concurrent requests for the same
+ * token. Every inactive outcome is reported the same way to callers (the reason
+ * is for metrics and logs).
  */
 export class TokenValidator {
   readonly cache: TokenCache
+  private readonly queries: TokenQueries
   private readonly lookups = new SingleFlight<TokenRecord | undefined>()
+  private readonly accessLookups = new SingleFlight<Access>()
 
   constructor(
-    private readonly db: Kysely<Database>,
+    database: DatabaseHandle,
     private readonly now: () => Date,
     private readonly lastUsed: LastUsedRecorder,
     private readonly metrics: Metrics,
     private readonly feed: InvalidationFeed,
     cacheOptions: TokenCacheOptions = {},
   ) {
+    this.queries = new TokenQueries(database)
     this.cache = new TokenCache(
       feed,
       (result) => metrics.cacheLookups.inc({ cache: 'token', result }),
+      (result) => metrics.cacheLookups.inc({ cache: 'access', result }),
       cacheOptions,
     )
     feed.subscribe(this.lookups)
+    feed.subscribe(this.accessLookups)
   }
 
   async validate(raw: string): Promise<Validation> {
@@ -55,11 +61,24 @@ export class TokenValidator {
   private record(hash: string): TokenRecord | undefined | Promise<TokenRecord | undefined> {
     const cached = this.cache.peek(hash)
     if (cached !== undefined) return cached ?? undefined
-    return this.lookups.run(hash, async () => {
-      const generation = this.feed.generation
-      const record = await findTokenRecord(this.db, hash)
-      this.cache.store(hash, record, generation)
-      return record
+    return this.lookups.run(hash, () => this.load(hash))
+  }
+
+  private async load(hash: string): Promise<TokenRecord | undefined> {
+    const generation = this.feed.generation
+    const row = await this.queries.tokenRow(hash)
+    const record = row && { ...row, ...(await this.access(row.userId, row.accountId, generation)) }
+    this.cache.store(hash, record, generation)
+    return record
+  }
+
+  private access(userId: number, accountId: number, generation: number): Access | Promise<Access> {
+    const cached = this.cache.peekAccess(userId, accountId)
+    if (cached) return cached
+    return this.accessLookups.run(`${userId}:${accountId}`, async () => {
+      const access = await this.queries.access(userId, accountId)
+      this.cache.storeAccess(userId, accountId, access, generation)
+      return access
     })
   }
 

@@ -1,22 +1,13 @@
 import type { FastifyInstance } from 'fastify'
-import type { CompiledQuery } from 'kysely'
 import t from 'tap'
 import { createApiToken } from '../../src/tokens/api-tokens.js'
 import { generateToken, hashToken, tokenHint } from '../../src/tokens/format.js'
-import { build, DATABASE_KIND } from '../helper.js'
+import { upsertMembership } from '../../src/users/repo.js'
+import { build, countQueries, DATABASE_KIND } from '../helper.js'
 import { AUDIT, cacheLookups, seedValidation } from '../verify/fixtures.js'
 
-/** Counts token lookups (the one query behind a cache miss) made through the app's database. */
-function countLookups(app: FastifyInstance): () => number {
-  let lookups = 0
-  const executor = app.db.getExecutor()
-  const original = executor.executeQuery.bind(executor)
-  executor.executeQuery = ((query: CompiledQuery, ...rest: unknown[]) => {
-    if (query.sql.includes('t.token_hash =')) lookups += 1
-    return (original as (...args: unknown[]) => ReturnType<typeof original>)(query, ...rest)
-  }) as typeof original
-  return () => lookups
-}
+/** Counts token lookups (the one query behind a cache miss). */
+const countLookups = (app: FastifyInstance) => countQueries(app, /t\.token_hash = /)
 
 async function mint(
   app: FastifyInstance,
@@ -93,7 +84,7 @@ t.test(
     t.ok(app.tokens.cache.peek(hashToken(other.token)), 'and its result was kept')
 
     app.invalidations.receive(undefined)
-    t.same(app.tokens.cache.size, { records: 0, unknown: 0 }, 'an unreadable notification drops everything')
+    t.same(app.tokens.cache.size, { records: 0, unknown: 0, access: 0 }, 'an unreadable notification drops everything')
   },
 )
 
@@ -103,7 +94,7 @@ t.test(`the cache is bounded in entries and in bytes (${DATABASE_KIND})`, async 
   const tokens = [seed.personal, ...(await Promise.all([1, 2, 3, 4, 5].map((n) => mint(app, seed, `n${n}`))))]
   for (const token of tokens) t.equal((await app.tokens.validate(token.token)).active, true)
   for (let i = 0; i < 5; i++) await app.tokens.validate(generateToken('application'))
-  t.same(app.tokens.cache.size, { records: 3, unknown: 2 })
+  t.same(app.tokens.cache.size, { records: 3, unknown: 2, access: 1 })
 
   const { app: small } = await build(t, {}, { tokenCache: { maxBytes: 1_500 } })
   const other = await seedValidation(small)
@@ -132,5 +123,44 @@ t.test(
       .execute()
     await new Promise((resolve) => setTimeout(resolve, 120))
     t.equal((await app.tokens.validate(guessed)).active, true)
+  },
+)
+
+t.test(
+  `a user's access to an account is cached for all their tokens there, and invalidated (${DATABASE_KIND})`,
+  async (t) => {
+    const { app } = await build(t)
+    const seed = await seedValidation(app)
+    const accessQueries = countQueries(app, /WITH RECURSIVE chain/)
+    const tokenQueries = countQueries(app, /t\.token_hash = /)
+    const [first, second, third] = [
+      await mint(app, seed, 'a'),
+      await mint(app, seed, 'b'),
+      await mint(app, seed, 'c'),
+    ]
+    t.equal((await app.tokens.validate(first.token)).active, true)
+    t.equal((await app.tokens.validate(second.token)).active, true)
+    t.equal(tokenQueries(), 2)
+    t.equal(accessQueries(), 1, 'the second token of the same user and account needed no role query')
+    t.match(await cacheLookups(app, 'access'), { hit: 1, miss: 1 })
+
+    // Lower the admin to browse… then the third token, never seen, must get the new role.
+    await app.db
+      .updateTable('tokens')
+      .set({ permission: 'admin' })
+      .where('id', 'in', [first.id, second.id, third.id])
+      .execute()
+    await upsertMembership(app.db, {
+      accountId: seed.admin.accountId,
+      userId: seed.admin.userId,
+      role: 'design',
+    })
+    const validation = await app.tokens.validate(third.token)
+    t.equal(
+      validation.active && validation.principal.permission,
+      'design',
+      'the cached access went with the change',
+    )
+    t.equal(accessQueries(), 2)
   },
 )
