@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { OAuthError, TooManyRequestsError } from '../errors.js'
+import { HOT_ROUTE } from '../plugins/hot-route.js'
 import { AnswerSchema, activeAnswer, INACTIVE_ANSWER } from './answer.js'
 import { type Caller, CallerAuthenticator } from './callers.js'
 
@@ -67,9 +68,8 @@ export async function introspectionRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: { token: string; token_type_hint?: string } }>(
     '/oauth/introspect',
     {
+      ...HOT_ROUTE,
       config: { errorStyle: 'oauth', requestLogging: false },
-      // Hot path, read by services: no per-request log lines and no page headers (see verify/routes.ts).
-      helmet: false,
       preValidation: authenticateCaller,
       schema: {
         body: IntrospectionBody,

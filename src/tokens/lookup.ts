@@ -32,8 +32,18 @@ export interface Access {
   userRole: Role | null
 }
 
-/** Everything needed to answer for a token. */
-export type TokenRecord = TokenRow & Access
+/**
+ * Everything needed to answer for a token, with its effective permission worked
+ * out once when the record is read (the lower of the token's permission and the
+ * user's role; null when no role is left). Records are never changed in place: a
+ * change replaces them, so the cached object can be handed out as is.
+ */
+export type TokenRecord = TokenRow & Access & { permission: Role | null }
+
+export function tokenRecord(row: TokenRow, access: Access): TokenRecord {
+  const permission = access.userRole ? lowerRole(row.tokenPermission, access.userRole) : null
+  return { ...row, ...access, permission }
+}
 
 const TOKEN_BY_HASH = `
   SELECT t.id, t.kind, t.name, t.user_id, u.email, t.account_id, t.application_id, t.authorization_id,
@@ -123,11 +133,6 @@ export class TokenQueries {
   /** A token's full record, uncached: two round trips. */
   async record(tokenHash: string): Promise<TokenRecord | undefined> {
     const row = await this.tokenRow(tokenHash)
-    return row && { ...row, ...(await this.access(row.userId, row.accountId)) }
+    return row && tokenRecord(row, await this.access(row.userId, row.accountId))
   }
-}
-
-/** The lower of the token's permission and the user's current role, or undefined when the user has none. */
-export function effectivePermission(record: TokenRecord): Role | undefined {
-  return record.userRole ? lowerRole(record.tokenPermission, record.userRole) : undefined
 }

@@ -5,19 +5,27 @@ import { TokenCache, type TokenCacheOptions } from './cache.js'
 import { hashToken, parseToken } from './format.js'
 import type { InvalidationFeed } from './invalidation-feed.js'
 import type { LastUsedRecorder } from './last-used.js'
-import { type Access, effectivePermission, TokenQueries, type TokenRecord } from './lookup.js'
+import { type Access, TokenQueries, type TokenRecord, tokenRecord } from './lookup.js'
 import { SingleFlight } from './single-flight.js'
 
 export type InactiveReason = 'malformed' | 'unknown' | 'revoked' | 'expired' | 'user_disabled' | 'no_role'
 
-/** An active token: its record plus the effective permission right now. */
-export interface Principal extends TokenRecord {
-  permission: Role
-}
+/** An active token: its record, with the effective permission it has right now. */
+export type Principal = TokenRecord & { permission: Role }
 
 export type Validation = { active: true; principal: Principal } | { active: false; reason: InactiveReason }
 
-const MALFORMED: Validation = { active: false, reason: 'malformed' }
+// Answers that carry nothing but a reason are allocated once.
+const INACTIVE = Object.fromEntries(
+  (['malformed', 'unknown', 'revoked', 'expired', 'user_disabled', 'no_role'] as const).map((reason) => [
+    reason,
+    Object.freeze({ active: false, reason }),
+  ]),
+) as Record<InactiveReason, Validation>
+
+function hasRole(record: TokenRecord): record is Principal {
+  return record.permission !== null
+}
 
 /**
  * The one validation function behind `/api/v1`, `/verify` and `/oauth/introspect`.
@@ -53,7 +61,7 @@ export class TokenValidator {
   }
 
   async validate(raw: string): Promise<Validation> {
-    const result = parseToken(raw) ? this.judge(await this.record(hashToken(raw))) : MALFORMED
+    const result = parseToken(raw) ? this.judge(await this.record(hashToken(raw))) : INACTIVE.malformed
     this.metrics.tokenValidations.inc({ outcome: result.active ? 'active' : result.reason })
     return result
   }
@@ -67,7 +75,7 @@ export class TokenValidator {
   private async load(hash: string): Promise<TokenRecord | undefined> {
     const generation = this.feed.generation
     const row = await this.queries.tokenRow(hash)
-    const record = row && { ...row, ...(await this.access(row.userId, row.accountId, generation)) }
+    const record = row && tokenRecord(row, await this.access(row.userId, row.accountId, generation))
     this.cache.store(hash, record, generation)
     return record
   }
@@ -84,14 +92,12 @@ export class TokenValidator {
 
   /** Decides on a record (fresh or cached): revocation, expiry and role are checked on every use. */
   judge(record: TokenRecord | undefined): Validation {
-    if (!record) return { active: false, reason: 'unknown' }
-    if (record.revokedAt) return { active: false, reason: 'revoked' }
-    if (record.expiresAt && record.expiresAt.getTime() <= this.now().getTime())
-      return { active: false, reason: 'expired' }
-    if (record.userDisabled) return { active: false, reason: 'user_disabled' }
-    const permission = effectivePermission(record)
-    if (!permission) return { active: false, reason: 'no_role' }
+    if (!record) return INACTIVE.unknown
+    if (record.revokedAt) return INACTIVE.revoked
+    if (record.expiresAt && record.expiresAt.getTime() <= this.now().getTime()) return INACTIVE.expired
+    if (record.userDisabled) return INACTIVE.user_disabled
+    if (!hasRole(record)) return INACTIVE.no_role
     this.lastUsed.note(record.tokenId, record.lastUsedAt)
-    return { active: true, principal: { ...record, permission } }
+    return { active: true, principal: record }
   }
 }

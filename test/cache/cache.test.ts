@@ -84,7 +84,11 @@ t.test(
     t.ok(app.tokens.cache.peek(hashToken(other.token)), 'and its result was kept')
 
     app.invalidations.receive(undefined)
-    t.same(app.tokens.cache.size, { records: 0, unknown: 0, access: 0 }, 'an unreadable notification drops everything')
+    t.same(
+      app.tokens.cache.size,
+      { records: 0, unknown: 0, access: 0 },
+      'an unreadable notification drops everything',
+    )
   },
 )
 
