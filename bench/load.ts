@@ -37,7 +37,7 @@ export async function runAutocannon(load: AutocannonLoad): Promise<Measurement> 
     connections: CONNECTIONS,
     requests,
     // Checked every sample: by default autocannon notices `amount` only once a second.
-    sampleInt: 50,
+    sampleInt: 10,
     ...(load.amount ? { amount: load.amount } : { duration: load.durationS ?? 8 }),
   })
   const expected = String(load.expectedStatus ?? 200) as `${number}`

@@ -8,6 +8,8 @@ export interface Server {
   /** Highest resident set size seen since the last `resetPeakRss()`, in MB. */
   peakRssMb(): number
   resetPeakRss(): void
+  /** CPU time (user + system) the process has used so far, in ms (10 ms resolution). */
+  cpuMs(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -18,6 +20,13 @@ async function rssMb(pid: number): Promise<number> {
   } catch {
     return 0
   }
+}
+
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second).
+  return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
 async function waitUntilAnswering(url: string, child: ChildProcess, logFile: string): Promise<void> {
@@ -63,6 +72,7 @@ export async function startServer(options: {
     resetPeakRss: () => {
       peak = 0
     },
+    cpuMs: () => cpuMs(pid),
     async stop() {
       clearInterval(sampler)
       if (child.exitCode !== null) return

@@ -9,7 +9,7 @@ export interface Row {
   /** What the row is compared with for its target. */
   compareWith?: 'constant' | 'floor'
   expected: string
-  measurements: (Measurement & { rssMb: number; passes?: number })[]
+  measurements: (Measurement & { rssMb: number; cpuUsPerRequest: number; passes?: number })[]
 }
 
 export interface Machine {
@@ -45,13 +45,13 @@ function ratio(rows: Row[], row: Row, m: Measurement, kind: 'constant' | 'floor'
 
 export function resultsTable(rows: Row[]): string {
   const lines = [
-    '| phase | row | tool | req/s | p50 ms | p99 ms | server RSS max MB | ÷ constant | ÷ floor | requests | unexpected |',
-    '|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    '| phase | row | tool | req/s | p50 ms | p99 ms | server RSS max MB | server CPU µs/req | ÷ constant | ÷ floor | requests | unexpected |',
+    '|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ]
   for (const row of rows) {
     for (const m of row.measurements) {
       lines.push(
-        `| ${row.phase} | ${row.name}${m.passes ? ` (median of ${m.passes})` : ''} | ${m.tool} | ${f0(m.requestsPerSecond)} | ${f2(m.p50Ms)} | ${f2(m.p99Ms)} | ${f0(m.rssMb)} | ${f2(ratio(rows, row, m, 'constant'))} | ${f2(ratio(rows, row, m, 'floor'))} | ${f0(m.requests)} | ${f0(m.unexpected)} |`,
+        `| ${row.phase} | ${row.name}${m.passes ? ` (median of ${m.passes})` : ''} | ${m.tool} | ${f0(m.requestsPerSecond)} | ${f2(m.p50Ms)} | ${f2(m.p99Ms)} | ${f0(m.rssMb)} | ${f0(m.cpuUsPerRequest)} | ${f2(ratio(rows, row, m, 'constant'))} | ${f2(ratio(rows, row, m, 'floor'))} | ${f0(m.requests)} | ${f0(m.unexpected)} |`,
       )
     }
   }

@@ -36,7 +36,7 @@ const LOAD_CPU = 1
 const POSTGRES = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 8)
 const WARMUP_S = 2
-const COLD_PASS = 10_000
+const COLD_PASS = 9_000
 const PASSES = 3
 const OUT = join('bench', '.out')
 const LATCHKEY_PORT = 3201
@@ -100,6 +100,36 @@ const bearer = (path: string, token: string): autocannon.Request => ({
   headers: { authorization: `Bearer ${token}` },
 })
 
+type Measured = Row['measurements'][number]
+
+/**
+ * Warms the JIT and the connection pool on the miss path without touching the
+ * measured tokens: real tokens from the hot set (misses, then hits) alternating
+ * with well-formed tokens that match nothing.
+ */
+async function warmMissPath(url: string, path: string, warmTokens: string[]): Promise<void> {
+  let index = 0
+  await runAutocannon({
+    url,
+    next: () =>
+      bearer(
+        path,
+        index++ % 2 ? generateToken('personal') : (warmTokens[index % warmTokens.length] as string),
+      ),
+    durationS: WARMUP_S,
+    expectedStatus: 0,
+  })
+}
+
+/** Runs one load while watching the server: its peak RSS and the CPU it spent per request. */
+async function watch(server: Server, load: () => Promise<Measurement>): Promise<Measured> {
+  server.resetPeakRss()
+  const cpuBefore = await server.cpuMs()
+  const measurement = await load()
+  const cpuUsPerRequest = (((await server.cpuMs()) - cpuBefore) * 1000) / measurement.requests
+  return { ...measurement, rssMb: server.peakRssMb(), cpuUsPerRequest }
+}
+
 /** A time-based row: warm-up, autocannon, then wrk as a cross-check. */
 async function timedRow(
   server: Server,
@@ -109,32 +139,19 @@ async function timedRow(
 ): Promise<Row> {
   log(`${row.phase}: ${row.name}`)
   await runAutocannon({ ...load, durationS: WARMUP_S })
-  server.resetPeakRss()
-  const measurements: Row['measurements'] = []
-  const cannon = await runAutocannon({ ...load, durationS: DURATION_S })
-  measurements.push({ ...cannon, rssMb: server.peakRssMb() })
-  if (wrk && hasWrk) {
-    server.resetPeakRss()
-    measurements.push({ ...(await runWrk({ ...wrk, durationS: DURATION_S })), rssMb: server.peakRssMb() })
-  }
+  const measurements = [await watch(server, () => runAutocannon({ ...load, durationS: DURATION_S }))]
+  if (wrk && hasWrk) measurements.push(await watch(server, () => runWrk({ ...wrk, durationS: DURATION_S })))
   return { ...row, measurements }
 }
 
 /** wrk alone (the floor's cross-check), after the autocannon passes have warmed the server. */
-async function wrkMeasurement(
-  server: Server,
-  load: Parameters<typeof runWrk>[0],
-): Promise<Row['measurements']> {
-  if (!hasWrk) return []
-  server.resetPeakRss()
-  return [{ ...(await runWrk({ ...load, durationS: DURATION_S })), rssMb: server.peakRssMb() }]
+async function wrkMeasurement(server: Server, load: Parameters<typeof runWrk>[0]): Promise<Measured[]> {
+  return hasWrk ? [await watch(server, () => runWrk({ ...load, durationS: DURATION_S }))] : []
 }
 
-function median(
-  passes: (Measurement & { rssMb: number })[],
-): Measurement & { rssMb: number; passes: number } {
+function median(passes: Measured[]): Measured {
   const sorted = [...passes].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)
-  const middle = sorted[Math.floor(sorted.length / 2)] as Measurement & { rssMb: number }
+  const middle = sorted[Math.floor(sorted.length / 2)] as Measured
   return { ...middle, rssMb: Math.max(...passes.map((p) => p.rssMb)), passes: passes.length }
 }
 
@@ -149,45 +166,47 @@ async function coldPasses(
   path: string,
   slices: string[][],
   restartEachPass: boolean,
+  warmTokens: string[],
 ): Promise<Row> {
   log(`${row.phase}: ${row.name}`)
-  const passes: (Measurement & { rssMb: number })[] = []
+  const passes: Measured[] = []
   let server: Server | undefined
   for (const slice of slices) {
     if (!server || restartEachPass) {
       await server?.stop()
       server = await start()
     }
-    // Warm the JIT and the connection pool on the miss path, with well-formed tokens that match nothing.
-    await runAutocannon({
-      url: path === '/lookup' ? BARE : LATCHKEY,
-      next: () => bearer(path, generateToken('personal')),
-      durationS: WARMUP_S,
-      expectedStatus: 401,
-    })
-    server.resetPeakRss()
+    await warmMissPath(path === '/lookup' ? BARE : LATCHKEY, path, warmTokens)
     let index = 0
-    const measured = await runAutocannon({
-      url: path === '/lookup' ? BARE : LATCHKEY,
-      next: () => bearer(path, slice[index++ % slice.length] as string),
-      amount: slice.length,
-    })
-    passes.push({ ...measured, rssMb: server.peakRssMb() })
+    passes.push(
+      await watch(server, () =>
+        runAutocannon({
+          url: path === '/lookup' ? BARE : LATCHKEY,
+          next: () => bearer(path, slice[index++ % slice.length] as string),
+          amount: slice.length,
+        }),
+      ),
+    )
   }
   if (restartEachPass) await server?.stop()
   return { ...row, measurements: [median(passes)] }
 }
 
-async function profileHotVerify(databaseUrl: string, hot: string[]): Promise<ProfileSummary | undefined> {
-  const dir = join(OUT, 'profile')
+/** Runs `load` against a Latchkey started with --cpu-prof; summarises the samples taken during the measured part. */
+async function profileUnder(
+  databaseUrl: string,
+  label: string,
+  warm: () => Promise<unknown>,
+  load: () => Promise<unknown>,
+): Promise<ProfileSummary | undefined> {
+  const dir = join(OUT, `profile-${label}`)
   rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
-  log('profiling hot /verify (--cpu-prof)')
+  log(`profiling ${label} (--cpu-prof)`)
   const server = await startLatchkey(databaseUrl, ['--cpu-prof', `--cpu-prof-dir=${dir}`])
-  const requests = hot.map((token) => bearer('/verify', token))
-  await runAutocannon({ url: LATCHKEY, requests, durationS: WARMUP_S })
+  await warm()
   const from = Number(process.hrtime.bigint() / 1000n)
-  await runAutocannon({ url: LATCHKEY, requests, durationS: 6 })
+  await load()
   const to = Number(process.hrtime.bigint() / 1000n)
   await server.stop()
   const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))
@@ -209,6 +228,8 @@ async function main(): Promise<void> {
   const known = await insertKnownTokens(pool, owner, 10_000)
   await pool.query('ANALYZE tokens')
   const hot = known.slice(0, 1000)
+  // Cold passes use the other 9 000; the hot ones warm the miss path up first.
+  const cold10k = known.slice(1000)
   writeFileSync(join(OUT, 'hot.txt'), `${hot.join('\n')}\n`)
   writeFileSync(join(OUT, 'known.txt'), `${known.join('\n')}\n`)
   const rows: Row[] = []
@@ -232,8 +253,9 @@ async function main(): Promise<void> {
     },
     async () => bare,
     '/lookup',
-    Array.from({ length: PASSES }, () => known),
+    Array.from({ length: PASSES }, () => cold10k),
     false,
+    hot,
   )
   floor10k.measurements.push(
     ...(await wrkMeasurement(bare, {
@@ -318,11 +340,33 @@ async function main(): Promise<void> {
       },
       () => startLatchkey(databaseUrl),
       '/verify',
-      Array.from({ length: PASSES }, () => known),
+      Array.from({ length: PASSES }, () => cold10k),
       true,
+      hot,
     ),
   )
-  const profile = await profileHotVerify(databaseUrl, hot)
+  const hotRequests10k = hot.map((token) => bearer('/verify', token))
+  const profiles = {
+    hot: await profileUnder(
+      databaseUrl,
+      'hot',
+      () => runAutocannon({ url: LATCHKEY, requests: hotRequests10k, durationS: WARMUP_S }),
+      () => runAutocannon({ url: LATCHKEY, requests: hotRequests10k, durationS: 6 }),
+    ),
+    cold: await profileUnder(
+      databaseUrl,
+      'cold',
+      () => warmMissPath(LATCHKEY, '/verify', hot),
+      () => {
+        let index = 0
+        return runAutocannon({
+          url: LATCHKEY,
+          next: () => bearer('/verify', cold10k[index++] as string),
+          amount: cold10k.length,
+        })
+      },
+    ),
+  }
 
   log('seeding up to 1 000 000 tokens')
   const spread: string[] = []
@@ -348,6 +392,7 @@ async function main(): Promise<void> {
     '/lookup',
     slices,
     false,
+    hot,
   )
   floor1m.measurements.push(
     ...(await wrkMeasurement(bare1m, {
@@ -391,6 +436,7 @@ async function main(): Promise<void> {
       '/verify',
       slices,
       true,
+      hot,
     ),
   )
   await pool.end()
@@ -406,7 +452,7 @@ async function main(): Promise<void> {
     started,
     finished: new Date(),
   }
-  writeResults(rows, machine, profile)
+  writeResults(rows, machine, profiles)
   log('wrote bench/RESULTS.md')
 }
 
@@ -465,7 +511,11 @@ function targets(rows: Row[]): Target[] {
   ]
 }
 
-function writeResults(rows: Row[], machine: Machine, profile: ProfileSummary | undefined): void {
+function writeResults(
+  rows: Row[],
+  machine: Machine,
+  profiles: { hot: ProfileSummary | undefined; cold: ProfileSummary | undefined },
+): void {
   const analysis = existsSync('bench/ANALYSIS.md') ? readFileSync('bench/ANALYSIS.md', 'utf8') : ''
   const text = `# Benchmark results
 
@@ -487,11 +537,13 @@ Written by \`npm run bench\` (bench/run.ts); the sections after "Targets" come f
 - Cold rows: every request carries a token the server process has not seen. A pass is ${COLD_PASS.toLocaleString('en-US')}
   requests with ${COLD_PASS.toLocaleString('en-US')} distinct real tokens (autocannon \`amount\`, a new request built for each
   send); Latchkey is restarted before each pass so its cache starts empty, and warmed for ${WARMUP_S} s with
-  well-formed tokens that match nothing (they exercise the same miss path without caching a real token).
+  the 1 000 hot tokens (misses, then hits) alternating with well-formed tokens that match nothing, so the miss
+  path is compiled before the pass without caching a measured token. The bare lookup server is warmed the same way.
   ${PASSES} passes, the median is reported. With 1 000 000 tokens the passes use tokens spread through the table. The
   floor row is measured the same way (autocannon, same token passes) and also with wrk for ${DURATION_S} s.
   wrk is not used for cold rows (it cannot stop after N distinct tokens).
-- Server RSS: the highest VmRSS of the server process sampled every 200 ms during the row.
+- Server RSS: the highest VmRSS of the server process sampled every 200 ms during the row. Server CPU: the
+  process's user + system time (/proc/<pid>/stat, 10 ms resolution) during the row, divided by the requests.
 - Ratios divide req/s by the reference row of the same run and the same tool (constant: the 10 000-token phase;
   floor: the same phase).
 
@@ -504,8 +556,14 @@ ${resultsTable(rows)}
 ## Targets
 ${targetLines(targets(rows))}
 
-## Where the time goes on the hot path
-${profileSection(profile, 'hot /verify (autocannon, 1 000 tokens, 6 s)')}
+## Where the time goes
+CPU profiles of the server (\`node --cpu-prof\`), counting only the samples taken while the load ran.
+
+### Hot path: /verify with 1 000 cached tokens
+${profileSection(profiles.hot, 'hot /verify (autocannon, 1 000 tokens, 6 s)')}
+
+### Miss path: /verify with 10 000 tokens it has not seen
+${profileSection(profiles.cold, 'cold /verify (autocannon, 10 000 distinct tokens, fresh server)')}
 
 ${analysis}`
   writeFileSync('bench/RESULTS.md', text)

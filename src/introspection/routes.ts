@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { OAuthError, TooManyRequestsError } from '../errors.js'
 import { HOT_ROUTE } from '../plugins/hot-route.js'
-import { AnswerSchema, activeAnswer, INACTIVE_ANSWER } from './answer.js'
+import { AnswerBodies, AnswerSchema, INACTIVE_BODY, JSON_CONTENT_TYPE } from './answer.js'
 import { type Caller, CallerAuthenticator } from './callers.js'
 
 /** Failed caller authentications allowed per client IP and window before answers turn to 429. */
@@ -42,7 +42,7 @@ export async function introspectionRoutes(app: FastifyInstance): Promise<void> {
   const callers = new CallerAuthenticator(app.db, app.invalidations, (result) =>
     app.metrics.cacheLookups.inc({ cache: 'caller', result }),
   )
-  const issuer = app.config.publicUrl
+  const answers = new AnswerBodies(app.config.publicUrl)
   app.decorateRequest('introspectionCaller', null)
 
   async function authenticateCaller(request: FastifyRequest): Promise<void> {
@@ -77,12 +77,12 @@ export async function introspectionRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request, reply) => {
-      reply.header('cache-control', 'no-store')
+      reply.header('cache-control', 'no-store').header('content-type', JSON_CONTENT_TYPE)
       const caller = request.introspectionCaller
       const result = await app.tokens.validate(request.body.token)
       const visible =
         result.active && caller && (caller.kind === 'service' || result.principal.appId === caller.id)
-      return visible ? activeAnswer(result.principal, issuer) : INACTIVE_ANSWER
+      return visible ? answers.of(result.principal) : INACTIVE_BODY
     },
   )
 }

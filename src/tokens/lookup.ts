@@ -40,17 +40,57 @@ export interface Access {
  */
 export type TokenRecord = TokenRow & Access & { permission: Role | null }
 
+// Built field by field: object spread was 3 % of a cache miss's CPU time.
 export function tokenRecord(row: TokenRow, access: Access): TokenRecord {
-  const permission = access.userRole ? lowerRole(row.tokenPermission, access.userRole) : null
-  return { ...row, ...access, permission }
+  return {
+    tokenId: row.tokenId,
+    kind: row.kind,
+    name: row.name,
+    userId: row.userId,
+    username: row.username,
+    accountId: row.accountId,
+    appId: row.appId,
+    authorizationId: row.authorizationId,
+    tokenPermission: row.tokenPermission,
+    issuedAt: row.issuedAt,
+    expiresAt: row.expiresAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+    userDisabled: row.userDisabled,
+    accountPath: access.accountPath,
+    userRole: access.userRole,
+    permission: access.userRole ? lowerRole(row.tokenPermission, access.userRole) : null,
+  }
 }
 
+// One JSON array instead of fourteen columns: the driver then sets up one field
+// parser instead of fourteen, which made a miss's lookup cost on the Node side
+// the same as a one-column query (17 µs instead of 25 µs of CPU, bench/RESULTS.md).
 const TOKEN_BY_HASH = `
-  SELECT t.id, t.kind, t.name, t.user_id, u.email, t.account_id, t.application_id, t.authorization_id,
-         t.permission, t.created_at, t.expires_at, t.last_used_at, t.revoked_at,
-         u.disabled_at IS NOT NULL AS user_disabled
+  SELECT json_build_array(t.id, t.kind, t.name, t.user_id, u.email, t.account_id, t.application_id,
+           t.authorization_id, t.permission, t.created_at, t.expires_at, t.last_used_at, t.revoked_at,
+           u.disabled_at IS NOT NULL) AS token
   FROM tokens t JOIN users u ON u.id = t.user_id
   WHERE t.token_hash = $1`
+
+type TokenJson = [
+  id: number,
+  kind: TokenKind,
+  name: string,
+  userId: number,
+  email: string,
+  accountId: number,
+  applicationId: number | null,
+  authorizationId: number | null,
+  permission: Role,
+  createdAt: string,
+  expiresAt: string | null,
+  lastUsedAt: string | null,
+  revokedAt: string | null,
+  userDisabled: boolean,
+]
+
+const date = (text: string | null): Date | null => (text === null ? null : new Date(text))
 
 // The highest role the user holds on the account or any ancestor (CONTRACT section 1).
 const ACCESS = `
@@ -61,23 +101,6 @@ const ACCESS = `
   )
   SELECT array_agg(c.id ORDER BY c.depth) AS account_path, max(m.role) AS role
   FROM chain c LEFT JOIN memberships m ON m.account_id = c.id AND m.user_id = $1`
-
-interface TokenRowData {
-  id: number
-  kind: TokenKind
-  name: string
-  user_id: number
-  email: string
-  account_id: number
-  application_id: number | null
-  authorization_id: number | null
-  permission: Role
-  created_at: Date
-  expires_at: Date | null
-  last_used_at: Date | null
-  revoked_at: Date | null
-  user_disabled: boolean
-}
 
 /**
  * The two queries behind a cache miss. Deleted accounts, applications and
@@ -100,23 +123,25 @@ export class TokenQueries {
 
   /** One indexed lookup by hash. */
   async tokenRow(tokenHash: string): Promise<TokenRow | undefined> {
-    const [row] = await this.rows<TokenRowData>('latchkey_token_by_hash', TOKEN_BY_HASH, [tokenHash])
+    const [row] = await this.rows<{ token: TokenJson }>('latchkey_token_by_hash', TOKEN_BY_HASH, [tokenHash])
     if (!row) return undefined
+    const [id, kind, name, userId, email, accountId, appId, authorizationId, permission, ...rest] = row.token
+    const [createdAt, expiresAt, lastUsedAt, revokedAt, userDisabled] = rest
     return {
-      tokenId: row.id,
-      kind: row.kind,
-      name: row.name,
-      userId: row.user_id,
-      username: row.email,
-      accountId: row.account_id,
-      appId: row.application_id,
-      authorizationId: row.authorization_id,
-      tokenPermission: row.permission,
-      issuedAt: row.created_at,
-      expiresAt: row.expires_at,
-      lastUsedAt: row.last_used_at,
-      revokedAt: row.revoked_at,
-      userDisabled: row.user_disabled,
+      tokenId: id,
+      kind,
+      name,
+      userId,
+      username: email,
+      accountId,
+      appId,
+      authorizationId,
+      tokenPermission: permission,
+      issuedAt: new Date(createdAt),
+      expiresAt: date(expiresAt),
+      lastUsedAt: date(lastUsedAt),
+      revokedAt: date(revokedAt),
+      userDisabled,
     }
   }
 

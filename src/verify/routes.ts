@@ -4,7 +4,7 @@ import { roleAtLeast } from '../accounts/roles.js'
 import { ErrorResponse } from '../api/schemas.js'
 import { ROLES, type Role } from '../db/schema.js'
 import { AuthenticationError, PermissionError } from '../errors.js'
-import { type ActiveAnswer, AnswerSchema, activeAnswer } from '../introspection/answer.js'
+import { AnswerBodies, AnswerSchema, JSON_CONTENT_TYPE } from '../introspection/answer.js'
 import { headerToken, TOKEN_INACTIVE } from '../plugins/header-token.js'
 import { HOT_ROUTE } from '../plugins/hot-route.js'
 
@@ -23,7 +23,7 @@ const INACTIVE = new AuthenticationError(TOKEN_INACTIVE, true)
  * Hot path: see HOT_ROUTE.
  */
 export async function verifyRoutes(app: FastifyInstance): Promise<void> {
-  const issuer = app.config.publicUrl
+  const answers = new AnswerBodies(app.config.publicUrl)
   app.get<{ Querystring: { permission?: Role } }>(
     '/verify',
     {
@@ -34,7 +34,7 @@ export async function verifyRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: AnswerSchema, 401: ErrorResponse, 403: ErrorResponse },
       },
     },
-    async (request, reply): Promise<ActiveAnswer> => {
+    async (request, reply): Promise<string> => {
       reply.header('cache-control', 'no-store')
       const result = await app.tokens.validate(headerToken(request))
       if (!result.active) throw INACTIVE
@@ -47,13 +47,13 @@ export async function verifyRoutes(app: FastifyInstance): Promise<void> {
           { required, permission: principal.permission },
         )
       }
-      reply.headers({
-        'x-auth-user-id': String(principal.userId),
-        'x-auth-account-id': String(principal.accountId),
-        'x-auth-permission': principal.permission,
-        'x-auth-app-id': principal.appId === null ? '' : String(principal.appId),
-      })
-      return activeAnswer(principal, issuer)
+      reply
+        .header('x-auth-user-id', principal.userId)
+        .header('x-auth-account-id', principal.accountId)
+        .header('x-auth-permission', principal.permission)
+        .header('x-auth-app-id', principal.appId ?? '')
+        .header('content-type', JSON_CONTENT_TYPE)
+      return answers.of(principal)
     },
   )
 }
