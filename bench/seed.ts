@@ -100,3 +100,21 @@ export async function insertFillerTokens(
 export async function tokenCount(pool: pg.Pool): Promise<number> {
   return Number((await pool.query('SELECT count(*) AS n FROM tokens')).rows[0].n)
 }
+
+/**
+ * Fills the table up to 1 000 000 rows: `rounds` rounds of filler, each followed
+ * by 1 000 real tokens, so the real ones are spread through the table. Returns them.
+ */
+export async function fillToOneMillion(pool: pg.Pool, owner: Owner, rounds: number): Promise<string[]> {
+  const spread: string[] = []
+  const fillerPerRound = Math.floor((1_000_000 - (await tokenCount(pool)) - rounds * 1000) / rounds)
+  let filler = 1
+  for (let round = 0; round < rounds; round++) {
+    await insertFillerTokens(pool, owner, filler, fillerPerRound)
+    filler += fillerPerRound
+    spread.push(...(await insertKnownTokens(pool, owner, 1000)))
+  }
+  const missing = 1_000_000 - (await tokenCount(pool))
+  if (missing > 0) await insertFillerTokens(pool, owner, filler, missing)
+  return spread
+}
