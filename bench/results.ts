@@ -13,6 +13,9 @@ import {
 } from './report.js'
 import { COLD_PASS, DURATION_S, LOAD_CPU, PASSES, SERVER_CPU, WARMUP_S } from './settings.js'
 
+/** A Node flag shown as a variant of the hot row: V8's young generation at 4 MB per semi-space instead of 16. */
+export const TUNED_NODE_FLAG = '--max-semi-space-size=4'
+
 export async function versionOf(url: string): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
@@ -39,7 +42,12 @@ function targets(rows: Row[]): Target[] {
   const cold10k = find(0, '/verify cold')?.measurements[0]
   const cold1m = find(1, '/verify cold')?.measurements[0]
   const growth = cold10k && cold1m ? cold1m.requestsPerSecond / cold10k.requestsPerSecond : Number.NaN
-  const rss = Math.max(...rows.filter((r) => !r.reference).flatMap((r) => r.measurements.map((m) => m.rssMb)))
+  const rssOf = (keep: (row: Row) => boolean) =>
+    Math.max(
+      ...rows.filter((r) => !r.reference && keep(r)).flatMap((r) => r.measurements.map((m) => m.rssMb)),
+    )
+  const rss = rssOf((r) => !r.name.includes(TUNED_NODE_FLAG))
+  const tunedRss = rssOf((r) => r.name.includes(TUNED_NODE_FLAG))
   return [
     { text: 'hot /verify ≥ 0.50 × bare Fastify req/s', ...both(hot, 'constant', 0.5) },
     { text: 'hot /verify p99 < 5 ms', met: hotP99 < 5, detail: `worst p99 ${hotP99.toFixed(2)} ms` },
@@ -64,7 +72,11 @@ function targets(rows: Row[]): Target[] {
       text: 'malformed tokens ≥ 0.60 × bare Fastify',
       ...both(find(0, '/verify malformed'), 'constant', 0.6),
     },
-    { text: 'server RSS < 200 MB throughout', met: rss < 200, detail: `highest ${rss.toFixed(0)} MB` },
+    {
+      text: 'server RSS < 200 MB throughout (default Node settings)',
+      met: rss < 200,
+      detail: `highest ${rss.toFixed(0)} MB (with ${TUNED_NODE_FLAG}: ${tunedRss.toFixed(0)} MB)`,
+    },
   ]
 }
 
