@@ -29,7 +29,7 @@ export function createInvalidationListener(
   log: FastifyBaseLogger,
   options: ListenerOptions = {},
 ): InvalidationListener {
-  if (database.pglite) return new PgliteListener(database.pglite, feed)
+  if (database.pglite) return new PgliteListener(database.pglite, feed, log)
   if (!database.pool) throw new Error('a database handle has either a pool or a PGlite instance')
   return new PostgresListener(database.pool.options, feed, log, options)
 }
@@ -131,12 +131,19 @@ class PgliteListener implements InvalidationListener {
   constructor(
     private readonly pglite: PGlite,
     private readonly feed: InvalidationFeed,
+    private readonly log: FastifyBaseLogger,
   ) {}
 
   async start(): Promise<void> {
-    this.unlisten = await this.pglite.listen(INVALIDATION_CHANNEL, (payload) =>
-      this.feed.receive(parseInvalidation(payload)),
-    )
+    try {
+      this.unlisten = await this.pglite.listen(INVALIDATION_CHANNEL, (payload) =>
+        this.feed.receive(parseInvalidation(payload)),
+      )
+    } catch (error) {
+      // A closed or broken embedded database: serve from it uncached (it will answer with errors).
+      this.log.warn({ err: error }, 'could not listen for token changes; validating without the cache')
+      return
+    }
     this.feed.trust()
   }
 
