@@ -14,7 +14,7 @@ t.test(
     const {
       instances: [observer],
       url,
-    } = await postgresInstances(t, 1, { listener: { retryMs: 1_000 } })
+    } = await postgresInstances(t, 1, { listener: { retryMs: 2_500 } }) // a gap long enough to act in
     if (!observer) throw new Error('one instance expected')
     const app = observer.app
     // Changes come from a plain connection pool, as from another instance or the CLI.
