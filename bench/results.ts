@@ -94,7 +94,7 @@ Written by \`npm run bench\` (bench/run.ts); the sections after "Targets" come f
 - PostgreSQL database \`latchkey_bench\`, recreated and migrated; one account, one admin, one application
   authorized there, one service. Tokens are bulk-inserted (\`INSERT … SELECT unnest(…)\` for tokens whose value
   the bench knows, \`INSERT … SELECT generate_series\` for filler): first 10 000 real tokens, then filler and
-  30 000 more real tokens spread through it up to 1 000 000 rows, then \`ANALYZE\`.
+  30 000 more real tokens spread through it up to 1 000 000 rows; \`VACUUM (ANALYZE)\` after each step.
 - Latchkey runs as in production (\`node dist/cli.js serve\` after \`tsc -p tsconfig.build.json\`,
   \`NODE_ENV=production\`, \`LOG_LEVEL=info\`, pool of 10) pinned to CPU ${SERVER_CPU} with taskset; the load generator (this script, autocannon in-process, and wrk) is pinned to
   CPU ${LOAD_CPU}. PostgreSQL is not pinned and shares both CPUs.
@@ -102,7 +102,8 @@ Written by \`npm run bench\` (bench/run.ts); the sections after "Targets" come f
   constant JSON (the ceiling), \`/lookup\` hashes the bearer token and runs one prepared statement
   \`SELECT id FROM tokens WHERE token_hash = $1\` on a pool of 10 and nothing else (the floor for a cache miss).
 - ${50} connections. Time-based rows: ${WARMUP_S} s warm-up (discarded), ${DURATION_S} s of autocannon, then ${DURATION_S} s of wrk
-  (\`-t1 -c50\`, bench/wrk-tokens.lua cycles tokens per request). Hot rows cycle 1 000 tokens.
+  (\`-t1 -c50\`, bench/wrk-tokens.lua cycles tokens per request). Hot rows cycle 1 000 tokens. autocannon reports
+  latencies in whole milliseconds (hence its p50 of 0), wrk to the microsecond.
 - Cold rows: every request carries a token the server process has not seen. A pass is ${COLD_PASS.toLocaleString('en-US')}
   requests with ${COLD_PASS.toLocaleString('en-US')} distinct real tokens (autocannon \`amount\`, a new request built for each
   send); Latchkey is restarted before each pass so its cache starts empty, and warmed for ${WARMUP_S} s with
