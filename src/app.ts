@@ -1,6 +1,6 @@
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
-import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify'
+import Fastify, { type FastifyInstance, LogController, type RouteOptions } from 'fastify'
 import type { Kysely } from 'kysely'
 import { memberRoutes } from './accounts/members-routes.js'
 import { accountSwitchRoutes } from './accounts/routes.js'
@@ -23,6 +23,7 @@ import { openapi } from './docs/openapi.js'
 import { docsPageRoutes, openapiRoutes } from './docs/routes.js'
 import { healthRoutes } from './health/routes.js'
 import { Housekeeper } from './housekeeping/housekeeper.js'
+import { introspectionRoutes } from './introspection/routes.js'
 import { generateRequestId, loggerOptions } from './logging.js'
 import { httpMetrics } from './metrics/http-metrics.js'
 import { createMetrics, type Metrics, registerPoolMetrics } from './metrics/metrics.js'
@@ -34,8 +35,13 @@ import { errorHandling } from './plugins/errors.js'
 import { pageScope } from './plugins/pages.js'
 import { securityHeaders } from './plugins/security-headers.js'
 import { views } from './plugins/views.js'
+import type { TokenCacheOptions } from './tokens/cache.js'
+import { onLocalInvalidation } from './tokens/invalidation.js'
+import { InvalidationFeed } from './tokens/invalidation-feed.js'
+import { createInvalidationListener, type ListenerOptions } from './tokens/invalidation-listener.js'
 import { LastUsedRecorder } from './tokens/last-used.js'
 import { TokenValidator } from './tokens/validator.js'
+import { verifyRoutes } from './verify/routes.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,6 +49,8 @@ declare module 'fastify' {
     database: DatabaseHandle
     db: Kysely<Database>
     tokens: TokenValidator
+    /** Changes that narrow or kill tokens, and whether this instance's validation caches may be trusted. */
+    invalidations: InvalidationFeed
     lastUsed: LastUsedRecorder
     metrics: Metrics
     /** Every route as registered (method and URL pattern), for the OpenAPI and fuzz tests and the docs. */
@@ -68,6 +76,9 @@ export interface BuildOptions {
   logger?: boolean | Record<string, unknown>
   /** Sees every route as it is registered (tests compare them with the OpenAPI document). */
   onRoute?: (route: RouteOptions) => void
+  /** Tuning of the LISTEN connection (reconnection delays, heartbeat) and of the validation cache. */
+  listener?: ListenerOptions
+  tokenCache?: TokenCacheOptions
 }
 
 /** Builds the whole application; never listens. Used by the server, the CLI and every test. */
@@ -93,6 +104,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     requestIdHeader: false,
     genReqId: generateRequestId,
     return503OnClosing: true,
+    // Routes with `config: { requestLogging: false }` (token validation, which runs
+    // for every API call behind a gateway) get no per-request log lines; metrics count them.
+    logController: new LogController({
+      disableRequestLogging: (request) => request.routeOptions.config?.requestLogging === false,
+    }),
   })
   if (options.onRoute) app.addHook('onRoute', options.onRoute)
   app.addHook('onRequest', async (request, reply) => {
@@ -123,15 +139,25 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const metrics = createMetrics()
   registerPoolMetrics(metrics.registry, database)
   app.decorate('metrics', metrics)
-  app.decorate('tokens', new TokenValidator(database.db, config.now, lastUsed, metrics))
+  const invalidations = new InvalidationFeed((trusted) => metrics.invalidationListening.set(trusted ? 1 : 0))
+  app.decorate('invalidations', invalidations)
+  app.decorate(
+    'tokens',
+    new TokenValidator(database, config.now, lastUsed, metrics, invalidations, options.tokenCache),
+  )
+  const stopLocalInvalidations = onLocalInvalidation(database.db, (change) => invalidations.receive(change))
+  const listener = createInvalidationListener(database, invalidations, app.log, options.listener)
   const housekeeping = new Housekeeper(database.db, config, metrics, app.log)
   app.decorate('housekeeping', housekeeping)
   app.addHook('onReady', async () => {
     lastUsed.start()
     housekeeping.start()
+    await listener.start()
   })
   app.addHook('onClose', async () => {
     await housekeeping.stop()
+    stopLocalInvalidations()
+    await listener.stop()
     await lastUsed
       .stop()
       .catch((error: unknown) => app.log.warn({ err: error }, 'could not record token use'))
@@ -168,6 +194,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     apiScope([meRoutes, applicationApiRoutes, apiTokenApiRoutes, authorizedAppApiRoutes, auditApiRoutes]),
   )
   await app.register(oauthEndpoints)
+  // Token validation for other services: outside the page and API scopes, so
+  // no session, CSRF or view work runs on this hot path.
+  await app.register(verifyRoutes)
+  await app.register(introspectionRoutes)
 
   return app
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import pg from 'pg'
-import { buildApp } from '../src/app.js'
+import { type BuildOptions, buildApp } from '../src/app.js'
 import { type Config, loadConfig } from '../src/config.js'
 import { connectDatabase, type DatabaseHandle } from '../src/db/connect.js'
 import { migrateToLatest } from '../src/db/migrate.js'
@@ -36,21 +36,27 @@ export async function freshDatabase(
   return { database, url }
 }
 
-/** An empty PostgreSQL database, dropped in teardown (after everything registered later has closed). */
-export async function createEmptyPostgresDatabase(t: Teardown): Promise<string> {
-  if (!TEST_DATABASE_URL) throw new Error('TEST_DATABASE_URL is not set')
+/**
+ * An empty PostgreSQL database, dropped in teardown (after everything registered later has closed).
+ * `serverUrl` defaults to TEST_DATABASE_URL; tests that need PostgreSQL in both CI runs pass their own.
+ */
+export async function createEmptyPostgresDatabase(
+  t: Teardown,
+  serverUrl: string | undefined = TEST_DATABASE_URL,
+): Promise<string> {
+  if (!serverUrl) throw new Error('TEST_DATABASE_URL is not set')
   const name = `lk_test_${process.pid}_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL })
+  const admin = new pg.Client({ connectionString: serverUrl })
   await admin.connect()
   await admin.query(`CREATE DATABASE ${name}`)
   await admin.end()
   t.teardown(async () => {
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL })
+    const client = new pg.Client({ connectionString: serverUrl })
     await client.connect()
     await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
     await client.end()
   })
-  const url = new URL(TEST_DATABASE_URL)
+  const url = new URL(serverUrl)
   url.pathname = `/${name}`
   return url.href
 }
@@ -75,10 +81,14 @@ export interface TestApp {
 }
 
 /** The real app on a fresh database, closed in teardown. */
-export async function build(t: Teardown, overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function build(
+  t: Teardown,
+  overrides: Partial<Config> = {},
+  options: Omit<BuildOptions, 'database' | 'logger'> = {},
+): Promise<TestApp> {
   const { database } = await freshDatabase(t)
   const config = testConfig(overrides)
-  const app = await buildApp(config, { database, logger: false })
+  const app = await buildApp(config, { ...options, database, logger: false })
   t.teardown(() => app.close())
   await app.ready()
   return { app, database, config }
@@ -211,4 +221,28 @@ export async function loginAs(app: FastifyInstance, seeded: Seeded): Promise<Bro
   const browser = new Browser(app)
   await browser.login(seeded.email, seeded.password)
   return browser
+}
+
+/**
+ * Counts the database queries the app makes whose SQL matches `pattern`: through
+ * Kysely, and (PostgreSQL) straight on the pool, where the token lookups run as
+ * prepared statements.
+ */
+export function countQueries(app: FastifyInstance, pattern: RegExp = /./): () => number {
+  let count = 0
+  const executor = app.db.getExecutor()
+  const execute = executor.executeQuery.bind(executor)
+  executor.executeQuery = ((query: { sql: string }, ...rest: unknown[]) => {
+    if (pattern.test(query.sql)) count += 1
+    return (execute as (...args: unknown[]) => ReturnType<typeof execute>)(query, ...rest)
+  }) as typeof execute
+  const pool = app.database.pool
+  if (pool) {
+    const query = pool.query.bind(pool) as (...args: unknown[]) => unknown
+    pool.query = ((config: string | { text: string }, ...rest: unknown[]) => {
+      if (pattern.test(typeof config === 'string' ? config : config.text)) count += 1
+      return query(config, ...rest)
+    }) as typeof pool.query
+  }
+  return () => count
 }

@@ -36,6 +36,17 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    cacheLookups: new Counter({
+      name: 'latchkey_validation_cache_lookups_total',
+      help: "Validation cache lookups by cache (token; access: a user's role on an account; caller: introspection credentials) and result (hit, unknown_hit, miss, bypass: not listening for changes)",
+      labelNames: ['cache', 'result'] as const,
+      registers: [registry],
+    }),
+    invalidationListening: new Gauge({
+      name: 'latchkey_invalidation_listening',
+      help: '1 while this instance listens for token changes (and trusts its validation caches), else 0',
+      registers: [registry],
+    }),
     logins: new Counter({
       name: 'latchkey_logins_total',
       help: 'Sign-in attempts by result (success, failure, lockout)',

@@ -8,6 +8,8 @@ export type ErrorStyle = 'json' | 'oauth' | 'page'
 declare module 'fastify' {
   interface FastifyContextConfig {
     errorStyle?: ErrorStyle
+    /** false: no "incoming request" / "request completed" log lines for this route (see app.ts). */
+    requestLogging?: boolean
   }
 }
 

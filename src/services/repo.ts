@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import { randomSecret, sha256Hex } from '../security/secrets.js'
+import { publishInvalidation } from '../tokens/invalidation.js'
 
 export interface ServiceView {
   id: number
@@ -37,12 +38,17 @@ export async function listServices(db: Kysely<Database>): Promise<ServiceView[]>
   }))
 }
 
+/** Revokes a service; running instances forget its verified credentials (they may run elsewhere: NOTIFY). */
 export async function revokeService(db: Kysely<Database>, id: number, now: Date): Promise<boolean> {
-  const result = await db
-    .updateTable('services')
-    .set({ revoked_at: now })
-    .where('id', '=', id)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst()
-  return Number(result.numUpdatedRows) > 0
+  return db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('services')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst()
+    const revoked = Number(result.numUpdatedRows) > 0
+    if (revoked) await publishInvalidation(trx, { type: 'service', id })
+    return revoked
+  })
 }

@@ -8,7 +8,9 @@ export const INVALIDATION_CHANNEL = 'latchkey_token_changes'
  * What changed. A validation cache drops every entry the change touches:
  * `token` by token id, `authorization`/`application` by those ids, `user` every
  * token of the user, `account` every token on the account or below it,
- * `membership` the user's tokens on the account or below it.
+ * `membership` the user's tokens on the account or below it. The introspection
+ * caller cache drops a `service` by id, and an application's credentials on
+ * `application` (deleted) or `client_secret` (secret regenerated; its tokens live on).
  */
 export type Invalidation =
   | { type: 'token'; id: number }
@@ -17,11 +19,65 @@ export type Invalidation =
   | { type: 'user'; id: number }
   | { type: 'account'; id: number }
   | { type: 'membership'; accountId: number; userId: number }
+  | { type: 'service'; id: number }
+  | { type: 'client_secret'; id: number }
+
+export type LocalInvalidationListener = (change: Invalidation) => void
+
+// Caches of this process learn about their own instance's changes right away,
+// before the commit, instead of a few milliseconds later over LISTEN: a revoke
+// followed at once by a request on the same instance must already fail. Keyed by
+// the Kysely dialect adapter, which a database handle and all its transactions
+// share, so publishInvalidation(trx) finds the caches of the apps on that database.
+const localListeners = new WeakMap<object, Set<LocalInvalidationListener>>()
+
+function databaseKey(db: Kysely<Database>): object {
+  return db.getExecutor().adapter
+}
+
+/** Subscribes to changes published through `db` (or a transaction of it) in this process; returns the unsubscribe. */
+export function onLocalInvalidation(db: Kysely<Database>, listener: LocalInvalidationListener): () => void {
+  const key = databaseKey(db)
+  let listeners = localListeners.get(key)
+  if (!listeners) {
+    listeners = new Set()
+    localListeners.set(key, listeners)
+  }
+  listeners.add(listener)
+  return () => listeners.delete(listener)
+}
 
 /**
  * Announces a change with NOTIFY. Call it with the transaction that makes the
  * change: PostgreSQL delivers the notification only if, and when, it commits.
+ * The caches of this process drop the affected entries at once as well (a
+ * rolled-back change only costs them a few misses).
  */
 export async function publishInvalidation(db: Kysely<Database>, change: Invalidation): Promise<void> {
+  for (const listener of localListeners.get(databaseKey(db)) ?? []) listener(change)
   await sql`SELECT pg_notify(${INVALIDATION_CHANNEL}, ${JSON.stringify(change)})`.execute(db)
+}
+
+const NUMERIC_FIELDS: Record<Invalidation['type'], readonly string[]> = {
+  token: ['id'],
+  authorization: ['id'],
+  application: ['id'],
+  user: ['id'],
+  account: ['id'],
+  membership: ['accountId', 'userId'],
+  service: ['id'],
+  client_secret: ['id'],
+}
+
+/** A notification payload as an Invalidation, or undefined when it is not one (the caller then drops everything). */
+export function parseInvalidation(payload: string | undefined): Invalidation | undefined {
+  try {
+    const value = JSON.parse(payload ?? '') as Record<string, unknown>
+    const type = value.type as Invalidation['type']
+    const fields = Object.hasOwn(NUMERIC_FIELDS, type) ? NUMERIC_FIELDS[type] : undefined
+    if (!fields?.every((f) => Number.isInteger(value[f]))) return undefined
+    return value as unknown as Invalidation
+  } catch {
+    return undefined
+  }
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database, Role, User } from '../db/schema.js'
+import { publishInvalidation } from '../tokens/invalidation.js'
 
 export function findUserByEmail(db: Kysely<Database>, email: string): Promise<User | undefined> {
   return db
@@ -32,7 +33,11 @@ export function insertUser(
     .executeTakeFirstOrThrow()
 }
 
-/** Grants or changes a role; a user has at most one membership row per account. */
+/**
+ * Grants or changes a role; a user has at most one membership row per account.
+ * A change may lower the role, so validation caches are told (pass the
+ * transaction that makes the change, if there is one).
+ */
 export async function upsertMembership(
   db: Kysely<Database>,
   values: { accountId: number; userId: number; role: Role },
@@ -42,4 +47,5 @@ export async function upsertMembership(
     .values({ account_id: values.accountId, user_id: values.userId, role: values.role })
     .onConflict((oc) => oc.columns(['account_id', 'user_id']).doUpdateSet({ role: values.role }))
     .execute()
+  await publishInvalidation(db, { type: 'membership', accountId: values.accountId, userId: values.userId })
 }

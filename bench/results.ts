@@ -1,0 +1,140 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import pg from 'pg'
+import type { ProfileSummary } from './profile.js'
+import {
+  type Machine,
+  machineLines,
+  profileSection,
+  type Row,
+  ratioOf,
+  resultsTable,
+  type Target,
+  targetLines,
+} from './report.js'
+import { COLD_PASS, DURATION_S, LOAD_CPU, PASSES, SERVER_CPU, WARMUP_S } from './settings.js'
+
+/** A Node flag shown as a variant of the hot row: V8's young generation at 4 MB per semi-space instead of 16. */
+export const TUNED_NODE_FLAG = '--max-semi-space-size=4'
+
+export async function versionOf(url: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  const { rows } = await client.query<{ version: string }>('SELECT version()')
+  await client.end()
+  return rows[0]?.version.split(' on ')[0]
+}
+
+function targets(rows: Row[]): Target[] {
+  const find = (phaseIndex: 0 | 1, name: string) => {
+    const phases = [...new Set(rows.map((r) => r.phase))]
+    return rows.find((r) => r.phase === phases[phaseIndex] && r.name.startsWith(name))
+  }
+  const both = (row: Row | undefined, kind: 'constant' | 'floor', minimum: number) => {
+    const values = ['autocannon', 'wrk'].map((tool) => [tool, ratioOf(rows, row, tool, kind)] as const)
+    const measured = values.filter(([, v]) => Number.isFinite(v))
+    return {
+      met: measured.length > 0 && measured.every(([, v]) => v >= minimum),
+      detail: measured.map(([tool, v]) => `${v.toFixed(2)} (${tool})`).join(', '),
+    }
+  }
+  const hot = find(0, '/verify hot')
+  const hotP99 = Math.max(...(hot?.measurements.map((m) => m.p99Ms) ?? [Number.NaN]))
+  const cold10k = find(0, '/verify cold')?.measurements[0]
+  const cold1m = find(1, '/verify cold')?.measurements[0]
+  const growth = cold10k && cold1m ? cold1m.requestsPerSecond / cold10k.requestsPerSecond : Number.NaN
+  const rssOf = (keep: (row: Row) => boolean) =>
+    Math.max(
+      ...rows.filter((r) => !r.reference && keep(r)).flatMap((r) => r.measurements.map((m) => m.rssMb)),
+    )
+  const rss = rssOf((r) => !r.name.includes(TUNED_NODE_FLAG))
+  const tunedRss = rssOf((r) => r.name.includes(TUNED_NODE_FLAG))
+  return [
+    { text: 'hot /verify ≥ 0.50 × bare Fastify req/s', ...both(hot, 'constant', 0.5) },
+    { text: 'hot /verify p99 < 5 ms', met: hotP99 < 5, detail: `worst p99 ${hotP99.toFixed(2)} ms` },
+    {
+      text: 'hot /oauth/introspect ≥ 0.45 × bare Fastify',
+      ...both(find(0, '/oauth/introspect'), 'constant', 0.45),
+    },
+    {
+      text: 'cold /verify ≥ 0.80 × the one-lookup floor (10 000 tokens)',
+      ...both(find(0, '/verify cold'), 'floor', 0.8),
+    },
+    {
+      text: 'cold /verify ≥ 0.80 × the one-lookup floor (1 000 000 tokens)',
+      ...both(find(1, '/verify cold'), 'floor', 0.8),
+    },
+    {
+      text: 'cold /verify with 1 000 000 tokens within 10 % of 10 000',
+      met: Math.abs(1 - growth) <= 0.1,
+      detail: `${growth.toFixed(2)} × (${Math.round(cold1m?.requestsPerSecond ?? 0)} vs ${Math.round(cold10k?.requestsPerSecond ?? 0)} req/s)`,
+    },
+    {
+      text: 'malformed tokens ≥ 0.60 × bare Fastify',
+      ...both(find(0, '/verify malformed'), 'constant', 0.6),
+    },
+    {
+      text: 'server RSS < 200 MB throughout (default Node settings)',
+      met: rss < 200,
+      detail: `highest ${rss.toFixed(0)} MB (with ${TUNED_NODE_FLAG}: ${tunedRss.toFixed(0)} MB)`,
+    },
+  ]
+}
+
+export function writeResults(
+  rows: Row[],
+  machine: Machine,
+  profiles: { hot: ProfileSummary | undefined; cold: ProfileSummary | undefined },
+): void {
+  const analysis = existsSync('bench/ANALYSIS.md') ? readFileSync('bench/ANALYSIS.md', 'utf8') : ''
+  const text = `# Benchmark results
+
+Written by \`npm run bench\` (bench/run.ts); the sections after "Targets" come from bench/ANALYSIS.md.
+
+## Method
+- PostgreSQL database \`latchkey_bench\`, recreated and migrated; one account, one admin, one application
+  authorized there, one service. Tokens are bulk-inserted (\`INSERT … SELECT unnest(…)\` for tokens whose value
+  the bench knows, \`INSERT … SELECT generate_series\` for filler): first 10 000 real tokens, then filler and
+  30 000 more real tokens spread through it up to 1 000 000 rows; \`VACUUM (ANALYZE)\` after each step.
+- Latchkey runs as in production (\`node dist/cli.js serve\` after \`tsc -p tsconfig.build.json\`,
+  \`NODE_ENV=production\`, \`LOG_LEVEL=info\`, pool of 10) pinned to CPU ${SERVER_CPU} with taskset; the load generator (this script, autocannon in-process, and wrk) is pinned to
+  CPU ${LOAD_CPU}. PostgreSQL is not pinned and shares both CPUs.
+- The reference server (bench/bare-server.ts, run through tsx) is bare Fastify on the same Node and CPU: \`/constant\` returns a
+  constant JSON (the ceiling), \`/lookup\` hashes the bearer token and runs one prepared statement
+  \`SELECT id FROM tokens WHERE token_hash = $1\` on a pool of 10 and nothing else (the floor for a cache miss).
+- ${50} connections. Time-based rows: ${WARMUP_S} s warm-up (discarded), ${DURATION_S} s of autocannon, then ${DURATION_S} s of wrk
+  (\`-t1 -c50\`, bench/wrk-tokens.lua cycles tokens per request). Hot rows cycle 1 000 tokens. autocannon reports
+  latencies in whole milliseconds (hence its p50 of 0), wrk to the microsecond.
+- Cold rows: every request carries a token the server process has not seen. A pass is ${COLD_PASS.toLocaleString('en-US')}
+  requests with ${COLD_PASS.toLocaleString('en-US')} distinct real tokens (autocannon \`amount\`, a new request built for each
+  send); Latchkey is restarted before each pass so its cache starts empty, and warmed for ${WARMUP_S} s with
+  the 1 000 hot tokens (misses, then hits) alternating with well-formed tokens that match nothing, so the miss
+  path is compiled before the pass without caching a measured token. The bare lookup server is warmed the same way.
+  ${PASSES} passes, the median is reported. With 1 000 000 tokens the passes use tokens spread through the table. The
+  floor row is measured the same way (autocannon, same token passes) and also with wrk for ${DURATION_S} s.
+  wrk is not used for cold rows (it cannot stop after N distinct tokens).
+- Server RSS: the highest VmRSS of the server process sampled every 200 ms during the row. Server CPU: the
+  process's user + system time (/proc/<pid>/stat, 10 ms resolution) during the row, divided by the requests.
+- Ratios divide req/s by the reference row of the same run and the same tool (constant: the 10 000-token phase;
+  floor: the same phase).
+
+## Machine
+${machineLines(machine)}
+
+## Results
+${resultsTable(rows)}
+
+## Targets
+${targetLines(targets(rows))}
+
+## Where the time goes
+CPU profiles of the server (\`node --cpu-prof\`), counting only the samples taken while the load ran.
+
+### Hot path: /verify with 1 000 cached tokens
+${profileSection(profiles.hot, 'hot /verify (autocannon, 1 000 tokens, 6 s)')}
+
+### Miss path: /verify with 10 000 tokens it has not seen
+${profileSection(profiles.cold, 'cold /verify (autocannon, 10 000 distinct tokens, fresh server)')}
+
+${analysis}`
+  writeFileSync('bench/RESULTS.md', text)
+}
