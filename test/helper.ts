@@ -88,7 +88,11 @@ export async function build(
 ): Promise<TestApp> {
   const { database } = await freshDatabase(t)
   const config = testConfig(overrides)
-  const app = await buildApp(config, { ...options, database, logger: false })
+  const app = await buildApp(config, {
+    ...options,
+    database,
+    logger: process.env.DEBUG_LOG ? { level: 'error' } : false,
+  })
   t.teardown(() => app.close())
   await app.ready()
   return { app, database, config }

@@ -38,6 +38,16 @@ const REASONS: Record<number, string> = {
   503: 'Service Unavailable',
 }
 
+/**
+ * PostgreSQL's data exceptions (SQLSTATE class 22: a number out of range, an
+ * invalid integer such as "Infinity"…) can only come from a request value that
+ * slipped past schema coercion: the client's fault, so a 400, never a 500.
+ */
+function isInvalidValueForDatabase(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code)
+}
+
 /** Connection failures of pg and PGlite: the database is down, not a bug. */
 function isDatabaseUnavailable(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code ?? ''
@@ -68,6 +78,13 @@ export function errorBody(error: unknown): ErrorBody {
       statusCode: 403,
       error: 'Forbidden',
       message: 'The form has expired or did not come from this site. Reload the page and try again.',
+    }
+  }
+  if (isInvalidValueForDatabase(error)) {
+    return {
+      statusCode: 400,
+      error: 'Bad Request',
+      message: 'A value in the request is malformed or out of range.',
     }
   }
   if (isDatabaseUnavailable(error)) {

@@ -190,7 +190,7 @@ t.test(`fuzzing every route gives no 5xx and keeps the error shape (${DATABASE_K
         const input: FuzzCase = { ...raw, method: raw.method ?? raw.route.method }
         const response = await send(app, identity, input)
         requests += 1
-        const where = `${input.method} ${input.route.url} -> ${response.statusCode}`
+        const where = `${input.method} ${input.route.url} (${input.param.slice(0, 40)}) -> ${response.statusCode}`
         if (response.statusCode >= 500) failures.push(`${where}: ${response.body.slice(0, 200)}`)
         const type = String(response.headers['content-type'] ?? '')
         if (response.statusCode >= 400 && type.includes('application/json') && input.method !== 'HEAD') {
@@ -239,4 +239,17 @@ t.test('body and header size limits', async (t) => {
     headers: { 'x-big': 'a'.repeat(20 * 1024) },
   })
   t.equal(response.status, 431, 'headers over 16 KiB are refused by the HTTP parser')
+})
+
+// Found by the fuzz run: "1e309" coerced to Infinity slipped past integer
+// schemas and PostgreSQL's "invalid input syntax" became a 500.
+t.test('ids that coerce to Infinity are a 400, not a 500', async (t) => {
+  const { app } = await build(t)
+  const admin = await seedFirstAdmin(app)
+  const browser = new Browser(app)
+  await browser.login(admin.email)
+  for (const url of ['/settings/accounts/sub-accounts/1e309/delete', '/developers/applications/1e309/edit']) {
+    t.equal((await browser.get(url)).statusCode, 400, url)
+  }
+  t.equal((await browser.post('/developers/applications/1e309/secret', {})).statusCode, 400)
 })

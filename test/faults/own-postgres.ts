@@ -91,7 +91,7 @@ function postgresIds(): { uid: number; gid: number } {
   return { uid, gid }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.listen(0, '127.0.0.1', () => {
