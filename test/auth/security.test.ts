@@ -152,3 +152,29 @@ t.test('pages send security headers', async (t) => {
   t.equal(response.headers['x-frame-options'], 'DENY')
   t.equal(response.headers['x-content-type-options'], 'nosniff')
 })
+
+// Not a speed target: a check that an unknown email pays for the same argon2
+// verification as a wrong password, so response time does not reveal accounts.
+t.test('an unknown email costs the same argon2 verification as a wrong password', async (t) => {
+  const { app } = await build(t, { loginMaxFailuresPerEmail: 1000, loginMaxFailuresPerIp: 100000 })
+  const admin = await seedFirstAdmin(app)
+  const time = async (email: string) => {
+    const browser = new Browser(app)
+    await browser.csrfToken()
+    const started = process.hrtime.bigint()
+    const response = await browser.post('/login', { email, password: 'not the password' })
+    t.equal(response.statusCode, 401)
+    return Number(process.hrtime.bigint() - started) / 1e6
+  }
+  await time('warm-up@example.com')
+  const known: number[] = []
+  const unknown: number[] = []
+  for (let i = 0; i < 6; i++) {
+    known.push(await time(admin.email))
+    unknown.push(await time(`nobody${i}@example.com`))
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
+  const ratio = median(unknown) / median(known)
+  t.ok(median(unknown) > 5, `an unknown email is not answered at once (${median(unknown).toFixed(1)} ms)`)
+  t.ok(ratio > 0.5 && ratio < 2, `median times within a factor of two (ratio ${ratio.toFixed(2)})`)
+})
