@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { ROLES } from '../db/schema.js'
-import { AppError } from '../errors.js'
+import { redirectOrShowProblem } from '../plugins/form-outcome.js'
 import { viewerAuditContext } from '../plugins/request-context.js'
 import { requireRole, viewerOf } from '../plugins/session.js'
 import {
@@ -57,18 +57,13 @@ export async function memberRoutes(app: FastifyInstance): Promise<void> {
   }
 
   /** Rule violations are shown on the page, with the status code of the error. */
-  async function orProblem(
+  function orProblem(
     request: FastifyRequest,
     reply: FastifyReply,
     action: () => Promise<string>,
     form?: Record<string, string>,
   ) {
-    try {
-      return reply.redirect(await action(), 303)
-    } catch (error) {
-      if (!(error instanceof AppError) || error.statusCode === 404) throw error
-      return render(request, reply.code(error.statusCode), { problem: error.message, form })
-    }
+    return redirectOrShowProblem(reply, action, (r, problem) => render(request, r, { problem, form }))
   }
 
   app.get<{ Querystring: { done?: string } }>(PATH, { preHandler: adminOnly }, (request, reply) =>

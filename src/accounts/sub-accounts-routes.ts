@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
-import { AppError } from '../errors.js'
+import { redirectOrShowProblem } from '../plugins/form-outcome.js'
 import { viewerAuditContext } from '../plugins/request-context.js'
 import { requireRole, viewerOf } from '../plugins/session.js'
 import { listSubAccounts } from './sub-accounts-repo.js'
@@ -48,18 +48,13 @@ export async function subAccountRoutes(app: FastifyInstance): Promise<void> {
     })
   }
 
-  async function orProblem(
+  function orProblem(
     request: FastifyRequest,
     reply: FastifyReply,
     action: () => Promise<string>,
     name?: string,
   ) {
-    try {
-      return reply.redirect(await action(), 303)
-    } catch (error) {
-      if (!(error instanceof AppError) || error.statusCode === 404) throw error
-      return render(request, reply.code(error.statusCode), { problem: error.message, name })
-    }
+    return redirectOrShowProblem(reply, action, (r, problem) => render(request, r, { problem, name }))
   }
 
   app.get<{ Querystring: { done?: string } }>(PATH, { preHandler: adminOnly }, (request, reply) =>
