@@ -15,6 +15,9 @@ import {
 // (test-artifacts/browser), must log no script or CSP errors, and its main control must be
 // reachable with the Tab key.
 
+// About 10 s alone; on a loaded 2-core CI box chromium and argon2 can take far longer than tap's 30 s.
+t.setTimeout(180_000)
+
 const ADMIN = {
   name: 'Ada Admin',
   email: 'ada@example.com',
