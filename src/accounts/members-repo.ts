@@ -92,28 +92,6 @@ export async function countRemainingAdmins(
   return Number(rows[0]?.n ?? 0)
 }
 
-export async function insertMembership(
-  db: Kysely<Database>,
-  values: { accountId: number; userId: number; role: Role },
-): Promise<void> {
-  await db
-    .insertInto('memberships')
-    .values({ account_id: values.accountId, user_id: values.userId, role: values.role })
-    .execute()
-}
-
-export async function updateMembershipRole(
-  db: Kysely<Database>,
-  values: { accountId: number; userId: number; role: Role },
-): Promise<void> {
-  await db
-    .updateTable('memberships')
-    .set({ role: values.role })
-    .where('account_id', '=', values.accountId)
-    .where('user_id', '=', values.userId)
-    .execute()
-}
-
 export async function deleteMembership(
   db: Kysely<Database>,
   accountId: number,

@@ -4,19 +4,17 @@ import { type Database, ROLES, type Role } from '../db/schema.js'
 import { BadRequestError, ConflictError, NotFoundError, PermissionError } from '../errors.js'
 import { hashPassword } from '../security/passwords.js'
 import { publishInvalidation } from '../tokens/invalidation.js'
-import { findUserByEmail, insertUser } from '../users/repo.js'
+import { findUserByEmail, insertUser, upsertMembership } from '../users/repo.js'
 import { validatePerson } from '../users/service.js'
 import {
   countRemainingAdmins,
   deleteMembership,
   findDirectMembership,
   type InheritedMemberRow,
-  insertMembership,
   listDirectMembers,
   listInheritedMembers,
   lockAccountChain,
   type MemberRow,
-  updateMembershipRole,
 } from './members-repo.js'
 import { requireAccountAdmin } from './require-admin.js'
 import { roleAtLeast, roleRank } from './roles.js'
@@ -112,9 +110,8 @@ export async function addMember(
         )
       }
     }
-    await insertMembership(trx, { accountId: input.accountId, userId: user.id, role: input.role })
-    // A grant only widens; announcing it still drops any cached "no role" answer.
-    await publishInvalidation(trx, { type: 'membership', accountId: input.accountId, userId: user.id })
+    // A grant only widens; upsertMembership's announcement still drops any cached "no role" answer.
+    await upsertMembership(trx, { accountId: input.accountId, userId: user.id, role: input.role })
     await recordAudit(trx, audit, {
       accountId: input.accountId,
       action: 'membership.granted',
@@ -126,6 +123,21 @@ export async function addMember(
   })
 }
 
+/**
+ * The acting admin's role and the direct membership being changed, with the
+ * account chain locked so concurrent last-admin checks cannot both pass.
+ */
+async function lockedMember(
+  trx: Transaction<Database>,
+  input: { accountId: number; actorUserId: number; userId: number },
+): Promise<{ actorRole: Role; member: MemberRow }> {
+  const actorRole = await requireAccountAdmin(trx, input.actorUserId, input.accountId, USERS_ADMIN_ONLY)
+  await lockAccountChain(trx, input.accountId)
+  const member = await findDirectMembership(trx, input.accountId, input.userId)
+  if (!member) throw new NotFoundError('No such member.')
+  return { actorRole, member }
+}
+
 /** Changes a direct member's role; demoting the last admin is refused. */
 export async function changeMemberRole(
   db: Kysely<Database>,
@@ -133,16 +145,12 @@ export async function changeMemberRole(
   audit: AuditContext,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const actorRole = await requireAccountAdmin(trx, input.actorUserId, input.accountId, USERS_ADMIN_ONLY)
-    await lockAccountChain(trx, input.accountId)
-    const member = await findDirectMembership(trx, input.accountId, input.userId)
-    if (!member) throw new NotFoundError('No such member.')
+    const { actorRole, member } = await lockedMember(trx, input)
     requireGrantable(actorRole, input.role)
     requireGrantable(actorRole, member.role)
     if (member.role === input.role) return
     if (member.role === 'admin') await requireAnotherAdmin(trx, input.accountId, input.userId)
-    await updateMembershipRole(trx, input)
-    await publishInvalidation(trx, { type: 'membership', accountId: input.accountId, userId: input.userId })
+    await upsertMembership(trx, input)
     await recordAudit(trx, audit, {
       accountId: input.accountId,
       action: 'membership.changed',
@@ -160,10 +168,7 @@ export async function removeMember(
   audit: AuditContext,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const actorRole = await requireAccountAdmin(trx, input.actorUserId, input.accountId, USERS_ADMIN_ONLY)
-    await lockAccountChain(trx, input.accountId)
-    const member = await findDirectMembership(trx, input.accountId, input.userId)
-    if (!member) throw new NotFoundError('No such member.')
+    const { actorRole, member } = await lockedMember(trx, input)
     requireGrantable(actorRole, member.role)
     if (member.role === 'admin') await requireAnotherAdmin(trx, input.accountId, input.userId)
     await deleteMembership(trx, input.accountId, input.userId)

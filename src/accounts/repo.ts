@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Account, Database, Role } from '../db/schema.js'
+import { ancestorsCte } from './tree-sql.js'
 
 export interface AccessibleAccount {
   id: number
@@ -35,11 +36,7 @@ export async function effectiveRole(
   accountId: number,
 ): Promise<Role | undefined> {
   const { rows } = await sql<{ role: Role | null }>`
-    WITH RECURSIVE chain (id, parent_id, depth) AS (
-      SELECT id, parent_id, 0 FROM accounts WHERE id = ${accountId}
-      UNION ALL
-      SELECT a.id, a.parent_id, c.depth + 1 FROM accounts a JOIN chain c ON a.id = c.parent_id WHERE c.depth < 64
-    )
+    WITH RECURSIVE ${ancestorsCte(accountId)}
     SELECT max(m.role) AS role
     FROM memberships m
     JOIN chain c ON c.id = m.account_id

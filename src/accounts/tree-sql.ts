@@ -1,8 +1,9 @@
 import { type RawBuilder, sql } from 'kysely'
 
 /**
- * Common table expressions over the account tree, for `WITH RECURSIVE …`. The
- * depth cap (see MAX_ACCOUNT_DEPTH) keeps a corrupted cycle from looping forever.
+ * Common table expressions over the account tree, for `WITH RECURSIVE …`. Nesting
+ * is capped at MAX_ACCOUNT_DEPTH when sub-accounts are created; the queries stop
+ * at twice that, so a corrupted cycle cannot loop forever.
  */
 export const MAX_ACCOUNT_DEPTH = 32
 

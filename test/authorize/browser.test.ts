@@ -1,9 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { chromium } from 'playwright-core'
 import t from 'tap'
-import { DATABASE_KIND, type Teardown } from '../helper.js'
+import { CHROMIUM, collectProblems, launchChromium, startCatcher } from '../browser/page-checks.js'
+import { DATABASE_KIND } from '../helper.js'
 import { createTestApplication } from './factory.js'
 import { listenOnLoopback } from './loopback.js'
 import { seedChooser } from './people.js'
@@ -12,37 +10,6 @@ import { seedChooser } from './people.js'
 // playwright-core, from the authorization URL through login and consent to a small
 // catcher page standing in for the application. It never downloads a browser and
 // never skips: a missing chromium is a failure (.ci/run installs it).
-
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
-
-/** The application's callback: a page whose own script reads the token from its query. */
-const CATCHER_PAGE = `<!doctype html><title>Catcher</title>
-<p>Token: <output id="token"></output> Account: <output id="account"></output> State: <output id="state"></output></p>
-<script>
-  const query = new URLSearchParams(location.search)
-  for (const name of ['token', 'account', 'state']) {
-    document.getElementById(name).textContent = query.get(name === 'account' ? 'account_id' : name) || ''
-  }
-</script>`
-
-async function startCatcher(t: Teardown): Promise<string> {
-  const server = createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(CATCHER_PAGE)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
 
 t.test(`the application flow in headless chromium (${DATABASE_KIND})`, async (t) => {
   t.ok(existsSync(CHROMIUM), `${CHROMIUM} must be installed (apt-get install -y chromium)`)
@@ -59,17 +26,10 @@ t.test(`the application flow in headless chromium (${DATABASE_KIND})`, async (t)
     permission: 'design',
   })
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
-  t.teardown(() => browser.close())
+  const browser = await launchChromium(t)
   const page = await browser.newPage()
-  const problems: string[] = []
   // Script errors and CSP violations; failed loads (the 401 of the wrong password, favicons) are expected.
-  page.on('pageerror', (error) => problems.push(error.message))
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      problems.push(message.text())
-    }
-  })
+  const problems = collectProblems(page)
 
   await page.goto(`${publicUrl}/authorize?app=${application.id}&state=from-the-browser`)
   t.match(page.url(), `${publicUrl}/login?next=`, 'sent to the login page')
