@@ -2,7 +2,7 @@ import pg from 'pg'
 import { connectDatabase } from '../src/db/connect.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import { sha256Hex } from '../src/security/secrets.js'
-import { createService } from '../src/services/repo.js'
+import { createService } from '../src/service-credentials/repo.js'
 import { generateToken, hashToken, tokenHint } from '../src/tokens/format.js'
 
 export const BENCH_DATABASE = 'latchkey_bench'

@@ -7,7 +7,7 @@ import { connectDatabase } from './db/connect.js'
 import { migrateToLatest } from './db/migrate.js'
 import { AppError } from './errors.js'
 import { startServer } from './server.js'
-import { createService, listServices, revokeService } from './services/repo.js'
+import { createService, listServices, revokeService } from './service-credentials/repo.js'
 import { addUserWithRole } from './users/service.js'
 
 const USAGE = `Usage: latchkey <command> [options]

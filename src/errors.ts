@@ -1,5 +1,5 @@
 /**
- * Domain errors. Services throw these; the error handlers in `plugins/errors.ts`
+ * Domain errors. Services throw these; the error handlers in `http/error-handler.ts`
  * turn them into the contract's JSON shape `{statusCode, error, message}` for the
  * API, RFC 6749 `{error, error_description}` for OAuth endpoints, or the error
  * page for browsers. Anything else is a 500 whose details go to the log only.

@@ -1,11 +1,11 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { sql } from 'kysely'
+import { createApiToken } from '../src/api-tokens/service.js'
 import type { ApplicationInput } from '../src/applications/input.js'
 import { createApplication } from '../src/applications/service.js'
 import type { DatabaseHandle } from '../src/db/connect.js'
 import type { Application, Role } from '../src/db/schema.js'
-import { createApiToken } from '../src/tokens/api-tokens.js'
-import { INVALIDATION_CHANNEL, type Invalidation } from '../src/tokens/invalidation.js'
+import { INVALIDATION_CHANNEL, type Invalidation } from '../src/invalidation/publish.js'
 import type { Browser, Seeded, Teardown } from './helper.js'
 
 /** Shared set-up for the dashboard tests (applications, API tokens, authorized apps). */

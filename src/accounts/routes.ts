@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { setCurrentAccount } from '../auth/sessions.js'
 import { NotFoundError } from '../errors.js'
-import { requireViewer } from '../plugins/session.js'
+import { requireViewer } from '../http/session.js'
 
 /** POST /accounts/switch: changes the session's current account to another the user can act on. */
 export async function accountSwitchRoutes(app: FastifyInstance): Promise<void> {

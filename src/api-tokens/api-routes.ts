@@ -1,13 +1,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { principalAuditContext } from '../api/audit-context.js'
-import { ErrorResponse } from '../api/schemas.js'
 import { IdParams } from '../applications/schemas.js'
-import { principalOf, requirePermission } from '../plugins/api-auth.js'
-import { createApiToken, listApiTokens, revokeApiToken } from '../tokens/api-tokens.js'
+import { principalAuditContext } from '../audit/principal-context.js'
+import { principalOf, requirePermission } from '../http/api-scope.js'
+import { ErrorResponse } from '../http/schemas.js'
 import { apiExpiry } from './expiry.js'
 import { ApiTokenListResponse, CreatedApiTokenResponse, CreateTokenBody } from './schemas.js'
+import { createApiToken, listApiTokens, revokeApiToken } from './service.js'
 import { apiTokenView } from './view.js'
 
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse }

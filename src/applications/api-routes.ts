@@ -1,9 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { principalAuditContext } from '../api/audit-context.js'
-import { ErrorResponse } from '../api/schemas.js'
-import { principalOf, requirePermission } from '../plugins/api-auth.js'
+import { principalAuditContext } from '../audit/principal-context.js'
+import { principalOf, requirePermission } from '../http/api-scope.js'
+import { ErrorResponse } from '../http/schemas.js'
 import {
   ApplicationListResponse,
   ApplicationResponse,

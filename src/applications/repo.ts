@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Application, Database, Role } from '../db/schema.js'
-import { publishInvalidation } from '../tokens/invalidation.js'
+import { publishInvalidation } from '../invalidation/publish.js'
 
 export interface NewApplication {
   accountId: number

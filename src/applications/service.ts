@@ -3,7 +3,7 @@ import { roleRank } from '../accounts/roles.js'
 import { type AuditContext, recordAudit } from '../audit/record.js'
 import { type Application, type Database, ROLES } from '../db/schema.js'
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
-import { publishInvalidation } from '../tokens/invalidation.js'
+import { publishInvalidation } from '../invalidation/publish.js'
 import { generateClientSecret } from './client-secret.js'
 import { type ApplicationInput, validateApplicationInput } from './input.js'
 import {

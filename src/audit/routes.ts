@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { BadRequestError } from '../errors.js'
-import { requireRole, viewerOf } from '../plugins/session.js'
+import { requireRole, viewerOf } from '../http/session.js'
 import { type AuditFilters, parseAuditFilters } from './filters.js'
 import { auditActions, listAuditEvents, newerPageBefore } from './repo.js'
 import { detailPairs } from './view.js'

@@ -4,8 +4,8 @@ import { roleAtLeast } from '../accounts/roles.js'
 import { type AuditContext, recordAudit } from '../audit/record.js'
 import type { Application, Database, Role } from '../db/schema.js'
 import { NotFoundError, PermissionError } from '../errors.js'
+import { publishInvalidation } from '../invalidation/publish.js'
 import { generateToken, hashToken, tokenHint } from '../tokens/format.js'
-import { publishInvalidation } from '../tokens/invalidation.js'
 
 export interface Grant {
   authorizationId: number

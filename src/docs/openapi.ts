@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger'
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { Type } from 'typebox'
-import { ErrorResponse } from '../api/schemas.js'
+import { ErrorResponse } from '../http/schemas.js'
 
 const PACKAGE_JSON = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json')
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import { Type } from 'typebox'
-import { ErrorResponse } from '../api/schemas.js'
+import { ErrorResponse } from '../http/schemas.js'
 
 const READY_TIMEOUT_MS = 2000
 

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { DatabaseHandle } from '../db/connect.js'
-import type { InactiveReason } from '../tokens/validator.js'
+import type { InactiveReason } from '../validation/validator.js'
 
 export type ValidationOutcome = 'active' | InactiveReason | 'insufficient_permission'
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Registry } from 'prom-client'
 import { Type } from 'typebox'
-import { ErrorResponse } from '../api/schemas.js'
 import { addressMatcher } from '../config-ops.js'
 import { AppError, AuthenticationError } from '../errors.js'
+import { ErrorResponse } from '../http/schemas.js'
 import { constantTimeEqual } from '../security/secrets.js'
 import { processMetrics } from './process-metrics.js'
 

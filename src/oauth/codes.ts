@@ -5,8 +5,8 @@ import { type AuditContext, recordAudit } from '../audit/record.js'
 import { ineligibility, upsertAuthorization } from '../authorizations/service.js'
 import type { Application, Database, Role } from '../db/schema.js'
 import { PermissionError } from '../errors.js'
+import { publishInvalidation } from '../invalidation/publish.js'
 import { randomSecret, sha256Hex } from '../security/secrets.js'
-import { publishInvalidation } from '../tokens/invalidation.js'
 
 /** RFC 6749 4.1.2 recommends at most ten minutes; CONTRACT 4b says 60 seconds. */
 export const CODE_LIFETIME_SECONDS = 60

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
 import { type AuditContext, recordAudit } from '../audit/record.js'
 import type { Application, Database } from '../db/schema.js'
+import { publishInvalidation } from '../invalidation/publish.js'
 import { hashToken, parseToken } from '../tokens/format.js'
-import { publishInvalidation } from '../tokens/invalidation.js'
 
 /**
  * RFC 7009 revocation by the application the token was issued to. A token that

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database, Role, User } from '../db/schema.js'
-import { publishInvalidation } from '../tokens/invalidation.js'
+import { publishInvalidation } from '../invalidation/publish.js'
 
 export function findUserByEmail(db: Kysely<Database>, email: string): Promise<User | undefined> {
   return db

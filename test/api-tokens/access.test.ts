@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createApiToken } from '../../src/tokens/api-tokens.js'
+import { createApiToken } from '../../src/api-tokens/service.js'
 import { upsertMembership } from '../../src/users/repo.js'
 import { AUDIT, apiClient, ROLES_LOW_TO_HIGH, tokenFor } from '../dashboard-fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { createApiToken } from '../../src/tokens/api-tokens.js'
+import { createApiToken } from '../../src/api-tokens/service.js'
 import { AUDIT, postWithoutCsrf, XSS, XSS_ESCAPED } from '../dashboard-fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin } from '../helper.js'
 

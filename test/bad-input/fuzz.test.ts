@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t from 'tap'
-import { createApiToken } from '../../src/tokens/api-tokens.js'
+import { createApiToken } from '../../src/api-tokens/service.js'
 import { Browser, build, DATABASE_KIND, seedFirstAdmin } from '../helper.js'
 
 // A bounded property-based fuzz run over every registered route: malformed

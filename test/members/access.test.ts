@@ -1,6 +1,6 @@
 import t from 'tap'
-import { findDirectMembership } from '../../src/accounts/members-repo.js'
 import { createAccount } from '../../src/accounts/repo.js'
+import { findDirectMembership } from '../../src/members/repo.js'
 import { Browser, build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
 import { ROLES, XSS, XSS_ESCAPED } from './helpers.js'
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
+import { createApiToken } from '../../src/api-tokens/service.js'
 import type { DatabaseHandle } from '../../src/db/connect.js'
 import type { Role } from '../../src/db/schema.js'
-import { createApiToken } from '../../src/tokens/api-tokens.js'
-import { INVALIDATION_CHANNEL, type Invalidation } from '../../src/tokens/invalidation.js'
+import { INVALIDATION_CHANNEL, type Invalidation } from '../../src/invalidation/publish.js'
 import type { Teardown } from '../helper.js'
 
 export const AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }

@@ -1,8 +1,8 @@
 import t from 'tap'
 import { updateApplication } from '../../src/applications/repo.js'
-import { createTestApplication } from '../authorize/factory.js'
-import { decide, locationParams, openConsent } from '../authorize/flow-helpers.js'
-import { seedChooser } from '../authorize/people.js'
+import { createTestApplication } from '../consent/factory.js'
+import { decide, locationParams, openConsent } from '../consent/flow-helpers.js'
+import { seedChooser } from '../consent/people.js'
 import { Browser, build, DATABASE_KIND, loginAs, PASSWORD } from '../helper.js'
 import { authorizeUrl, pkcePair } from './oauth-helpers.js'
 

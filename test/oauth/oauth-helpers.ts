@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Application } from '../../src/db/schema.js'
-import { decide, locationParams, openConsent } from '../authorize/flow-helpers.js'
+import { decide, locationParams, openConsent } from '../consent/flow-helpers.js'
 import type { Browser } from '../helper.js'
 
 export function pkcePair(): { verifier: string; challenge: string } {

@@ -1,8 +1,8 @@
 import * as client from 'openid-client'
 import t from 'tap'
-import { consentFields, createTestApplication } from '../authorize/factory.js'
-import { HttpBrowser, listenOnLoopback } from '../authorize/loopback.js'
-import { seedChooser } from '../authorize/people.js'
+import { consentFields, createTestApplication } from '../consent/factory.js'
+import { HttpBrowser, listenOnLoopback } from '../consent/loopback.js'
+import { seedChooser } from '../consent/people.js'
 import { DATABASE_KIND, PASSWORD } from '../helper.js'
 
 // The whole code flow with PKCE, driven by a real OAuth client library (openid-client v6)

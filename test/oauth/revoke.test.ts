@@ -1,8 +1,8 @@
 import t from 'tap'
-import { createApiToken } from '../../src/tokens/api-tokens.js'
+import { createApiToken } from '../../src/api-tokens/service.js'
 import { generateToken } from '../../src/tokens/format.js'
-import { createTestApplication } from '../authorize/factory.js'
-import { seedChooser } from '../authorize/people.js'
+import { createTestApplication } from '../consent/factory.js'
+import { seedChooser } from '../consent/people.js'
 import { build, DATABASE_KIND, loginAs } from '../helper.js'
 import { formPost, meStatus, obtainCode } from './oauth-helpers.js'
 

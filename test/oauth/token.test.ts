@@ -1,7 +1,7 @@
 import t from 'tap'
-import { createTestApplication } from '../authorize/factory.js'
-import { TestClock } from '../authorize/flow-helpers.js'
-import { seedChooser } from '../authorize/people.js'
+import { createTestApplication } from '../consent/factory.js'
+import { TestClock } from '../consent/flow-helpers.js'
+import { seedChooser } from '../consent/people.js'
 import { build, DATABASE_KIND, loginAs, type Teardown } from '../helper.js'
 import { formPost, meStatus, obtainCode, pkcePair } from './oauth-helpers.js'
 

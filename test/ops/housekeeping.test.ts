@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
+import { createApiToken, revokeApiToken } from '../../src/api-tokens/service.js'
 import { insertApplication } from '../../src/applications/repo.js'
 import { createSession } from '../../src/auth/sessions.js'
 import { recordFailure } from '../../src/auth/throttle.js'
 import { authorizeApplication } from '../../src/authorizations/service.js'
 import { Housekeeper } from '../../src/housekeeping/housekeeper.js'
 import { sha256Hex } from '../../src/security/secrets.js'
-import { createApiToken, revokeApiToken } from '../../src/tokens/api-tokens.js'
 import { build, DATABASE_KIND, seedFirstAdmin } from '../helper.js'
 
 const AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import t from 'tap'
+import { createApiToken } from '../../src/api-tokens/service.js'
 import { buildApp } from '../../src/app.js'
-import { createApiToken } from '../../src/tokens/api-tokens.js'
 import { Browser, DATABASE_KIND, freshDatabase, type Teardown, testConfig } from '../helper.js'
 
 const AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }

@@ -1,8 +1,8 @@
 import type { RouteOptions } from 'fastify'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
-import { apiScope } from '../../src/plugins/api-auth.js'
-import { pageScope } from '../../src/plugins/pages.js'
+import { apiScope } from '../../src/http/api-scope.js'
+import { pageScope } from '../../src/http/page-scope.js'
 import { DATABASE_KIND, freshDatabase, testConfig } from '../helper.js'
 
 type Operation = { responses?: Record<string, unknown>; tags?: string[]; security?: unknown[] }

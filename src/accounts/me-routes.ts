@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { ROLES } from '../db/schema.js'
+import { NotFoundError } from '../errors.js'
+import { principalOf } from '../http/api-scope.js'
+import { ErrorResponse } from '../http/schemas.js'
+import { findAccount } from './repo.js'
+
+const Me = Type.Object({
+  user: Type.Object({ id: Type.Integer(), email: Type.String() }),
+  account: Type.Object({ id: Type.Integer(), name: Type.String() }),
+  permission: Type.Union(ROLES.map((r) => Type.Literal(r))),
+  token: Type.Object({
+    id: Type.Integer(),
+    kind: Type.Union([Type.Literal('application'), Type.Literal('personal')]),
+    name: Type.String(),
+    app_id: Type.Union([Type.Integer(), Type.Null()]),
+    expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  }),
+})
+
+/** GET /api/v1/me: who the token acts as, where, and with what permission. */
+export async function meRoutes(app: FastifyInstance): Promise<void> {
+  app.get(
+    '/api/v1/me',
+    {
+      schema: {
+        tags: ['api'],
+        summary: 'The token’s user, account and effective permission',
+        response: { 200: Me, 401: ErrorResponse },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request)
+      const account = await findAccount(app.db, principal.accountId)
+      if (!account) throw new NotFoundError()
+      return {
+        user: { id: principal.userId, email: principal.username },
+        account: { id: account.id, name: account.name },
+        permission: principal.permission,
+        token: {
+          id: principal.tokenId,
+          kind: principal.kind,
+          name: principal.name,
+          app_id: principal.appId,
+          expires_at: principal.expiresAt?.toISOString() ?? null,
+        },
+      }
+    },
+  )
+}

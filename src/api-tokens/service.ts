@@ -1,0 +1,167 @@
+import type { Kysely } from 'kysely'
+import { effectiveRole } from '../accounts/repo.js'
+import { roleAtLeast } from '../accounts/roles.js'
+import { type AuditContext, recordAudit } from '../audit/record.js'
+import type { Database, Role } from '../db/schema.js'
+import { BadRequestError, NotFoundError, PermissionError } from '../errors.js'
+import { publishInvalidation } from '../invalidation/publish.js'
+import { generateToken, hashToken, tokenHint } from '../tokens/format.js'
+
+export interface CreatedApiToken {
+  id: number
+  /** Shown once, never stored. */
+  token: string
+  hint: string
+  name: string
+  permission: Role
+  expiresAt: Date | null
+}
+
+/**
+ * Mints a personal API token for `userId` on `accountId`. Its permission can
+ * never exceed the creator's own effective role there (checked again at every
+ * use, so a later demotion narrows the token too), nor `maxPermission`, the
+ * effective permission of whatever is asking (a session, or an API token).
+ */
+export async function createApiToken(
+  db: Kysely<Database>,
+  input: {
+    accountId: number
+    userId: number
+    name: string
+    permission: Role
+    expiresAt: Date | null
+    maxPermission?: Role
+  },
+  audit: AuditContext,
+): Promise<CreatedApiToken> {
+  const name = input.name.trim()
+  if (name.length < 1 || name.length > 100) throw new BadRequestError('name must be 1 to 100 characters')
+  if (input.maxPermission && !roleAtLeast(input.maxPermission, input.permission)) {
+    throw new PermissionError(
+      `A token cannot have more permission than the one creating it (${input.maxPermission}).`,
+      { required: input.permission, permission: input.maxPermission },
+    )
+  }
+  return db.transaction().execute(async (trx) => {
+    const role = await effectiveRole(trx, input.userId, input.accountId)
+    if (!roleAtLeast(role, input.permission)) {
+      throw new PermissionError(`A token cannot have more permission than its creator (${role ?? 'none'}).`, {
+        required: input.permission,
+        permission: role ?? 'none',
+      })
+    }
+    const token = generateToken('personal')
+    const row = await trx
+      .insertInto('tokens')
+      .values({
+        kind: 'personal',
+        token_hash: hashToken(token),
+        hint: tokenHint(token),
+        name,
+        account_id: input.accountId,
+        user_id: input.userId,
+        permission: input.permission,
+        expires_at: input.expiresAt,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await recordAudit(trx, audit, {
+      accountId: input.accountId,
+      action: 'api_token.created',
+      targetType: 'token',
+      targetId: row.id,
+      details: { name, permission: input.permission, expires_at: input.expiresAt?.toISOString() ?? null },
+    })
+    return {
+      id: row.id,
+      token,
+      hint: tokenHint(token),
+      name,
+      permission: input.permission,
+      expiresAt: input.expiresAt,
+    }
+  })
+}
+
+/** Revokes a personal token of the account; another account's token is not found. */
+export async function revokeApiToken(
+  db: Kysely<Database>,
+  input: { accountId: number; tokenId: number; now: Date },
+  audit: AuditContext,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('tokens')
+      .set({ revoked_at: input.now })
+      .where('id', '=', input.tokenId)
+      .where('account_id', '=', input.accountId)
+      .where('kind', '=', 'personal')
+      .where('revoked_at', 'is', null)
+      .returning(['id', 'name'])
+      .executeTakeFirst()
+    if (!row) throw new NotFoundError('No such API token.')
+    await publishInvalidation(trx, { type: 'token', id: row.id })
+    await recordAudit(trx, audit, {
+      accountId: input.accountId,
+      action: 'api_token.revoked',
+      targetType: 'token',
+      targetId: row.id,
+      details: { name: row.name },
+    })
+  })
+}
+
+/** A personal token as lists show it: the hint, never the token or its hash. */
+export interface ApiTokenListing {
+  id: number
+  name: string
+  hint: string
+  permission: Role
+  createdBy: { id: number; email: string; name: string }
+  createdAt: Date
+  lastUsedAt: Date | null
+  expiresAt: Date | null
+}
+
+/**
+ * The account's personal tokens that are not revoked (expired ones included,
+ * newest first); `onlyId` narrows the list to one token.
+ */
+export async function listApiTokens(
+  db: Kysely<Database>,
+  accountId: number,
+  onlyId?: number,
+): Promise<ApiTokenListing[]> {
+  let query = db
+    .selectFrom('tokens as t')
+    .innerJoin('users as u', 'u.id', 't.user_id')
+    .select([
+      't.id',
+      't.name',
+      't.hint',
+      't.permission',
+      't.created_at',
+      't.last_used_at',
+      't.expires_at',
+      'u.id as user_id',
+      'u.email',
+      'u.name as user_name',
+    ])
+    .where('t.account_id', '=', accountId)
+    .where('t.kind', '=', 'personal')
+    .where('t.revoked_at', 'is', null)
+    .orderBy('t.id', 'desc')
+  if (onlyId !== undefined) query = query.where('t.id', '=', onlyId)
+  const rows = await query.execute()
+  return rows.map((row) => ({
+    id: row.id,
+    name: row.name,
+    hint: row.hint,
+    permission: row.permission,
+    createdBy: { id: row.user_id, email: row.email, name: row.user_name },
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    expiresAt: row.expires_at,
+  }))
+}

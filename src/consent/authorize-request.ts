@@ -1,0 +1,100 @@
+import type { Kysely } from 'kysely'
+import { isRole, roleAtLeast } from '../accounts/roles.js'
+import { findApplication } from '../applications/repo.js'
+import type { Database } from '../db/schema.js'
+import { isS256Challenge } from '../oauth/pkce.js'
+import type { ConsentRequest } from './consent.js'
+import { MAX_STATE_LENGTH, param, REPEATED } from './params.js'
+
+/**
+ * A checked `/oauth/authorize` request. RFC 6749 4.1.2.1: when the client or
+ * the redirect URI is in doubt the user is told on a page and never sent
+ * anywhere; every other problem goes back to the (registered) redirect URI.
+ */
+export type AuthorizeRequestCheck =
+  | { kind: 'page'; message: string }
+  | { kind: 'redirect'; target: string; error: string; description: string; state: string }
+  | { kind: 'ok'; consent: ConsentRequest }
+
+const page = (message: string): AuthorizeRequestCheck => ({ kind: 'page', message })
+
+export async function checkAuthorizeRequest(
+  db: Kysely<Database>,
+  query: unknown,
+): Promise<AuthorizeRequestCheck> {
+  const clientId = param(query, 'client_id')
+  if (typeof clientId !== 'string' || !/^\d{1,10}$/.test(clientId)) {
+    return page('The request has no valid client_id. Go back to the application and try again.')
+  }
+  const application = await findApplication(db, Number(clientId))
+  if (!application) return page(`There is no application with client_id ${clientId}.`)
+  if (!application.redirect_url) {
+    return page(
+      `${application.name} has no registered redirect URL, so it cannot use the OAuth code flow. Its developer can add one on the application's page.`,
+    )
+  }
+  const redirectUri = param(query, 'redirect_uri')
+  if (redirectUri === REPEATED || (redirectUri !== undefined && redirectUri !== application.redirect_url)) {
+    return page(
+      `The redirect_uri does not match the redirect URL registered for ${application.name}. For your safety you were not sent on.`,
+    )
+  }
+
+  const target = application.redirect_url
+  const stateParam = param(query, 'state')
+  const state = typeof stateParam === 'string' && stateParam.length <= MAX_STATE_LENGTH ? stateParam : ''
+  const fail = (error: string, description: string): AuthorizeRequestCheck => ({
+    kind: 'redirect',
+    target,
+    error,
+    description,
+    state,
+  })
+  if (stateParam === REPEATED) return fail('invalid_request', 'state was sent more than once')
+  if (stateParam !== undefined && stateParam.length > MAX_STATE_LENGTH) {
+    return fail('invalid_request', `state must be at most ${MAX_STATE_LENGTH} characters`)
+  }
+
+  const responseType = param(query, 'response_type')
+  if (responseType === undefined) return fail('invalid_request', 'response_type is required')
+  if (responseType === REPEATED) return fail('invalid_request', 'response_type was sent more than once')
+  if (responseType !== 'code')
+    return fail('unsupported_response_type', 'Only response_type=code is supported')
+
+  const challenge = param(query, 'code_challenge')
+  const method = param(query, 'code_challenge_method')
+  if (challenge === REPEATED || method === REPEATED) {
+    return fail('invalid_request', 'code_challenge and code_challenge_method may be sent once each')
+  }
+  if (challenge === undefined && method !== undefined) {
+    return fail('invalid_request', 'code_challenge_method was sent without code_challenge')
+  }
+  if (challenge !== undefined && method !== 'S256') {
+    return fail('invalid_request', 'code_challenge_method must be S256 (plain is not supported)')
+  }
+  if (challenge !== undefined && !isS256Challenge(challenge)) {
+    return fail('invalid_request', 'code_challenge must be 43 base64url characters (S256)')
+  }
+
+  const scope = param(query, 'scope')
+  if (scope === REPEATED) return fail('invalid_request', 'scope was sent more than once')
+  const requested = scope === undefined || scope === '' ? application.permission : scope
+  if (!isRole(requested)) {
+    return fail('invalid_scope', 'scope must be one of browse, design, publish, admin')
+  }
+  if (!roleAtLeast(application.permission, requested)) {
+    return fail('invalid_scope', `${application.name} may ask for at most ${application.permission}`)
+  }
+
+  return {
+    kind: 'ok',
+    consent: {
+      flow: 'code',
+      application,
+      state,
+      redirectUri: redirectUri ?? '',
+      codeChallenge: challenge ?? '',
+      permission: requested,
+    },
+  }
+}

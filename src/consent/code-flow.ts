@@ -1,0 +1,66 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { BadRequestError } from '../errors.js'
+import { viewerAuditContext } from '../http/request-context.js'
+import type { Viewer } from '../http/session.js'
+import { issueAuthorizationCode } from '../oauth/codes.js'
+import type { VerifiedConsent } from './decision.js'
+import { redirectWithSecret, withParams } from './redirects.js'
+
+/**
+ * The registered redirect URL the response goes to. The request's
+ * `redirect_uri` was checked when the consent page was shown; it is checked
+ * again here in case the application changed its registration meanwhile.
+ */
+function redirectTarget(consent: VerifiedConsent): string {
+  const registered = consent.application.redirect_url
+  const requested = consent.ticket.redirectUri
+  if (!registered || (requested && requested !== registered)) {
+    throw new BadRequestError(
+      'The application’s redirect URL changed while this page was open. Go back to the application and start again.',
+    )
+  }
+  return registered
+}
+
+/**
+ * The end of the OAuth code flow (CONTRACT 4b): allow issues a 60-second code,
+ * deny answers `access_denied`; both go back with `state` and `iss` (RFC 9207).
+ */
+export async function completeCodeFlow(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  viewer: Viewer,
+  consent: VerifiedConsent,
+): Promise<FastifyReply> {
+  const { application, ticket } = consent
+  const target = redirectTarget(consent)
+  const iss = app.config.publicUrl
+  if (consent.decision === 'deny') {
+    request.log.info({ appId: application.id }, 'authorization denied')
+    return redirectWithSecret(
+      reply,
+      withParams(target, {
+        error: 'access_denied',
+        error_description: 'The user denied the request.',
+        state: ticket.state,
+        iss,
+      }),
+    )
+  }
+  const code = await issueAuthorizationCode(
+    app.db,
+    {
+      application,
+      accountId: consent.accountId,
+      userId: viewer.user.id,
+      permission: ticket.permission,
+      redirectUri: ticket.redirectUri,
+      codeChallenge: ticket.codeChallenge,
+    },
+    app.config.now(),
+    viewerAuditContext(request),
+  )
+  request.log.info({ appId: application.id, accountId: consent.accountId }, 'authorization code issued')
+  return redirectWithSecret(reply, withParams(target, { code, state: ticket.state, iss }))
+}

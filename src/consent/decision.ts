@@ -1,0 +1,52 @@
+import type { Kysely } from 'kysely'
+import { findApplication } from '../applications/repo.js'
+import type { Config } from '../config.js'
+import type { Application, Database } from '../db/schema.js'
+import { AppError, BadRequestError, NotFoundError } from '../errors.js'
+import type { Viewer } from '../http/session.js'
+import { type ConsentTicket, verifyTicket } from './ticket.js'
+
+/** The consent form (CONTRACT 4a.4): `app`, `account_id`, `state`, `decision`, plus the signed `ticket`. */
+export interface ConsentForm {
+  app?: string
+  account_id?: string
+  state?: string
+  decision?: string
+  ticket?: string
+}
+
+export type VerifiedConsent =
+  | { decision: 'deny'; ticket: ConsentTicket; application: Application }
+  | { decision: 'allow'; ticket: ConsentTicket; application: Application; accountId: number }
+
+const STALE =
+  'This consent form has expired or does not match the authorization request it was shown for. Go back to the application and start again.'
+
+/**
+ * Checks a consent POST against the ticket the consent page was rendered with:
+ * same session, same application, same state, an account that was offered as
+ * choosable. Anything else is refused before the database is touched.
+ */
+export async function verifyConsent(
+  db: Kysely<Database>,
+  config: Config,
+  viewer: Viewer,
+  form: ConsentForm,
+): Promise<VerifiedConsent> {
+  const ticket = verifyTicket(form.ticket, config.sessionSecret, viewer.sessionIdHash, config.now())
+  if (!ticket || form.app !== String(ticket.appId) || (form.state ?? '') !== ticket.state) {
+    throw new BadRequestError(STALE)
+  }
+  if (form.decision !== 'allow' && form.decision !== 'deny') {
+    throw new BadRequestError('decision must be allow or deny')
+  }
+  const application = await findApplication(db, ticket.appId)
+  if (!application) throw new NotFoundError('This application no longer exists.')
+  if (form.decision === 'deny') return { decision: 'deny', ticket, application }
+  const accountId = Number(form.account_id)
+  if (!form.account_id || !Number.isInteger(accountId)) throw new BadRequestError('Choose an account.')
+  if (!ticket.accountIds.includes(accountId)) {
+    throw new AppError(403, 'Forbidden', 'This application cannot be authorized on that account.')
+  }
+  return { decision: 'allow', ticket, application, accountId }
+}

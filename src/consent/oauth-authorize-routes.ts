@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify'
+import { AppError } from '../errors.js'
+import { loginRedirect } from '../http/session.js'
+import { checkAuthorizeRequest } from './authorize-request.js'
+import { renderConsent } from './consent.js'
+import { withParams } from './redirects.js'
+
+/**
+ * GET /oauth/authorize (CONTRACT 4b): the same login and consent page as the
+ * application flow; the consent form posts to /authorize like the other flow.
+ */
+export async function oauthAuthorizeRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/oauth/authorize', async (request, reply) => {
+    const check = await checkAuthorizeRequest(app.db, request.query)
+    if (check.kind === 'page') throw new AppError(400, 'Invalid authorization request', check.message)
+    if (check.kind === 'redirect') {
+      // RFC 6749 4.1.2.1 error response; RFC 9207 `iss` on errors too.
+      const location = withParams(check.target, {
+        error: check.error,
+        error_description: check.description,
+        state: check.state,
+        iss: app.config.publicUrl,
+      })
+      return reply.header('Cache-Control', 'no-store').redirect(location, 302)
+    }
+    if (!request.viewer) return reply.redirect(loginRedirect(request), 302)
+    return renderConsent(reply, app.config, request.viewer, check.consent)
+  })
+}

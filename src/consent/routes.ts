@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { findApplication } from '../applications/repo.js'
+import { BadRequestError, NotFoundError } from '../errors.js'
+import { loginRedirect } from '../http/session.js'
+import { completeAppFlow } from './app-flow.js'
+import { completeCodeFlow } from './code-flow.js'
+import { renderConsent } from './consent.js'
+import { type ConsentForm, verifyConsent } from './decision.js'
+import { MAX_STATE_LENGTH, param } from './params.js'
+
+const ConsentBody = Type.Object({
+  app: Type.Optional(Type.String({ maxLength: 20 })),
+  account_id: Type.Optional(Type.String({ maxLength: 20 })),
+  state: Type.Optional(Type.String({ maxLength: MAX_STATE_LENGTH })),
+  decision: Type.Optional(Type.String({ maxLength: 10 })),
+  ticket: Type.Optional(Type.String({ maxLength: 8000 })),
+  _csrf: Type.Optional(Type.String()),
+})
+
+/** The application flow (CONTRACT 4a) and the consent POST that both flows share. */
+export async function authorizeRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/authorize', async (request, reply) => {
+    const appId = param(request.query, 'app')
+    const application =
+      typeof appId === 'string' && /^\d{1,10}$/.test(appId)
+        ? await findApplication(app.db, Number(appId))
+        : undefined
+    if (!application) {
+      throw new NotFoundError('There is no such application. It may have been deleted; ask its developer.')
+    }
+    const state = param(request.query, 'state') ?? ''
+    if (typeof state !== 'string' || state.length > MAX_STATE_LENGTH) {
+      throw new BadRequestError(`state must be sent once and be at most ${MAX_STATE_LENGTH} characters`)
+    }
+    if (!request.viewer) return reply.redirect(loginRedirect(request), 302)
+    return renderConsent(reply, app.config, request.viewer, {
+      flow: 'app',
+      application,
+      state,
+      redirectUri: '',
+      codeChallenge: '',
+      permission: application.permission,
+    })
+  })
+
+  app.post<{ Body: ConsentForm }>('/authorize', { schema: { body: ConsentBody } }, async (request, reply) => {
+    const viewer = request.viewer
+    if (!viewer) return reply.redirect('/login', 303)
+    const consent = await verifyConsent(app.db, app.config, viewer, request.body ?? {})
+    return consent.ticket.flow === 'app'
+      ? completeAppFlow(app, request, reply, viewer, consent)
+      : completeCodeFlow(app, request, reply, viewer, consent)
+  })
+}

@@ -1,0 +1,130 @@
+import type { Kysely } from 'kysely'
+import { createAccount } from '../accounts/repo.js'
+import { requireAccountAdmin } from '../accounts/require-admin.js'
+import { MAX_ACCOUNT_DEPTH } from '../accounts/tree-sql.js'
+import { type AuditContext, recordAudit } from '../audit/record.js'
+import type { Database } from '../db/schema.js'
+import { BadRequestError, NotFoundError } from '../errors.js'
+import { publishInvalidation } from '../invalidation/publish.js'
+import {
+  accountDepth,
+  type DeletionImpact,
+  deleteAccount,
+  deletionImpact,
+  findSubAccount,
+  renameAccount,
+  type SubAccountRow,
+} from './repo.js'
+
+export const SUB_ACCOUNTS_ADMIN_ONLY = 'Only Admin users can manage sub-accounts.'
+
+// Sub-account events are recorded on the parent of the sub-account: the account
+// whose list of sub-accounts changed, which is where its admins look.
+
+export function validateSubAccountName(raw: unknown): string {
+  const name = typeof raw === 'string' ? raw.trim() : ''
+  if (name.length < 1 || name.length > 200) throw new BadRequestError('name must be 1 to 200 characters')
+  return name
+}
+
+/**
+ * A descendant of the account the admin is working in. The account itself and
+ * anything outside its tree (another customer's account) are not found: a
+ * top-level account can never be deleted or renamed from here.
+ */
+async function requireSubAccount(db: Kysely<Database>, rootId: number, id: number): Promise<SubAccountRow> {
+  const found = await findSubAccount(db, rootId, id)
+  if (!found) throw new NotFoundError('No such sub-account.')
+  return found
+}
+
+/**
+ * Creates a sub-account under the current account or one of its descendants.
+ * The creator gets no membership on it: their admin role is inherited.
+ */
+export async function createSubAccount(
+  db: Kysely<Database>,
+  input: { rootId: number; actorUserId: number; parentId: number; name: string },
+  audit: AuditContext,
+): Promise<{ id: number }> {
+  const name = validateSubAccountName(input.name)
+  return db.transaction().execute(async (trx) => {
+    await requireAccountAdmin(trx, input.actorUserId, input.rootId, SUB_ACCOUNTS_ADMIN_ONLY)
+    if (input.parentId !== input.rootId) await requireSubAccount(trx, input.rootId, input.parentId)
+    if ((await accountDepth(trx, input.parentId)) + 1 >= MAX_ACCOUNT_DEPTH) {
+      throw new BadRequestError(`Accounts can be nested at most ${MAX_ACCOUNT_DEPTH} levels deep.`)
+    }
+    const account = await createAccount(trx, { name, parentId: input.parentId })
+    await recordAudit(trx, audit, {
+      accountId: input.parentId,
+      action: 'sub_account.created',
+      targetType: 'account',
+      targetId: account.id,
+      details: { name },
+    })
+    return { id: account.id }
+  })
+}
+
+export async function renameSubAccount(
+  db: Kysely<Database>,
+  input: { rootId: number; actorUserId: number; id: number; name: string },
+  audit: AuditContext,
+): Promise<void> {
+  const name = validateSubAccountName(input.name)
+  await db.transaction().execute(async (trx) => {
+    await requireAccountAdmin(trx, input.actorUserId, input.rootId, SUB_ACCOUNTS_ADMIN_ONLY)
+    const account = await requireSubAccount(trx, input.rootId, input.id)
+    if (account.name === name) return
+    await renameAccount(trx, account.id, name)
+    await recordAudit(trx, audit, {
+      accountId: account.parent_id,
+      action: 'sub_account.renamed',
+      targetType: 'account',
+      targetId: account.id,
+      details: { from: account.name, to: name },
+    })
+  })
+}
+
+/** What the delete confirmation shows. */
+export async function subAccountForDeletion(
+  db: Kysely<Database>,
+  input: { rootId: number; id: number; now: Date },
+): Promise<{ account: SubAccountRow; impact: DeletionImpact }> {
+  const account = await requireSubAccount(db, input.rootId, input.id)
+  return { account, impact: await deletionImpact(db, account.id, input.now) }
+}
+
+/**
+ * Deletes a sub-account and all its descendants. Memberships, applications,
+ * authorizations and tokens go with them (ON DELETE CASCADE); every instance is
+ * told in the same transaction, including about the applications owned there,
+ * whose tokens on other accounts die too.
+ */
+export async function deleteSubAccount(
+  db: Kysely<Database>,
+  input: { rootId: number; actorUserId: number; id: number; now: Date },
+  audit: AuditContext,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await requireAccountAdmin(trx, input.actorUserId, input.rootId, SUB_ACCOUNTS_ADMIN_ONLY)
+    const account = await requireSubAccount(trx, input.rootId, input.id)
+    const impact = await deletionImpact(trx, account.id, input.now)
+    await deleteAccount(trx, account.id)
+    await publishInvalidation(trx, { type: 'account', id: account.id })
+    for (const id of impact.applicationIds) await publishInvalidation(trx, { type: 'application', id })
+    await recordAudit(trx, audit, {
+      accountId: account.parent_id,
+      action: 'sub_account.deleted',
+      targetType: 'account',
+      targetId: account.id,
+      details: {
+        name: account.name,
+        account_ids: impact.accountIds,
+        application_ids: impact.applicationIds,
+        live_tokens: impact.liveTokens,
+      },
+    })
+  })
+}

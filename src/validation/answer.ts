@@ -1,0 +1,90 @@
+import { Type } from 'typebox'
+import { ROLES, type Role, type TokenKind } from '../db/schema.js'
+import type { Principal } from './validator.js'
+
+/** The RFC 7662 answer for an active token (CONTRACT 5b); `/verify` sends the same body. */
+export interface ActiveAnswer {
+  active: true
+  token_type: 'Bearer'
+  scope: Role
+  permission: Role
+  token_kind: TokenKind
+  /** Only for application tokens. */
+  client_id?: string
+  app_id: number | null
+  account_id: number
+  sub: string
+  username: string
+  iat: number
+  /** Only when the token expires. */
+  exp?: number
+  iss: string
+}
+
+/** Everything that is not active, whatever the reason, looks exactly like this. */
+export const INACTIVE_BODY = '{"active":false}'
+
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
+
+const seconds = (date: Date): number => Math.floor(date.getTime() / 1000)
+
+export function activeAnswer(principal: Principal, issuer: string): ActiveAnswer {
+  return {
+    active: true,
+    token_type: 'Bearer',
+    scope: principal.permission,
+    permission: principal.permission,
+    token_kind: principal.kind,
+    client_id: principal.appId === null ? undefined : String(principal.appId),
+    app_id: principal.appId,
+    account_id: principal.accountId,
+    sub: String(principal.userId),
+    username: principal.username,
+    iat: seconds(principal.issuedAt),
+    exp: principal.expiresAt ? seconds(principal.expiresAt) : undefined,
+    iss: issuer,
+  }
+}
+
+/**
+ * The JSON text of a principal's active answer, made once per cached token
+ * record and then reused: records are replaced when anything changes, never
+ * changed in place, so the text cannot go stale. Saves building and
+ * serialising the same object on every hit.
+ */
+export class AnswerBodies {
+  private readonly bodies = new WeakMap<Principal, string>()
+
+  constructor(private readonly issuer: string) {}
+
+  of(principal: Principal): string {
+    let body = this.bodies.get(principal)
+    if (body === undefined) {
+      body = JSON.stringify(activeAnswer(principal, this.issuer))
+      this.bodies.set(principal, body)
+    }
+    return body
+  }
+}
+
+const RoleSchema = Type.Unsafe<Role>({ type: 'string', enum: [...ROLES] })
+
+/** The response schema of both endpoints (documentation; the bodies are sent as ready JSON text). */
+export const AnswerSchema = Type.Object(
+  {
+    active: Type.Boolean(),
+    token_type: Type.Optional(Type.Literal('Bearer')),
+    scope: Type.Optional(RoleSchema),
+    permission: Type.Optional(RoleSchema),
+    token_kind: Type.Optional(Type.Unsafe<TokenKind>({ type: 'string', enum: ['application', 'personal'] })),
+    client_id: Type.Optional(Type.String()),
+    app_id: Type.Optional(Type.Unsafe<number | null>({ type: ['integer', 'null'] })),
+    account_id: Type.Optional(Type.Integer()),
+    sub: Type.Optional(Type.String()),
+    username: Type.Optional(Type.String()),
+    iat: Type.Optional(Type.Integer()),
+    exp: Type.Optional(Type.Integer()),
+    iss: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+)

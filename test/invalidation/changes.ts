@@ -1,0 +1,199 @@
+import type { FastifyInstance } from 'fastify'
+import { createAccount } from '../../src/accounts/repo.js'
+import { createApiToken, revokeApiToken } from '../../src/api-tokens/service.js'
+import { generateClientSecret } from '../../src/applications/client-secret.js'
+import { deleteApplication, setClientSecretHash } from '../../src/applications/repo.js'
+import { authorizeApplication, revokeAuthorization } from '../../src/authorizations/service.js'
+import type { Role } from '../../src/db/schema.js'
+import { publishInvalidation } from '../../src/invalidation/publish.js'
+import { createService, revokeService } from '../../src/service-credentials/repo.js'
+import { upsertMembership } from '../../src/users/repo.js'
+import { seedFirstAdmin, seedUser } from '../helper.js'
+import { AUDIT, basic, introspect, registerApplication, verify } from '../validation/fixtures.js'
+
+/** One kind of change: what the observing instance answers before and after it. */
+export interface ChangeScenario {
+  name: string
+  cache: 'token' | 'caller'
+  probe: () => Promise<string>
+  before: string
+  after: string
+  change: () => Promise<void>
+}
+
+/** `/verify` on the observer, as "200 <permission>" or the status code. */
+function verifyProbe(observer: FastifyInstance, token: string): () => Promise<string> {
+  return async () => {
+    const response = await verify(observer, token)
+    return response.statusCode === 200
+      ? `200 ${response.headers['x-auth-permission']}`
+      : String(response.statusCode)
+  }
+}
+
+/**
+ * Every kind of change that narrows or kills a token or a caller, each made
+ * through `changer` the way the services make it (change and NOTIFY in one
+ * transaction), and watched on `observer`, another instance on the same database.
+ */
+export async function changeScenarios(
+  changer: FastifyInstance,
+  observer: FastifyInstance,
+): Promise<(() => Promise<ChangeScenario>)[]> {
+  const db = changer.db
+  const admin = await seedFirstAdmin(changer)
+  const personal = async (userId: number, accountId = admin.accountId, permission: Role = 'browse') =>
+    createApiToken(db, { accountId, userId, name: 'x', permission, expiresAt: null }, AUDIT)
+  const grant = async (name: string) => {
+    const registered = await registerApplication(changer, admin.accountId, name)
+    const granted = await authorizeApplication(
+      db,
+      { application: registered.application, accountId: admin.accountId, userId: admin.userId },
+      AUDIT,
+    )
+    return { ...registered, token: granted.token }
+  }
+  const service = await createService(db, 'gateway')
+  const serviceBasic = basic(service.id, service.secret)
+  const introspectProbe = (authorization: string, token: string) => async () =>
+    String((await introspect(observer, authorization, token)).statusCode)
+
+  return [
+    async () => {
+      const token = await personal(admin.userId)
+      return {
+        name: 'token revoked',
+        cache: 'token',
+        probe: verifyProbe(observer, token.token),
+        before: '200 browse',
+        after: '401',
+        change: () =>
+          revokeApiToken(db, { accountId: admin.accountId, tokenId: token.id, now: new Date() }, AUDIT),
+      }
+    },
+    async () => {
+      const granted = await grant('Revoked App')
+      return {
+        name: 'authorization revoked',
+        cache: 'token',
+        probe: verifyProbe(observer, granted.token),
+        before: '200 publish',
+        after: '401',
+        change: () =>
+          revokeAuthorization(
+            db,
+            { accountId: admin.accountId, applicationId: granted.application.id },
+            AUDIT,
+          ),
+      }
+    },
+    async () => {
+      const granted = await grant('Deleted App')
+      return {
+        name: 'application deleted',
+        cache: 'token',
+        probe: verifyProbe(observer, granted.token),
+        before: '200 publish',
+        after: '401',
+        change: async () => {
+          await deleteApplication(db, admin.accountId, granted.application.id)
+        },
+      }
+    },
+    async () => {
+      const child = await createAccount(db, { name: 'Doomed', parentId: admin.accountId })
+      const token = await personal(admin.userId, child.id)
+      return {
+        name: 'account deleted',
+        cache: 'token',
+        probe: verifyProbe(observer, token.token),
+        before: '200 browse',
+        after: '401',
+        change: () =>
+          db.transaction().execute(async (trx) => {
+            await trx.deleteFrom('accounts').where('id', '=', child.id).execute()
+            await publishInvalidation(trx, { type: 'account', id: child.id })
+          }),
+      }
+    },
+    async () => {
+      const publisher = await seedUser(changer, 'publish', { accountId: admin.accountId })
+      const child = await createAccount(db, { name: 'Child', parentId: admin.accountId })
+      const token = await personal(publisher.userId, child.id, 'publish')
+      return {
+        name: 'role lowered on the parent account',
+        cache: 'token',
+        probe: verifyProbe(observer, token.token),
+        before: '200 publish',
+        after: '200 browse',
+        change: () =>
+          upsertMembership(db, { accountId: admin.accountId, userId: publisher.userId, role: 'browse' }),
+      }
+    },
+    async () => {
+      const designer = await seedUser(changer, 'design', { accountId: admin.accountId })
+      const token = await personal(designer.userId)
+      return {
+        name: 'membership removed',
+        cache: 'token',
+        probe: verifyProbe(observer, token.token),
+        before: '200 browse',
+        after: '401',
+        change: () =>
+          db.transaction().execute(async (trx) => {
+            await trx.deleteFrom('memberships').where('user_id', '=', designer.userId).execute()
+            await publishInvalidation(trx, {
+              type: 'membership',
+              accountId: admin.accountId,
+              userId: designer.userId,
+            })
+          }),
+      }
+    },
+    async () => {
+      const user = await seedUser(changer, 'admin', { accountId: admin.accountId })
+      const token = await personal(user.userId)
+      return {
+        name: 'user disabled',
+        cache: 'token',
+        probe: verifyProbe(observer, token.token),
+        before: '200 browse',
+        after: '401',
+        change: () =>
+          db.transaction().execute(async (trx) => {
+            await trx
+              .updateTable('users')
+              .set({ disabled_at: new Date() })
+              .where('id', '=', user.userId)
+              .execute()
+            await publishInvalidation(trx, { type: 'user', id: user.userId })
+          }),
+      }
+    },
+    async () => {
+      const token = await personal(admin.userId)
+      return {
+        name: 'service revoked (introspection caller)',
+        cache: 'caller',
+        probe: introspectProbe(serviceBasic, token.token),
+        before: '200',
+        after: '401',
+        change: async () => {
+          await revokeService(db, service.id, new Date())
+        },
+      }
+    },
+    async () => {
+      const granted = await grant('Rotating App')
+      return {
+        name: 'client secret regenerated (introspection caller)',
+        cache: 'caller',
+        probe: introspectProbe(granted.basic, granted.token),
+        before: '200',
+        after: '401',
+        change: () =>
+          setClientSecretHash(db, granted.application.id, generateClientSecret().hash, new Date()),
+      }
+    },
+  ]
+}
