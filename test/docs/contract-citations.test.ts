@@ -36,7 +36,7 @@ const sourceFiles = (dir: string): string[] =>
 const oneLine = (source: string) => source.replace(/\s*\n\s*(?:\*(?!\/)|\/\/)?\s*/g, ' ')
 
 const SECTION = String.raw`\d+[a-z]?(?:\.\d+)?`
-const CITATION = new RegExp(String.raw`CONTRACT(?: sections?)? (${SECTION}(?:(?:, | and )${SECTION})*)`, 'g')
+const CITATION = new RegExp(`CONTRACT(?: sections?)? (${SECTION}(?:(?:, | and )${SECTION})*)`, 'g')
 
 t.test('docs/contract.md has the numbered sections the code cites', async (t) => {
   for (const section of ['1', '2', '4a', '4b', '5a', '5b', '6']) t.ok(sections.has(section), section)
