@@ -12,8 +12,8 @@ ARG NODE_VERSION=26
 FROM node:${NODE_VERSION}-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: the root `prepare` script would build before the sources are here,
-# and no dependency needs an install script (argon2 loads the prebuilt binary it ships).
+# --ignore-scripts: no dependency needs an install script here (argon2 loads the prebuilt
+# binary it ships, which needs Node >= 22.14; see the README's quick start for older Node).
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
