@@ -11,8 +11,8 @@ import { applicationPageRoutes } from './applications/page-routes.js'
 import { auditApiRoutes } from './audit/api-routes.js'
 import { auditPageRoutes } from './audit/routes.js'
 import { authRoutes } from './auth/routes.js'
-import { authorizedAppApiRoutes } from './authorizations/api-routes.js'
-import { authorizedAppPageRoutes } from './authorizations/page-routes.js'
+import { authorizationApiRoutes } from './authorizations/api-routes.js'
+import { authorizationPageRoutes } from './authorizations/page-routes.js'
 import type { Config } from './config.js'
 import { oauthAuthorizeRoutes } from './consent/oauth-authorize-routes.js'
 import { authorizeRoutes } from './consent/routes.js'
@@ -181,7 +181,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       accountSwitchRoutes,
       applicationPageRoutes,
       apiTokenPageRoutes,
-      authorizedAppPageRoutes,
+      authorizationPageRoutes,
       memberRoutes,
       subAccountRoutes,
       auditPageRoutes,
@@ -191,7 +191,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     ]),
   )
   await app.register(
-    apiScope([meRoutes, applicationApiRoutes, apiTokenApiRoutes, authorizedAppApiRoutes, auditApiRoutes]),
+    apiScope([meRoutes, applicationApiRoutes, apiTokenApiRoutes, authorizationApiRoutes, auditApiRoutes]),
   )
   await app.register(oauthEndpoints)
   // Token validation for other services: outside the page and API scopes, so

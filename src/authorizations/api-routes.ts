@@ -12,7 +12,7 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404
 const tags = ['authorized-apps']
 
 /** /api/v1/authorized-apps (CONTRACT section 6): the Apps page as JSON; admin only. */
-export async function authorizedAppApiRoutes(fastify: FastifyInstance): Promise<void> {
+export async function authorizationApiRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const admin = requirePermission('admin')
 

@@ -11,7 +11,7 @@ import { AppIdParams } from './view.js'
 const NoticeQuery = Type.Object({ notice: Type.Optional(Type.String({ maxLength: 20 })) })
 
 /** Settings › Accounts › Apps: applications authorized on the current account, each revocable (admin only). */
-export async function authorizedAppPageRoutes(fastify: FastifyInstance): Promise<void> {
+export async function authorizationPageRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const adminOnly = requireRole(
     'admin',
