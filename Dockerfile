@@ -4,7 +4,7 @@
 #   docker run IMAGE                  # migrate, then serve on :3000 (the default command)
 #   docker run IMAGE migrate          # or any other `latchkey` command:
 #   docker run -i IMAGE users create --email ann@example.com --name Ann --role admin --account Acme
-# test/ops/image.test.ts performs these same steps without Docker; keep the two in step.
+# test/system/image.test.ts performs these same steps without Docker; keep the two in step.
 
 # Node.js 26 is the Active LTS line (since October 2026); 24 (Maintenance LTS) also works.
 ARG NODE_VERSION=26
