@@ -18,7 +18,8 @@ export interface ConsentRequest {
   permission: Role
 }
 
-export interface AccountChoice {
+/** An account as the consent page offers it (not `users/service.ts` `AccountChoice`, the CLI's target). */
+export interface ConsentAccount {
   id: number
   name: string
   role: Role
@@ -32,7 +33,7 @@ export interface AccountChoice {
  * the requested permission are disabled with the reason (CONTRACT 4a.3). One
  * eligible account is preselected: the current account when it qualifies.
  */
-export function accountChoices(viewer: Viewer, permission: Role): AccountChoice[] {
+export function accountChoices(viewer: Viewer, permission: Role): ConsentAccount[] {
   const choices = viewer.accounts.map((account) => ({
     id: account.id,
     name: account.name,
