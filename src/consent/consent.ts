@@ -18,7 +18,7 @@ export interface ConsentRequest {
   permission: Role
 }
 
-/** An account as the consent page offers it (not `users/service.ts` `AccountChoice`, the CLI's target). */
+/** An account as the consent page offers it: choosable, or disabled with the reason. */
 export interface ConsentAccount {
   id: number
   name: string
