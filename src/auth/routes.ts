@@ -71,7 +71,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   app.get<{ Querystring: { next?: string } }>('/login', async (request, reply) => {
     if ((await countUsers(app.db)) === 0) return reply.redirect('/setup')
-    const next = safeNextPath(request.query.next)
+    const next = safeNextPath(request.query.next, app.config.publicUrl)
     if (request.viewer) return reply.redirect(next)
     return reply.page('login', { title: 'Sign in', email: '', next, problem: undefined })
   })
@@ -79,7 +79,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
   app.post<{ Body: LoginForm }>('/login', async (request, reply) => {
     const body = request.body ?? {}
     const email = text(body.email).slice(0, 320)
-    const next = safeNextPath(body.next)
+    const next = safeNextPath(body.next, app.config.publicUrl)
     const result = await attemptLogin(
       app.db,
       app.config,

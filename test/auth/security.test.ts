@@ -2,6 +2,8 @@ import t from 'tap'
 import { safeNextPath } from '../../src/auth/next-path.js'
 import { Browser, build, seedFirstAdmin } from '../helper.js'
 
+const ORIGIN = 'http://localhost:3000'
+
 t.test('login throttling: slows, then locks the email out with a readable 429 page', async (t) => {
   const { app, config } = await build(t, { loginMaxFailuresPerEmail: 3, loginSlowdownMs: 50 })
   const admin = await seedFirstAdmin(app)
@@ -109,14 +111,14 @@ t.test('next= accepts only local paths', async (t) => {
     '/\t/evil.example',
   ]) {
     t.equal(
-      safeNextPath(evil).startsWith('//'),
+      safeNextPath(evil, ORIGIN).startsWith('//'),
       false,
       `${JSON.stringify(evil)} never becomes protocol-relative`,
     )
-    t.notMatch(safeNextPath(evil), /evil\.example|javascript/, `${JSON.stringify(evil)} refused`)
+    t.notMatch(safeNextPath(evil, ORIGIN), /evil\.example|javascript/, `${JSON.stringify(evil)} refused`)
   }
   t.equal(
-    safeNextPath('/authorize?app=100001&state=a%20b'),
+    safeNextPath('/authorize?app=100001&state=a%20b', ORIGIN),
     '/authorize?app=100001&state=a%20b',
     'a local path with a query is kept',
   )
