@@ -2,12 +2,41 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyServerOptions } from 'fastify'
 import type { LogLevel } from './config.js'
 
-// Query parameters that may carry secrets when a client puts them in the URL
-// against our advice; their values never reach the log.
-const SECRET_PARAMS = /([?&](?:token|access_token|code|client_secret|code_verifier|password|secret)=)[^&#]*/gi
-
+/**
+ * A logged URL with the values of secret query parameters replaced. The query is
+ * parsed as the server parses it (names percent-decoded, `+` as a space, compared
+ * without regard to case), so `?%74oken=`, `?TOKEN=` and a repeated `?code=` are
+ * all caught; everything after a `#` is dropped.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1[REDACTED]')
+  const hash = url.indexOf('#')
+  const beforeHash = hash === -1 ? url : url.slice(0, hash)
+  const fragment = hash === -1 ? '' : '#[REDACTED]'
+  const question = beforeHash.indexOf('?')
+  if (question === -1) return beforeHash + fragment
+  const query = beforeHash
+    .slice(question + 1)
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=')
+      const name = equals === -1 ? pair : pair.slice(0, equals)
+      return SECRET_QUERY_NAMES.has(decodedName(name)) ? `${name}=[REDACTED]` : pair
+    })
+  return `${beforeHash.slice(0, question + 1)}${query.join('&')}${fragment}`
+}
+
+/** A query parameter name as the query parser reads it, lower-cased. */
+function decodedName(raw: string): string {
+  const name = raw.replaceAll('+', ' ')
+  try {
+    return decodeURIComponent(name).trim().toLowerCase()
+  } catch {
+    // A malformed escape: decode what can be decoded, as lenient parsers do.
+    return name
+      .replace(/%([0-9a-f]{2})/gi, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+      .trim()
+      .toLowerCase()
+  }
 }
 
 /** Headers that carry credentials (CONTRACT section 2: tokens travel in headers). */
@@ -24,6 +53,10 @@ const SECRET_FIELDS = [
   'secret',
   '_csrf',
 ]
+
+// Query parameters that may carry secrets when a client puts them in the URL
+// against our advice; their values never reach the log.
+const SECRET_QUERY_NAMES: ReadonlySet<string> = new Set([...SECRET_FIELDS, 'code'])
 
 /**
  * Redaction paths. Fastify logs neither headers nor bodies (the `req` serializer
