@@ -7,7 +7,7 @@ import { TooManyRequestsError } from '../errors.js'
 import type { Metrics } from '../metrics/metrics.js'
 import { verifyPassword } from '../security/passwords.js'
 import { findUserByEmail } from '../users/repo.js'
-import { clearFailures, lockedForSeconds, recordFailure, throttleKeys } from './throttle.js'
+import { clearFailures, lockedForSeconds, recordAttempt, refundAttempt, throttleKeys } from './throttle.js'
 
 export type LoginResult = { ok: true; userId: number; accountId: number | null } | { ok: false }
 
@@ -36,8 +36,15 @@ export async function attemptLogin(
 ): Promise<LoginResult> {
   const policy = policyOf(config)
   const keys = throttleKeys(input.email, audit.ip)
-  const locked = await lockedForSeconds(db, [keys.email, keys.ip], config.now())
-  if (locked > 0) {
+  const now = config.now()
+  // Counted before the password is verified, atomically in the database: a burst
+  // of concurrent attempts gets at most the limit of verifications (issue 11, item 3).
+  const emailAttempts = await recordAttempt(db, keys.email, policy.maxFailuresPerEmail, policy, now)
+  const ipAttempts =
+    emailAttempts === null ? null : await recordAttempt(db, keys.ip, policy.maxFailuresPerIp, policy, now)
+  if (emailAttempts === null || ipAttempts === null) {
+    if (emailAttempts !== null) await refundAttempt(db, keys.email)
+    const locked = Math.max(1, await lockedForSeconds(db, [keys.email, keys.ip], now))
     logins?.inc({ result: 'lockout' })
     throw new TooManyRequestsError(
       `Too many failed sign-in attempts. Try again in ${Math.ceil(locked / 60)} minute(s).`,
@@ -50,6 +57,7 @@ export async function attemptLogin(
   const context = { ...audit, actorUserId: user?.id ?? null, actorLabel: input.email.trim().slice(0, 320) }
   if (valid && usable) {
     await clearFailures(db, keys.email)
+    await refundAttempt(db, keys.ip)
     const accountId = (await accessibleAccounts(db, usable.id))[0]?.id ?? null
     await recordAudit(db, context, {
       accountId,
@@ -61,9 +69,6 @@ export async function attemptLogin(
     return { ok: true, userId: usable.id, accountId }
   }
   logins?.inc({ result: 'failure' })
-  const now = config.now()
-  const emailFailures = await recordFailure(db, keys.email, policy.maxFailuresPerEmail, policy, now)
-  await recordFailure(db, keys.ip, policy.maxFailuresPerIp, policy, now)
   await recordAudit(db, context, {
     accountId: null,
     action: 'login.failed',
@@ -71,8 +76,8 @@ export async function attemptLogin(
     targetId: user?.id ?? '',
   })
   // Slow down from the third failure on: 250 ms, 500 ms, 1 s, capped at 2 s.
-  if (emailFailures >= 3 && config.loginSlowdownMs > 0) {
-    await sleep(Math.min(2000, config.loginSlowdownMs * 2 ** (emailFailures - 3)))
+  if (emailAttempts >= 3 && config.loginSlowdownMs > 0) {
+    await sleep(Math.min(2000, config.loginSlowdownMs * 2 ** (emailAttempts - 3)))
   }
   return { ok: false }
 }

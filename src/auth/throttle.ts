@@ -2,9 +2,10 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 
 /**
- * Login throttling kept in the database, so it holds across instances. Failures
- * are counted per email and per client IP inside a window; past the limit the key
- * is locked out for a while. Unknown emails are counted exactly like known ones.
+ * Login throttling kept in the database, so it holds across instances. Attempts
+ * are counted per email and per client IP inside a window before the password is
+ * checked; successes are taken back, so the count is of failures; at the limit the
+ * key is locked out for a while. Unknown emails are counted exactly like known ones.
  */
 export interface ThrottlePolicy {
   maxFailuresPerEmail: number
@@ -29,48 +30,82 @@ export async function lockedForSeconds(db: Kysely<Database>, keys: string[], now
   return until === 0 ? 0 : Math.ceil((until - now.getTime()) / 1000)
 }
 
-/** Counts one failure against a key; returns the failures in the current window. */
-export async function recordFailure(
+/**
+ * Counts one sign-in attempt against a key BEFORE its password is verified, in one
+ * statement that increments and returns the count, so concurrent attempts (on one
+ * instance or several) each see their own number and a burst cannot get more than
+ * `limit` verifications. The attempt that reaches the limit locks the key; while a
+ * key is locked nothing is counted and `null` comes back: refuse the attempt.
+ * After a lockout ends inside the same window, each attempt locks it again (the
+ * count stays at the limit) until the window expires. A successful attempt is
+ * taken back with `refundAttempt` (or the key cleared), so only failures add up.
+ */
+export async function recordAttempt(
   db: Kysely<Database>,
   key: string,
   limit: number,
   policy: ThrottlePolicy,
   now: Date,
-): Promise<number> {
+): Promise<number | null> {
   const windowStart = new Date(now.getTime() - policy.windowSeconds * 1000)
   const lockUntil = new Date(now.getTime() + policy.lockoutSeconds * 1000)
   const row = await db
     .insertInto('login_throttle')
     .values({ key, failures: 1, window_starts_at: now, locked_until: limit <= 1 ? lockUntil : null })
     .onConflict((oc) =>
-      oc.column('key').doUpdateSet((eb) => {
-        const expired = eb('login_throttle.window_starts_at', '<', windowStart)
-        const failures = eb
-          .case()
-          .when(expired)
-          .then(1)
-          .else(eb('login_throttle.failures', '+', 1))
-          .end()
-        return {
-          failures,
-          window_starts_at: eb
+      oc
+        .column('key')
+        .doUpdateSet((eb) => {
+          const expired = eb('login_throttle.window_starts_at', '<', windowStart)
+          const attempts = eb
             .case()
             .when(expired)
-            .then(now)
-            .else(eb.ref('login_throttle.window_starts_at'))
-            .end(),
-          locked_until: eb
-            .case()
-            .when(eb(failures, '>=', limit))
-            .then(lockUntil)
-            .else(eb.ref('login_throttle.locked_until'))
-            .end(),
-        }
-      }),
+            .then(1)
+            .else(eb.fn<number>('least', [eb('login_throttle.failures', '+', 1), eb.val(limit)]))
+            .end()
+          return {
+            failures: attempts,
+            window_starts_at: eb
+              .case()
+              .when(expired)
+              .then(now)
+              .else(eb.ref('login_throttle.window_starts_at'))
+              .end(),
+            locked_until: eb
+              .case()
+              .when(eb(attempts, '>=', limit))
+              .then(lockUntil)
+              .else(eb.ref('login_throttle.locked_until'))
+              .end(),
+          }
+        })
+        // The row is locked and re-read by ON CONFLICT, so this sees every attempt before it.
+        .where((eb) =>
+          eb.or([
+            eb('login_throttle.locked_until', 'is', null),
+            eb('login_throttle.locked_until', '<=', now),
+          ]),
+        ),
     )
     .returning('failures')
-    .executeTakeFirstOrThrow()
-  return row.failures
+    .executeTakeFirst()
+  return row?.failures ?? null
+}
+
+/**
+ * Takes back one attempt that turned out to be a success (or was refused for
+ * another key), and lifts the lock it may have set: the count never exceeds the
+ * limit, so without this attempt the key is below it.
+ */
+export async function refundAttempt(db: Kysely<Database>, key: string): Promise<void> {
+  await db
+    .updateTable('login_throttle')
+    .set((eb) => ({
+      failures: eb.fn<number>('greatest', [eb('failures', '-', 1), eb.val(0)]),
+      locked_until: null,
+    }))
+    .where('key', '=', key)
+    .execute()
 }
 
 export async function clearFailures(db: Kysely<Database>, key: string): Promise<void> {

@@ -3,7 +3,7 @@ import t from 'tap'
 import { createApiToken, revokeApiToken } from '../../src/api-tokens/service.js'
 import { insertApplication } from '../../src/applications/repo.js'
 import { createSession } from '../../src/auth/sessions.js'
-import { recordFailure } from '../../src/auth/throttle.js'
+import { recordAttempt } from '../../src/auth/throttle.js'
 import { authorizeApplication } from '../../src/authorizations/service.js'
 import { Housekeeper } from '../../src/housekeeping/housekeeper.js'
 import { sha256Hex } from '../../src/security/secrets.js'
@@ -70,8 +70,8 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     })
     .execute()
   const policy = { maxFailuresPerEmail: 5, maxFailuresPerIp: 50, windowSeconds: 900, lockoutSeconds: 900 }
-  await recordFailure(db, 'email:old@example.com', 5, policy, clock)
-  await recordFailure(db, 'email:locked@example.com', 1, { ...policy, lockoutSeconds: 2 * 3600 }, clock)
+  await recordAttempt(db, 'email:old@example.com', 5, policy, clock)
+  await recordAttempt(db, 'email:locked@example.com', 1, { ...policy, lockoutSeconds: 2 * 3600 }, clock)
 
   const counts = async () => ({
     sessions: Number(
