@@ -26,6 +26,7 @@ import { apiScope } from './http/api-scope.js'
 import { errorHandling } from './http/error-handler.js'
 import { pageScope } from './http/page-scope.js'
 import { securityHeaders } from './http/security-headers.js'
+import { serverTimeouts } from './http/server-timeouts.js'
 import { views } from './http/views.js'
 import { InvalidationFeed } from './invalidation/feed.js'
 import { createInvalidationListener, type ListenerOptions } from './invalidation/listener.js'
@@ -100,6 +101,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // A hop count is accepted by Fastify (proxy-addr) though its types list only booleans and addresses.
     trustProxy: config.trustProxy as boolean | string,
     bodyLimit: 256 * 1024,
+    ...serverTimeouts(config),
     routerOptions: { maxParamLength: 200 },
     requestIdHeader: false,
     genReqId: generateRequestId,

@@ -39,6 +39,12 @@ export interface Config {
   readonly tokenRetentionDays: number
   /** How long a stopping server waits for in-flight requests before it gives up. */
   readonly shutdownTimeoutMs: number
+  /** A client must send a request's headers within this long of connecting (or of its previous request). */
+  readonly headersTimeoutMs: number
+  /** And the whole request, body included, within this long; a slower client gets 408 and is cut off. */
+  readonly requestTimeoutMs: number
+  /** An idle keep-alive connection is closed after this long. */
+  readonly keepAliveTimeoutMs: number
   /** The clock every time-dependent rule reads, so tests can move time instead of sleeping. */
   readonly now: () => Date
 }
@@ -163,8 +169,17 @@ export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
     housekeepingIntervalMs: integer(env, 'HOUSEKEEPING_INTERVAL_SECONDS', 300, 0, 7 * 24 * 3600) * 1000,
     tokenRetentionDays: integer(env, 'TOKEN_RETENTION_DAYS', 30, 0, 3650),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 8, 1, 3600) * 1000,
+    headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_SECONDS', 15, 1, 3600) * 1000,
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_SECONDS', 30, 1, 3600) * 1000,
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_SECONDS', 72, 1, 3600) * 1000,
     now: () => new Date(),
     ...overrides,
+  }
+  // Node refuses a header timeout longer than the whole-request timeout.
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new ConfigError(
+      `HEADERS_TIMEOUT_SECONDS (${config.headersTimeoutMs / 1000}) must not exceed REQUEST_TIMEOUT_SECONDS (${config.requestTimeoutMs / 1000})`,
+    )
   }
   return Object.freeze(config)
 }
