@@ -1,18 +1,17 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { ROLES } from '../db/schema.js'
 import { NotFoundError } from '../errors.js'
 import { principalOf } from '../http/api-scope.js'
-import { ErrorResponse } from '../http/schemas.js'
+import { ErrorResponse, RoleSchema, TokenKindSchema } from '../http/schemas.js'
 import { findAccount } from './repo.js'
 
 const Me = Type.Object({
   user: Type.Object({ id: Type.Integer(), email: Type.String() }),
   account: Type.Object({ id: Type.Integer(), name: Type.String() }),
-  permission: Type.Union(ROLES.map((r) => Type.Literal(r))),
+  permission: RoleSchema,
   token: Type.Object({
     id: Type.Integer(),
-    kind: Type.Union([Type.Literal('application'), Type.Literal('personal')]),
+    kind: TokenKindSchema,
     name: Type.String(),
     app_id: Type.Union([Type.Integer(), Type.Null()]),
     expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),

@@ -3,13 +3,12 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { principalAuditContext } from '../audit/principal-context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
-import { ErrorResponse } from '../http/schemas.js'
+import { ErrorResponse, IdParams } from '../http/schemas.js'
 import {
   ApplicationListResponse,
   ApplicationResponse,
   CreateApplicationBody,
   CreatedApplicationResponse,
-  IdParams,
   UpdateApplicationBody,
 } from './schemas.js'
 import * as applications from './service.js'

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { BadRequestError } from '../errors.js'
+import { Id } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import { type AuditFilters, parseAuditFilters } from './filters.js'
 import { auditActions, listAuditEvents, newerPageBefore } from './repo.js'
@@ -14,7 +15,7 @@ const Query = Type.Object({
   actor: Type.Optional(Type.String({ maxLength: 320 })),
   from: Type.Optional(Type.String({ maxLength: 40 })),
   to: Type.Optional(Type.String({ maxLength: 40 })),
-  before: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
+  before: Type.Optional(Id),
 })
 
 /** Settings › Accounts › Audit log (admin only): the current account's events, newest first. */

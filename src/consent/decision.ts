@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { findApplication } from '../applications/repo.js'
 import type { Config } from '../config.js'
 import type { Application, Database } from '../db/schema.js'
-import { AppError, BadRequestError, NotFoundError } from '../errors.js'
+import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js'
 import type { Viewer } from '../http/session.js'
 import { type ConsentTicket, verifyTicket } from './ticket.js'
 
@@ -46,7 +46,7 @@ export async function verifyConsent(
   const accountId = Number(form.account_id)
   if (!form.account_id || !Number.isInteger(accountId)) throw new BadRequestError('Choose an account.')
   if (!ticket.accountIds.includes(accountId)) {
-    throw new AppError(403, 'Forbidden', 'This application cannot be authorized on that account.')
+    throw new ForbiddenError('This application cannot be authorized on that account.')
   }
   return { decision: 'allow', ticket, application, accountId }
 }

@@ -83,7 +83,8 @@ export interface AuthorizationCodesTable {
   created_at: CreatedAt
 }
 
-export type TokenKind = 'application' | 'personal'
+export const TOKEN_KINDS = ['application', 'personal'] as const
+export type TokenKind = (typeof TOKEN_KINDS)[number]
 
 export interface TokensTable {
   id: Generated<number>

@@ -1,6 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { AppError, AuthenticationError, OAuthError, TooManyRequestsError } from '../errors.js'
+import {
+  AppError,
+  AuthenticationError,
+  OAuthError,
+  type OAuthErrorCode,
+  TooManyRequestsError,
+} from '../errors.js'
 
 /** How a route wants its errors: the JSON API shape, RFC 6749's, or an HTML page. */
 export type ErrorStyle = 'json' | 'oauth' | 'page'
@@ -128,7 +134,7 @@ async function sendError(
   if (error instanceof AuthenticationError) reply.header('WWW-Authenticate', error.challenge)
   reply.code(body.statusCode)
   if (style === 'oauth') {
-    const oauthError =
+    const oauthError: OAuthErrorCode =
       body.statusCode === 401 ? 'invalid_client' : body.statusCode >= 500 ? 'server_error' : 'invalid_request'
     return reply
       .header('Cache-Control', 'no-store')

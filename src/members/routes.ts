@@ -4,6 +4,7 @@ import { ROLE_DESCRIPTIONS } from '../accounts/roles.js'
 import { ROLES } from '../db/schema.js'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
 import { viewerAuditContext } from '../http/request-context.js'
+import { Id } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import {
   addMember,
@@ -23,7 +24,7 @@ const AddForm = Type.Object({
   role: Type.Optional(Type.String({ maxLength: 20 })),
 })
 const RoleForm = Type.Object({ role: Type.Optional(Type.String({ maxLength: 20 })) })
-const MemberParams = Type.Object({ userId: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
+const MemberParams = Type.Object({ userId: Id })
 
 const NOTICES: Record<string, string> = {
   added: 'The user was added.',

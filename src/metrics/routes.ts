@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Registry } from 'prom-client'
 import { Type } from 'typebox'
 import { addressMatcher } from '../config-ops.js'
-import { AppError, AuthenticationError } from '../errors.js'
+import { AuthenticationError, ForbiddenError } from '../errors.js'
 import { ErrorResponse } from '../http/schemas.js'
 import { constantTimeEqual } from '../security/secrets.js'
 import { processMetrics } from './process-metrics.js'
@@ -33,7 +33,7 @@ export async function metricsRoutes(app: FastifyInstance): Promise<void> {
     }
     if (allowed(request.ip)) return
     if (token) throw new AuthenticationError(DENIED)
-    throw new AppError(403, 'Forbidden', DENIED)
+    throw new ForbiddenError(DENIED)
   }
 
   app.get(

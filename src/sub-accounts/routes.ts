@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
 import { viewerAuditContext } from '../http/request-context.js'
+import { Id } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import { listSubAccounts } from './repo.js'
 import {
@@ -14,7 +15,6 @@ import {
 
 const PATH = '/settings/accounts/sub-accounts'
 
-const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
 const CreateForm = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 400 })),
   parent_id: Type.Optional(Id),

@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { OAuthError, TooManyRequestsError } from '../errors.js'
+import { InvalidClient, TooManyRequestsError } from '../errors.js'
 import { AnswerBodies, AnswerSchema, INACTIVE_BODY, JSON_CONTENT_TYPE } from './answer.js'
 import { type Caller, CallerAuthenticator } from './callers.js'
 import { HOT_ROUTE } from './hot-route.js'
@@ -58,10 +58,8 @@ export async function introspectionRoutes(app: FastifyInstance): Promise<void> {
         limit.ttlInSeconds,
       )
     }
-    throw new OAuthError(
-      'invalid_client',
+    throw new InvalidClient(
       'Client authentication failed: send HTTP Basic credentials of a service (id and lks_ secret) or of an application (client id and lkc_ secret).',
-      401,
     )
   }
 

@@ -1,15 +1,15 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { roleAtLeast } from '../accounts/roles.js'
-import { ROLES, type Role } from '../db/schema.js'
+import type { Role } from '../db/schema.js'
 import { AuthenticationError, PermissionError } from '../errors.js'
-import { ErrorResponse } from '../http/schemas.js'
+import { ErrorResponse, RoleSchema } from '../http/schemas.js'
 import { AnswerBodies, AnswerSchema, JSON_CONTENT_TYPE } from './answer.js'
 import { headerToken, TOKEN_INACTIVE } from './header-token.js'
 import { HOT_ROUTE } from './hot-route.js'
 
 const VerifyQuery = Type.Object({
-  permission: Type.Optional(Type.Unsafe<Role>({ type: 'string', enum: [...ROLES] })),
+  permission: Type.Optional(RoleSchema),
 })
 
 // Built once: an error without a fresh stack trace is much cheaper to throw, and
