@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { type Static, Type } from 'typebox'
-import { isRole, ROLE_DESCRIPTIONS } from '../accounts/roles.js'
+import { parseRole, ROLE_DESCRIPTIONS } from '../accounts/roles.js'
 import { BadRequestError, PermissionError } from '../errors.js'
 import { displayTime } from '../http/display.js'
 import { viewerAuditContext } from '../http/request-context.js'
@@ -71,9 +71,7 @@ export async function apiTokenPageRoutes(fastify: FastifyInstance): Promise<void
       const { account, user } = viewerOf(request)
       const form = request.body
       try {
-        const permission = form.permission ?? ''
-        if (!isRole(permission))
-          throw new BadRequestError('permission must be one of browse, design, publish, admin')
+        const permission = parseRole(form.permission ?? '', 'permission')
         const created = await createApiToken(
           app.db,
           {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { isRole, roleAtLeast } from '../accounts/roles.js'
+import { isRole, notARole, roleAtLeast } from '../accounts/roles.js'
 import { findApplication } from '../applications/repo.js'
 import type { Database } from '../db/schema.js'
 import { isS256Challenge } from '../oauth/pkce.js'
@@ -80,7 +80,7 @@ export async function checkAuthorizeRequest(
   if (scope === REPEATED) return fail('invalid_request', 'scope was sent more than once')
   const requested = scope === undefined || scope === '' ? application.permission : scope
   if (!isRole(requested)) {
-    return fail('invalid_scope', 'scope must be one of browse, design, publish, admin')
+    return fail('invalid_scope', notARole('scope'))
   }
   if (!roleAtLeast(application.permission, requested)) {
     return fail('invalid_scope', `${application.name} may ask for at most ${application.permission}`)

@@ -1,19 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
-import { ROLE_DESCRIPTIONS } from '../accounts/roles.js'
+import { parseRole, ROLE_DESCRIPTIONS } from '../accounts/roles.js'
 import { ROLES } from '../db/schema.js'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
 import { viewerAuditContext } from '../http/request-context.js'
 import { Id } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
-import {
-  addMember,
-  changeMemberRole,
-  listMembers,
-  parseRole,
-  removeMember,
-  USERS_ADMIN_ONLY,
-} from './service.js'
+import { addMember, changeMemberRole, listMembers, removeMember, USERS_ADMIN_ONLY } from './service.js'
 
 const PATH = '/settings/accounts/users'
 
