@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { NotFoundError } from '../errors.js'
 import { principalOf } from '../http/api-scope.js'
@@ -19,7 +19,7 @@ const Me = Type.Object({
 })
 
 /** GET /api/v1/me: who the token acts as, where, and with what permission. */
-export async function meRoutes(app: FastifyInstance): Promise<void> {
+export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/v1/me',
     {

@@ -1,5 +1,4 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { principalAuditContext } from '../audit/principal-context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
@@ -13,8 +12,7 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404
 const tags = ['tokens']
 
 /** /api/v1/tokens (CONTRACT section 6): the account's personal API tokens; admin only. */
-export async function apiTokenApiRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+export const apiTokenApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const admin = requirePermission('admin')
 
   app.get(

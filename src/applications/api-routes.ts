@@ -1,5 +1,4 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { principalAuditContext } from '../audit/principal-context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
@@ -18,8 +17,7 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404
 const tags = ['applications']
 
 /** /api/v1/applications (CONTRACT section 6): browse reads, design creates, publish changes and deletes. */
-export async function applicationApiRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+export const applicationApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const view = (row: Parameters<typeof applicationView>[0]) => applicationView(row, app.config.publicUrl)
 
   app.get(

@@ -1,5 +1,4 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { principalAuditContext } from '../audit/principal-context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
@@ -12,8 +11,7 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404
 const tags = ['authorized-apps']
 
 /** /api/v1/authorized-apps (CONTRACT section 6): the Apps page as JSON; admin only. */
-export async function authorizedAppApiRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+export const authorizedAppApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const admin = requirePermission('admin')
 
   app.get(

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { findApplication } from '../applications/repo.js'
 import { BadRequestError, NotFoundError } from '../errors.js'
@@ -6,7 +6,7 @@ import { loginRedirect } from '../http/session.js'
 import { completeAppFlow } from './app-flow.js'
 import { completeCodeFlow } from './code-flow.js'
 import { renderConsent } from './consent.js'
-import { type ConsentForm, verifyConsent } from './decision.js'
+import { verifyConsent } from './decision.js'
 import { MAX_STATE_LENGTH, param } from './params.js'
 
 const ConsentBody = Type.Object({
@@ -19,7 +19,7 @@ const ConsentBody = Type.Object({
 })
 
 /** The application flow (CONTRACT 4a) and the consent POST that both flows share. */
-export async function authorizeRoutes(app: FastifyInstance): Promise<void> {
+export const authorizeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/authorize', async (request, reply) => {
     const appId = param(request.query, 'app')
     const application =
@@ -44,7 +44,7 @@ export async function authorizeRoutes(app: FastifyInstance): Promise<void> {
     })
   })
 
-  app.post<{ Body: ConsentForm }>('/authorize', { schema: { body: ConsentBody } }, async (request, reply) => {
+  app.post('/authorize', { schema: { body: ConsentBody } }, async (request, reply) => {
     const viewer = request.viewer
     if (!viewer) return reply.redirect('/login', 303)
     const consent = await verifyConsent(app.db, app.config, viewer, request.body ?? {})

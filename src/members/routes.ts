@@ -1,10 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { type Static, Type } from 'typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
 import { parseRole, ROLE_DESCRIPTIONS } from '../accounts/roles.js'
 import { ROLES } from '../db/schema.js'
-import { redirectOrShowProblem } from '../http/form-outcome.js'
+import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
 import { viewerAuditContext } from '../http/request-context.js'
-import { Id } from '../http/schemas.js'
+import { Id, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import { addMember, changeMemberRole, listMembers, removeMember, USERS_ADMIN_ONLY } from './service.js'
 
@@ -27,7 +28,7 @@ const NOTICES: Record<string, string> = {
 }
 
 /** Settings › Accounts › Users (admin only): members of the current account and their roles. */
-export async function memberRoutes(app: FastifyInstance): Promise<void> {
+export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = requireRole('admin', USERS_ADMIN_ONLY)
 
   async function render(
@@ -60,40 +61,36 @@ export async function memberRoutes(app: FastifyInstance): Promise<void> {
     return redirectOrShowProblem(reply, action, (r, problem) => render(request, r, { problem, form }))
   }
 
-  app.get<{ Querystring: { done?: string } }>(PATH, { preHandler: adminOnly }, (request, reply) =>
-    render(request, reply, { notice: NOTICES[String(request.query.done)] }),
+  app.get(PATH, { preHandler: adminOnly, schema: { querystring: NoticeQuery } }, (request, reply) =>
+    render(request, reply, { notice: noticeFor(NOTICES, request.query.notice) }),
   )
 
-  app.post<{ Body: Static<typeof AddForm> }>(
-    PATH,
-    { schema: { body: AddForm }, preHandler: adminOnly },
-    (request, reply) => {
-      const { account, user } = viewerOf(request)
-      const body = request.body ?? {}
-      const form = { email: body.email ?? '', name: body.name ?? '', role: body.role ?? '' }
-      return orProblem(
-        request,
-        reply,
-        async () => {
-          const { created } = await addMember(
-            app.db,
-            {
-              ...form,
-              password: body.password ?? '',
-              role: parseRole(body.role),
-              accountId: account.id,
-              actorUserId: user.id,
-            },
-            viewerAuditContext(request),
-          )
-          return `${PATH}?done=${created ? 'created' : 'added'}`
-        },
-        form,
-      )
-    },
-  )
+  app.post(PATH, { schema: { body: AddForm }, preHandler: adminOnly }, (request, reply) => {
+    const { account, user } = viewerOf(request)
+    const body = request.body ?? {}
+    const form = { email: body.email ?? '', name: body.name ?? '', role: body.role ?? '' }
+    return orProblem(
+      request,
+      reply,
+      async () => {
+        const { created } = await addMember(
+          app.db,
+          {
+            ...form,
+            password: body.password ?? '',
+            role: parseRole(body.role),
+            accountId: account.id,
+            actorUserId: user.id,
+          },
+          viewerAuditContext(request),
+        )
+        return `${PATH}?notice=${created ? 'created' : 'added'}`
+      },
+      form,
+    )
+  })
 
-  app.post<{ Params: Static<typeof MemberParams>; Body: Static<typeof RoleForm> }>(
+  app.post(
     `${PATH}/:userId/role`,
     { schema: { params: MemberParams, body: RoleForm }, preHandler: adminOnly },
     (request, reply) => {
@@ -107,12 +104,12 @@ export async function memberRoutes(app: FastifyInstance): Promise<void> {
           viewerAuditContext(request),
         )
         // Someone who demoted themselves can no longer see this page.
-        return target === user.id && role !== 'admin' ? '/' : `${PATH}?done=changed`
+        return target === user.id && role !== 'admin' ? '/' : `${PATH}?notice=changed`
       })
     },
   )
 
-  app.post<{ Params: Static<typeof MemberParams> }>(
+  app.post(
     `${PATH}/:userId/remove`,
     { schema: { params: MemberParams }, preHandler: adminOnly },
     (request, reply) => {
@@ -124,7 +121,7 @@ export async function memberRoutes(app: FastifyInstance): Promise<void> {
           { accountId: account.id, actorUserId: user.id, userId: target },
           viewerAuditContext(request),
         )
-        return target === user.id ? '/' : `${PATH}?done=removed`
+        return target === user.id ? '/' : `${PATH}?notice=removed`
       })
     },
   )

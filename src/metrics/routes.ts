@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Registry } from 'prom-client'
 import { Type } from 'typebox'
 import { addressMatcher } from '../config-ops.js'
@@ -21,7 +22,7 @@ function bearer(request: FastifyRequest): string | undefined {
  * addresses (loopback unless METRICS_ALLOW says otherwise; `request.ip` honours
  * TRUST_PROXY) or to a scraper presenting METRICS_TOKEN.
  */
-export async function metricsRoutes(app: FastifyInstance): Promise<void> {
+export const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const allowed = addressMatcher(app.config.metricsAllow)
   const token = app.config.metricsToken
 

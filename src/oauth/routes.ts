@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { InvalidRequest, SlowDown, UnsupportedGrantType } from '../errors.js'
 import { requestOrigin } from '../http/request-context.js'
 import { OAuthErrorBody } from '../http/schemas.js'
@@ -34,8 +34,7 @@ const limited = {
  * The OAuth endpoints that machines call: token (RFC 6749 4.1.3), revocation
  * (RFC 7009) and metadata (RFC 8414). Errors are RFC 6749 5.2 bodies.
  */
-export async function oauthEndpoints(parent: FastifyInstance): Promise<void> {
-  const app = parent.withTypeProvider<TypeBoxTypeProvider>()
+export const oauthEndpoints: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, errorStyle: 'oauth' }
   })
