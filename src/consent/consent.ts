@@ -18,7 +18,7 @@ export interface ConsentRequest {
   permission: Role
 }
 
-export interface AccountChoice {
+export interface ConsentAccountOption {
   id: number
   name: string
   role: Role
@@ -32,7 +32,7 @@ export interface AccountChoice {
  * the requested permission are disabled with the reason (CONTRACT 4a.3). One
  * eligible account is preselected: the current account when it qualifies.
  */
-export function accountChoices(viewer: Viewer, permission: Role): AccountChoice[] {
+export function accountChoices(viewer: Viewer, permission: Role): ConsentAccountOption[] {
   const choices = viewer.accounts.map((account) => ({
     id: account.id,
     name: account.name,

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { ColumnType, Generated, Selectable } from 'kysely'
 
 export const ROLES = ['browse', 'design', 'publish', 'admin'] as const
 export type Role = (typeof ROLES)[number]
@@ -142,8 +142,6 @@ export interface Database {
 
 export type Account = Selectable<AccountsTable>
 export type User = Selectable<UsersTable>
-export type NewUser = Insertable<UsersTable>
-export type UserUpdate = Updateable<UsersTable>
 export type Application = Selectable<ApplicationsTable>
 export type Token = Selectable<TokensTable>
 export type AuditEvent = Selectable<AuditEventsTable>
