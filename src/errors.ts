@@ -89,11 +89,9 @@ export type OAuthErrorCode =
  */
 export abstract class OAuthError extends Error {
   abstract readonly error: OAuthErrorCode
+  readonly statusCode: number = 400
 
-  constructor(
-    readonly description: string,
-    readonly statusCode = 400,
-  ) {
+  constructor(readonly description: string) {
     super(description)
   }
 }
@@ -105,10 +103,7 @@ export class InvalidRequest extends OAuthError {
 /** 401: the client could not be authenticated (RFC 6749 5.2). */
 export class InvalidClient extends OAuthError {
   readonly error = 'invalid_client'
-
-  constructor(description: string) {
-    super(description, 401)
-  }
+  override readonly statusCode = 401
 }
 
 export class InvalidGrant extends OAuthError {
@@ -122,8 +117,5 @@ export class UnsupportedGrantType extends OAuthError {
 /** 429 from the rate limit of the OAuth endpoints. */
 export class SlowDown extends OAuthError {
   readonly error = 'slow_down'
-
-  constructor(description: string) {
-    super(description, 429)
-  }
+  override readonly statusCode = 429
 }

@@ -1,3 +1,4 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
 import { findApplication } from '../applications/repo.js'
 import type { Config } from '../config.js'
@@ -18,6 +19,15 @@ export interface ConsentForm {
 export type VerifiedConsent =
   | { decision: 'deny'; ticket: ConsentTicket; application: Application }
   | { decision: 'allow'; ticket: ConsentTicket; application: Application; accountId: number }
+
+/** The end of one flow (app-flow.ts, code-flow.ts): answers a verified consent. */
+export type CompleteFlow = (completion: {
+  app: FastifyInstance
+  request: FastifyRequest
+  reply: FastifyReply
+  viewer: Viewer
+  consent: VerifiedConsent
+}) => Promise<FastifyReply>
 
 const STALE =
   'This consent form has expired or does not match the authorization request it was shown for. Go back to the application and start again.'

@@ -48,8 +48,7 @@ export const authorizeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const viewer = request.viewer
     if (!viewer) return reply.redirect('/login', 303)
     const consent = await verifyConsent(app.db, app.config, viewer, request.body ?? {})
-    return consent.ticket.flow === 'app'
-      ? completeAppFlow(app, request, reply, viewer, consent)
-      : completeCodeFlow(app, request, reply, viewer, consent)
+    const complete = consent.ticket.flow === 'app' ? completeAppFlow : completeCodeFlow
+    return complete({ app, request, reply, viewer, consent })
   })
 }

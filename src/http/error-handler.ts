@@ -107,8 +107,17 @@ export function errorBody(error: unknown): ErrorBody {
   return { statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on our side.' }
 }
 
+/** The style the route's scope configured (page, API, OAuth); undefined for a request that matched no route. */
+function configuredStyle(request: FastifyRequest): ErrorStyle | undefined {
+  return request.routeOptions.config?.errorStyle
+}
+
+/**
+ * A request that matched no route has no scope to ask, so its style is guessed:
+ * a browser gets a page, except under /api/ where clients expect the contract's JSON.
+ */
 function styleOf(request: FastifyRequest): ErrorStyle {
-  const configured = request.routeOptions.config?.errorStyle
+  const configured = configuredStyle(request)
   if (configured) return configured
   const accept = request.headers.accept ?? ''
   return accept.includes('text/html') && !request.url.startsWith('/api/') ? 'page' : 'json'
@@ -142,7 +151,8 @@ async function sendError(
   }
   if (style === 'page') {
     const data = { title: body.error, status: body.statusCode, message: body.message }
-    if (typeof reply.page === 'function') return reply.page('error', data)
+    // Routes of the page scope (the only scope configured 'page') have reply.page: layout, viewer, CSRF token.
+    if (configuredStyle(request) === 'page') return reply.page('error', data)
     return reply.view('error', { ...data, viewer: null, csrfToken: '', path: '' })
   }
   return reply.send(body)

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { parseRole, ROLE_DESCRIPTIONS } from '../accounts/roles.js'
 import { ROLES } from '../db/schema.js'
@@ -32,11 +32,10 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = requireRole('admin', USERS_ADMIN_ONLY)
 
   async function render(
-    request: FastifyRequest,
     reply: FastifyReply,
     extra: { problem?: string; form?: Record<string, string>; notice?: string } = {},
   ) {
-    const { account } = viewerOf(request)
+    const { account } = viewerOf(reply.request)
     const { members, inherited } = await listMembers(app.db, account.id)
     return reply.page('settings/users', {
       title: 'Users',
@@ -52,25 +51,18 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   /** Rule violations are shown on the page, with the status code of the error. */
-  function orProblem(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    action: () => Promise<string>,
-    form?: Record<string, string>,
-  ) {
-    return redirectOrShowProblem(reply, action, (r, problem) => render(request, r, { problem, form }))
-  }
+  const onPage = (form?: Record<string, string>) => (reply: FastifyReply, problem: string) =>
+    render(reply, { problem, form })
 
   app.get(PATH, { preHandler: adminOnly, schema: { querystring: NoticeQuery } }, (request, reply) =>
-    render(request, reply, { notice: noticeFor(NOTICES, request.query.notice) }),
+    render(reply, { notice: noticeFor(NOTICES, request.query.notice) }),
   )
 
   app.post(PATH, { schema: { body: AddForm }, preHandler: adminOnly }, (request, reply) => {
     const { account, user } = viewerOf(request)
     const body = request.body ?? {}
     const form = { email: body.email ?? '', name: body.name ?? '', role: body.role ?? '' }
-    return orProblem(
-      request,
+    return redirectOrShowProblem(
       reply,
       async () => {
         const { created } = await addMember(
@@ -86,7 +78,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
         )
         return `${PATH}?notice=${created ? 'created' : 'added'}`
       },
-      form,
+      onPage(form),
     )
   })
 
@@ -96,16 +88,20 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
     (request, reply) => {
       const { account, user } = viewerOf(request)
       const target = request.params.userId
-      return orProblem(request, reply, async () => {
-        const role = parseRole(request.body?.role)
-        await changeMemberRole(
-          app.db,
-          { accountId: account.id, actorUserId: user.id, userId: target, role },
-          viewerAuditContext(request),
-        )
-        // Someone who demoted themselves can no longer see this page.
-        return target === user.id && role !== 'admin' ? '/' : `${PATH}?notice=changed`
-      })
+      return redirectOrShowProblem(
+        reply,
+        async () => {
+          const role = parseRole(request.body?.role)
+          await changeMemberRole(
+            app.db,
+            { accountId: account.id, actorUserId: user.id, userId: target, role },
+            viewerAuditContext(request),
+          )
+          // Someone who demoted themselves can no longer see this page.
+          return target === user.id && role !== 'admin' ? '/' : `${PATH}?notice=changed`
+        },
+        onPage(),
+      )
     },
   )
 
@@ -115,14 +111,18 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
     (request, reply) => {
       const { account, user } = viewerOf(request)
       const target = request.params.userId
-      return orProblem(request, reply, async () => {
-        await removeMember(
-          app.db,
-          { accountId: account.id, actorUserId: user.id, userId: target },
-          viewerAuditContext(request),
-        )
-        return target === user.id ? '/' : `${PATH}?notice=removed`
-      })
+      return redirectOrShowProblem(
+        reply,
+        async () => {
+          await removeMember(
+            app.db,
+            { accountId: account.id, actorUserId: user.id, userId: target },
+            viewerAuditContext(request),
+          )
+          return target === user.id ? '/' : `${PATH}?notice=removed`
+        },
+        onPage(),
+      )
     },
   )
 }

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
 import { viewerAuditContext } from '../http/request-context.js'
@@ -33,11 +33,10 @@ export const subAccountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = requireRole('admin', SUB_ACCOUNTS_ADMIN_ONLY)
 
   async function render(
-    request: FastifyRequest,
     reply: FastifyReply,
     extra: { problem?: string; name?: string; notice?: string } = {},
   ) {
-    const { account } = viewerOf(request)
+    const { account } = viewerOf(reply.request)
     return reply.page('settings/sub-accounts', {
       title: 'Sub-accounts',
       account,
@@ -48,25 +47,18 @@ export const subAccountRoutes: FastifyPluginAsyncTypebox = async (app) => {
     })
   }
 
-  function orProblem(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    action: () => Promise<string>,
-    name?: string,
-  ) {
-    return redirectOrShowProblem(reply, action, (r, problem) => render(request, r, { problem, name }))
-  }
+  /** Rule violations are shown on the page, with the status code of the error. */
+  const onPage = (name?: string) => (reply: FastifyReply, problem: string) => render(reply, { problem, name })
 
   app.get(PATH, { preHandler: adminOnly, schema: { querystring: NoticeQuery } }, (request, reply) =>
-    render(request, reply, { notice: noticeFor(NOTICES, request.query.notice) }),
+    render(reply, { notice: noticeFor(NOTICES, request.query.notice) }),
   )
 
   app.post(PATH, { schema: { body: CreateForm }, preHandler: adminOnly }, (request, reply) => {
     const { account, user } = viewerOf(request)
     const name = request.body?.name ?? ''
     const parentId = request.body?.parent_id ?? account.id
-    return orProblem(
-      request,
+    return redirectOrShowProblem(
       reply,
       async () => {
         await createSubAccount(
@@ -76,7 +68,7 @@ export const subAccountRoutes: FastifyPluginAsyncTypebox = async (app) => {
         )
         return `${PATH}?notice=created`
       },
-      name,
+      onPage(name),
     )
   })
 
@@ -85,14 +77,23 @@ export const subAccountRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { params: IdParams, body: RenameForm }, preHandler: adminOnly },
     (request, reply) => {
       const { account, user } = viewerOf(request)
-      return orProblem(request, reply, async () => {
-        await renameSubAccount(
-          app.db,
-          { rootId: account.id, actorUserId: user.id, id: request.params.id, name: request.body?.name ?? '' },
-          viewerAuditContext(request),
-        )
-        return `${PATH}?notice=renamed`
-      })
+      return redirectOrShowProblem(
+        reply,
+        async () => {
+          await renameSubAccount(
+            app.db,
+            {
+              rootId: account.id,
+              actorUserId: user.id,
+              id: request.params.id,
+              name: request.body?.name ?? '',
+            },
+            viewerAuditContext(request),
+          )
+          return `${PATH}?notice=renamed`
+        },
+        onPage(),
+      )
     },
   )
 
