@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { isRole, notARole, roleAtLeast } from '../accounts/roles.js'
 import { findApplication } from '../applications/repo.js'
 import type { Database } from '../db/schema.js'
+import type { OAuthErrorCode } from '../errors.js'
 import { isS256Challenge } from '../oauth/pkce.js'
 import type { ConsentRequest } from './consent.js'
 import { MAX_STATE_LENGTH, param, REPEATED } from './params.js'
@@ -13,7 +14,7 @@ import { MAX_STATE_LENGTH, param, REPEATED } from './params.js'
  */
 export type AuthorizeRequestCheck =
   | { kind: 'page'; message: string }
-  | { kind: 'redirect'; target: string; error: string; description: string; state: string }
+  | { kind: 'redirect'; target: string; error: OAuthErrorCode; description: string; state: string }
   | { kind: 'ok'; consent: ConsentRequest }
 
 const page = (message: string): AuthorizeRequestCheck => ({ kind: 'page', message })
@@ -43,7 +44,7 @@ export async function checkAuthorizeRequest(
   const target = application.redirect_url
   const stateParam = param(query, 'state')
   const state = typeof stateParam === 'string' && stateParam.length <= MAX_STATE_LENGTH ? stateParam : ''
-  const fail = (error: string, description: string): AuthorizeRequestCheck => ({
+  const fail = (error: OAuthErrorCode, description: string): AuthorizeRequestCheck => ({
     kind: 'redirect',
     target,
     error,

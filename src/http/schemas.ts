@@ -31,6 +31,14 @@ export const ErrorResponse = Type.Object(
   { $id: undefined },
 )
 
+/** The contract's errors an API operation with input can answer. */
+export const ApiErrorResponses = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+}
+
 /** RFC 6749 section 5.2 error body, for the OAuth endpoints. */
 export const OAuthErrorBody = Type.Object({
   error: Type.String(),
