@@ -1,22 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
 import { findApplication } from '../applications/repo.js'
 import { BadRequestError, NotFoundError } from '../errors.js'
 import { loginRedirect } from '../http/session.js'
 import { completeAppFlow } from './app-flow.js'
 import { completeCodeFlow } from './code-flow.js'
 import { renderConsent } from './consent.js'
-import { verifyConsent } from './decision.js'
+import { ConsentBody, verifyConsent } from './decision.js'
 import { MAX_STATE_LENGTH, param } from './params.js'
-
-const ConsentBody = Type.Object({
-  app: Type.Optional(Type.String({ maxLength: 20 })),
-  account_id: Type.Optional(Type.String({ maxLength: 20 })),
-  state: Type.Optional(Type.String({ maxLength: MAX_STATE_LENGTH })),
-  decision: Type.Optional(Type.String({ maxLength: 10 })),
-  ticket: Type.Optional(Type.String({ maxLength: 8000 })),
-  _csrf: Type.Optional(Type.String()),
-})
 
 /** The application flow (CONTRACT 4a) and the consent POST that both flows share. */
 export const authorizeRoutes: FastifyPluginAsyncTypebox = async (app) => {
