@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
-import { isRole } from './accounts/roles.js'
+import { isRole, notARole } from './accounts/roles.js'
 import { CLI_AUDIT_CONTEXT } from './audit/record.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
 import { connectDatabase } from './db/connect.js'
@@ -100,7 +100,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   if (command === 'users' && sub === 'create') {
     const { email, name, role } = values
     if (!email || !role) throw new UsageError('users create needs --email and --role')
-    if (!isRole(role)) throw new UsageError('--role must be one of admin, publish, design, browse')
+    if (!isRole(role)) throw new UsageError(notARole('--role'))
     if ((values.account === undefined) === (values['account-id'] === undefined)) {
       throw new UsageError('users create needs exactly one of --account NAME or --account-id ID')
     }

@@ -42,6 +42,13 @@ export class PermissionError extends AppError {
   }
 }
 
+/** A refusal that is not about the role (a page's own rule, a blocked address); PermissionError is about the role. */
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(403, 'Forbidden', message)
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(message = 'Not found.') {
     super(404, 'Not Found', message)
@@ -63,19 +70,52 @@ export class TooManyRequestsError extends AppError {
   }
 }
 
-export class ServiceUnavailableError extends AppError {
-  constructor(message = 'The database is not reachable; try again shortly.') {
-    super(503, 'Service Unavailable', message)
+/** The RFC 6749 error codes Latchkey answers with (sections 4.1.2.1 and 5.2, RFC 8628 3.5's `slow_down` for rate limits). */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'unsupported_response_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'server_error'
+  | 'slow_down'
+
+/**
+ * An RFC 6749 section 5.2 error; one subclass per code, as node-oidc-provider's
+ * `lib/helpers/errors.js` does, so a code cannot be misspelt and its status goes with it.
+ */
+export abstract class OAuthError extends Error {
+  abstract readonly error: OAuthErrorCode
+  readonly statusCode: number = 400
+
+  constructor(readonly description: string) {
+    super(description)
   }
 }
 
-/** RFC 6749 section 5.2 / 4.1.2.1 errors. */
-export class OAuthError extends Error {
-  constructor(
-    readonly error: string,
-    readonly description: string,
-    readonly statusCode = 400,
-  ) {
-    super(description)
-  }
+export class InvalidRequest extends OAuthError {
+  readonly error = 'invalid_request'
+}
+
+/** 401: the client could not be authenticated (RFC 6749 5.2). */
+export class InvalidClient extends OAuthError {
+  readonly error = 'invalid_client'
+  override readonly statusCode = 401
+}
+
+export class InvalidGrant extends OAuthError {
+  readonly error = 'invalid_grant'
+}
+
+export class UnsupportedGrantType extends OAuthError {
+  readonly error = 'unsupported_grant_type'
+}
+
+/** 429 from the rate limit of the OAuth endpoints. */
+export class SlowDown extends OAuthError {
+  readonly error = 'slow_down'
+  override readonly statusCode = 429
 }

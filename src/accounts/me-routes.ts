@@ -1,18 +1,17 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { ROLES } from '../db/schema.js'
 import { NotFoundError } from '../errors.js'
 import { principalOf } from '../http/api-scope.js'
-import { ErrorResponse } from '../http/schemas.js'
+import { ErrorResponse, RoleSchema, TokenKindSchema } from '../http/schemas.js'
 import { findAccount } from './repo.js'
 
 const Me = Type.Object({
   user: Type.Object({ id: Type.Integer(), email: Type.String() }),
   account: Type.Object({ id: Type.Integer(), name: Type.String() }),
-  permission: Type.Union(ROLES.map((r) => Type.Literal(r))),
+  permission: RoleSchema,
   token: Type.Object({
     id: Type.Integer(),
-    kind: Type.Union([Type.Literal('application'), Type.Literal('personal')]),
+    kind: TokenKindSchema,
     name: Type.String(),
     app_id: Type.Union([Type.Integer(), Type.Null()]),
     expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
@@ -20,7 +19,7 @@ const Me = Type.Object({
 })
 
 /** GET /api/v1/me: who the token acts as, where, and with what permission. */
-export async function meRoutes(app: FastifyInstance): Promise<void> {
+export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/v1/me',
     {

@@ -1,26 +1,22 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { IdParams } from '../applications/schemas.js'
 import { principalAuditContext } from '../audit/principal-context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
-import { ErrorResponse } from '../http/schemas.js'
+import { ApiErrorResponses, IdParams } from '../http/schemas.js'
 import { apiExpiry } from './expiry.js'
 import { ApiTokenListResponse, CreatedApiTokenResponse, CreateTokenBody } from './schemas.js'
 import { createApiToken, listApiTokens, revokeApiToken } from './service.js'
 import { apiTokenView } from './view.js'
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse }
 const tags = ['tokens']
 
 /** /api/v1/tokens (CONTRACT section 6): the account's personal API tokens; admin only. */
-export async function apiTokenApiRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+export const apiTokenApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const admin = requirePermission('admin')
 
   app.get(
     '/api/v1/tokens',
-    { schema: { tags, response: { 200: ApiTokenListResponse, ...errors } }, preHandler: admin },
+    { schema: { tags, response: { 200: ApiTokenListResponse, ...ApiErrorResponses } }, preHandler: admin },
     async (request) => {
       const rows = await listApiTokens(app.db, principalOf(request).accountId)
       return { tokens: rows.map(apiTokenView) }
@@ -30,7 +26,11 @@ export async function apiTokenApiRoutes(fastify: FastifyInstance): Promise<void>
   app.post(
     '/api/v1/tokens',
     {
-      schema: { tags, body: CreateTokenBody, response: { 201: CreatedApiTokenResponse, ...errors } },
+      schema: {
+        tags,
+        body: CreateTokenBody,
+        response: { 201: CreatedApiTokenResponse, ...ApiErrorResponses },
+      },
       preHandler: admin,
     },
     async (request, reply) => {
@@ -58,7 +58,10 @@ export async function apiTokenApiRoutes(fastify: FastifyInstance): Promise<void>
 
   app.delete(
     '/api/v1/tokens/:id',
-    { schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errors } }, preHandler: admin },
+    {
+      schema: { tags, params: IdParams, response: { 204: Type.Null(), ...ApiErrorResponses } },
+      preHandler: admin,
+    },
     async (request, reply) => {
       await revokeApiToken(
         app.db,

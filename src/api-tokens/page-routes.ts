@@ -1,16 +1,18 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { type Static, Type } from 'typebox'
-import { isRole, ROLE_DESCRIPTIONS } from '../accounts/roles.js'
-import { IdParams } from '../applications/schemas.js'
-import { BadRequestError, PermissionError } from '../errors.js'
+import { parseRole, ROLE_DESCRIPTIONS } from '../accounts/roles.js'
 import { displayTime } from '../http/display.js'
+import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
 import { viewerAuditContext } from '../http/request-context.js'
+import { IdParams, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import { EXPIRY_DAY_CHOICES, formExpiry } from './expiry.js'
 import { createApiToken, listApiTokens, revokeApiToken } from './service.js'
 
 export const ADMIN_ONLY = 'Only Admin users can access API Tokens.'
+
+const NOTICES: Record<string, string> = { revoked: 'The token was revoked; it no longer works.' }
 
 const FormBody = Type.Object({
   name: Type.Optional(Type.String()),
@@ -20,14 +22,11 @@ const FormBody = Type.Object({
 })
 type Form = Static<typeof FormBody>
 
-const NoticeQuery = Type.Object({ notice: Type.Optional(Type.String({ maxLength: 20 })) })
-
 /**
  * The Tokens tab (admin only). A new token is rendered into the answer to the
  * POST that created it and nowhere else; pages are sent with no-store.
  */
-export async function apiTokenPageRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+export const apiTokenPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = requireRole('admin', ADMIN_ONLY)
 
   async function tokensPage(
@@ -60,7 +59,7 @@ export async function apiTokenPageRoutes(fastify: FastifyInstance): Promise<void
     { preHandler: adminOnly, schema: { querystring: NoticeQuery } },
     async (request, reply) =>
       tokensPage(reply, {
-        notice: request.query.notice === 'revoked' ? 'The token was revoked; it no longer works.' : undefined,
+        notice: noticeFor(NOTICES, request.query.notice),
       }),
   )
 
@@ -70,30 +69,29 @@ export async function apiTokenPageRoutes(fastify: FastifyInstance): Promise<void
     async (request, reply) => {
       const { account, user } = viewerOf(request)
       const form = request.body
-      try {
-        const permission = form.permission ?? ''
-        if (!isRole(permission))
-          throw new BadRequestError('permission must be one of browse, design, publish, admin')
-        const created = await createApiToken(
-          app.db,
-          {
-            accountId: account.id,
-            userId: user.id,
-            name: form.name ?? '',
-            permission,
-            expiresAt: formExpiry(form, app.config.now()),
-            maxPermission: account.role,
-          },
-          viewerAuditContext(request),
-        )
-        request.log.info({ tokenId: created.id }, 'api token created')
-        return tokensPage(reply, {
-          created: { ...created, expires: displayTime(created.expiresAt) || 'never' },
-        })
-      } catch (error) {
-        if (!(error instanceof BadRequestError || error instanceof PermissionError)) throw error
-        return tokensPage(reply.code(error.statusCode), { form, problem: error.message })
-      }
+      return redirectOrShowProblem(
+        reply,
+        async () => {
+          const permission = parseRole(form.permission ?? '', 'permission')
+          const created = await createApiToken(
+            app.db,
+            {
+              accountId: account.id,
+              userId: user.id,
+              name: form.name ?? '',
+              permission,
+              expiresAt: formExpiry(form, app.config.now()),
+              maxPermission: account.role,
+            },
+            viewerAuditContext(request),
+          )
+          request.log.info({ tokenId: created.id }, 'api token created')
+          return tokensPage(reply, {
+            created: { ...created, expires: displayTime(created.expiresAt) || 'never' },
+          })
+        },
+        (r, problem) => tokensPage(r, { form, problem }),
+      )
     },
   )
 

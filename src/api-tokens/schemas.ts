@@ -1,11 +1,11 @@
 import { Type } from 'typebox'
-import { Permission } from '../applications/schemas.js'
+import { RoleSchema } from '../http/schemas.js'
 import { MAX_EXPIRY_DAYS } from './expiry.js'
 
 export const CreateTokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
-    permission: Permission,
+    permission: RoleSchema,
     // `nullable` rather than a union with Null: with Fastify's type coercion a union would quietly read 0 as null.
     expires_in_days: Type.Optional(
       Type.Unsafe<number | null>({ type: 'integer', minimum: 1, maximum: MAX_EXPIRY_DAYS, nullable: true }),
@@ -21,7 +21,7 @@ const tokenProperties = {
   id: Type.Integer(),
   name: Type.String(),
   hint: Type.String(),
-  permission: Permission,
+  permission: RoleSchema,
   created_by: Type.Object({ id: Type.Integer(), email: Type.String(), name: Type.String() }),
   created_at: Type.String({ format: 'date-time' }),
   last_used_at: nullableTime,

@@ -1,32 +1,28 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { principalAuditContext } from '../audit/principal-context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
-import { ErrorResponse } from '../http/schemas.js'
+import { ApiErrorResponses, ErrorResponse, IdParams } from '../http/schemas.js'
 import {
   ApplicationListResponse,
   ApplicationResponse,
   CreateApplicationBody,
   CreatedApplicationResponse,
-  IdParams,
   UpdateApplicationBody,
 } from './schemas.js'
 import * as applications from './service.js'
 import { applicationView } from './view.js'
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse }
 const tags = ['applications']
 
 /** /api/v1/applications (CONTRACT section 6): browse reads, design creates, publish changes and deletes. */
-export async function applicationApiRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+export const applicationApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const view = (row: Parameters<typeof applicationView>[0]) => applicationView(row, app.config.publicUrl)
 
   app.get(
     '/api/v1/applications',
     {
-      schema: { tags, response: { 200: ApplicationListResponse, ...errors } },
+      schema: { tags, response: { 200: ApplicationListResponse, ...ApiErrorResponses } },
       preHandler: requirePermission('browse'),
     },
     async (request) => {
@@ -41,7 +37,7 @@ export async function applicationApiRoutes(fastify: FastifyInstance): Promise<vo
       schema: {
         tags,
         body: CreateApplicationBody,
-        response: { 201: CreatedApplicationResponse, 409: ErrorResponse, ...errors },
+        response: { 201: CreatedApplicationResponse, 409: ErrorResponse, ...ApiErrorResponses },
       },
       preHandler: requirePermission('design'),
     },
@@ -63,7 +59,7 @@ export async function applicationApiRoutes(fastify: FastifyInstance): Promise<vo
   app.get(
     '/api/v1/applications/:id',
     {
-      schema: { tags, params: IdParams, response: { 200: ApplicationResponse, ...errors } },
+      schema: { tags, params: IdParams, response: { 200: ApplicationResponse, ...ApiErrorResponses } },
       preHandler: requirePermission('browse'),
     },
     async (request) =>
@@ -77,7 +73,7 @@ export async function applicationApiRoutes(fastify: FastifyInstance): Promise<vo
         tags,
         params: IdParams,
         body: UpdateApplicationBody,
-        response: { 200: ApplicationResponse, 409: ErrorResponse, ...errors },
+        response: { 200: ApplicationResponse, 409: ErrorResponse, ...ApiErrorResponses },
       },
       preHandler: requirePermission('publish'),
     },
@@ -99,7 +95,7 @@ export async function applicationApiRoutes(fastify: FastifyInstance): Promise<vo
   app.delete(
     '/api/v1/applications/:id',
     {
-      schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errors } },
+      schema: { tags, params: IdParams, response: { 204: Type.Null(), ...ApiErrorResponses } },
       preHandler: requirePermission('publish'),
     },
     async (request, reply) => {

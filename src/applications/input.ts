@@ -1,5 +1,4 @@
-import { isRole } from '../accounts/roles.js'
-import { ROLES } from '../db/schema.js'
+import { parseRole } from '../accounts/roles.js'
 import { BadRequestError } from '../errors.js'
 import type { ApplicationChanges } from './repo.js'
 import { validateHomepageUrl, validateRedirectUrl } from './urls.js'
@@ -33,8 +32,7 @@ export function validateApplicationInput(input: ApplicationInput): ApplicationCh
   if (input.redirect_url !== undefined)
     changes.redirect_url = validateRedirectUrl(input.redirect_url, 'redirect_url')
   if (input.permission !== undefined) {
-    if (!isRole(input.permission)) throw new BadRequestError(`permission must be one of ${ROLES.join(', ')}`)
-    changes.permission = input.permission
+    changes.permission = parseRole(input.permission, 'permission')
   }
   return changes
 }

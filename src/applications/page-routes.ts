@@ -1,14 +1,14 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { ROLE_DESCRIPTIONS, roleAtLeast } from '../accounts/roles.js'
 import type { Application } from '../db/schema.js'
-import { BadRequestError, ConflictError } from '../errors.js'
 import { displayTime } from '../http/display.js'
+import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
 import { viewerAuditContext } from '../http/request-context.js'
+import { IdParams, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import type { ApplicationInput } from './input.js'
-import { IdParams } from './schemas.js'
 import * as applications from './service.js'
 import { applicationView } from './view.js'
 
@@ -19,7 +19,6 @@ const FormBody = Type.Object({
   redirect_url: Type.Optional(Type.String()),
   permission: Type.Optional(Type.String()),
 })
-const NoticeQuery = Type.Object({ notice: Type.Optional(Type.String({ maxLength: 20 })) })
 
 const NOTICES: Record<string, string> = {
   updated: 'The application was saved.',
@@ -33,8 +32,7 @@ const denied = (action: string) => `${action} an application needs the publish r
  * deletes and regenerates the client secret (CONTRACT section 1). Edits go to
  * `POST /developers/applications/:id` from the form at `…/:id/edit`.
  */
-export async function applicationPageRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const canRead = requireRole('browse')
   const canCreate = requireRole('design', 'Creating an application needs the design role or higher.')
 
@@ -62,18 +60,13 @@ export async function applicationPageRoutes(fastify: FastifyInstance): Promise<v
   }
 
   /** Bad input and duplicate names come back as the form with the problem on it. */
-  async function orFormProblem(
+  function orFormProblem(
     reply: FastifyReply,
     action: string,
     values: ApplicationInput,
-    run: () => Promise<unknown>,
+    run: () => Promise<string | FastifyReply>,
   ) {
-    try {
-      return await run()
-    } catch (error) {
-      if (!(error instanceof BadRequestError || error instanceof ConflictError)) throw error
-      return form(reply.code(error.statusCode), { action, values, problem: error.message })
-    }
+    return redirectOrShowProblem(reply, run, (r, problem) => form(r, { action, values, problem }))
   }
 
   app.get(
@@ -89,7 +82,7 @@ export async function applicationPageRoutes(fastify: FastifyInstance): Promise<v
           created: displayTime(row.created_at),
         })),
         canCreate: roleAtLeast(account.role, 'design'),
-        notice: NOTICES[request.query.notice ?? ''],
+        notice: noticeFor(NOTICES, request.query.notice),
       })
     },
   )
@@ -123,7 +116,7 @@ export async function applicationPageRoutes(fastify: FastifyInstance): Promise<v
     { preHandler: canRead, schema: { params: IdParams, querystring: NoticeQuery } },
     async (request, reply) => {
       const row = await applications.getApplication(app.db, viewerOf(request).account.id, request.params.id)
-      return details(reply, row, { notice: NOTICES[request.query.notice ?? ''] })
+      return details(reply, row, { notice: noticeFor(NOTICES, request.query.notice) })
     },
   )
 
@@ -151,7 +144,7 @@ export async function applicationPageRoutes(fastify: FastifyInstance): Promise<v
           { accountId: account.id, id, fields: request.body, now: app.config.now() },
           viewerAuditContext(request),
         )
-        return reply.redirect(`/developers/applications/${id}?notice=updated`, 303)
+        return `/developers/applications/${id}?notice=updated`
       })
     },
   )

@@ -1,18 +1,13 @@
 import { Type } from 'typebox'
-import { ROLES } from '../db/schema.js'
+import { RoleSchema } from '../http/schemas.js'
 import { DESCRIPTION_MAX } from './input.js'
-
-export const Permission = Type.Enum(ROLES)
-
-/** A numeric id in a path; bounded so that no value can overflow the database's integer column. */
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) })
 
 const fields = {
   name: Type.String({ minLength: 1, maxLength: 100 }),
   description: Type.String({ maxLength: DESCRIPTION_MAX }),
   url: Type.String({ maxLength: 2000 }),
   redirect_url: Type.String({ maxLength: 2000 }),
-  permission: Permission,
+  permission: RoleSchema,
 }
 
 export const CreateApplicationBody = Type.Object(
@@ -45,7 +40,7 @@ const applicationProperties = {
   description: Type.String(),
   url: Type.String(),
   redirect_url: Type.String(),
-  permission: Permission,
+  permission: RoleSchema,
   authorize_url: Type.String(),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),

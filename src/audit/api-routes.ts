@@ -1,5 +1,4 @@
-import type { FastifyInstance } from 'fastify'
-import type { Static } from 'typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { principalOf, requirePermission } from '../http/api-scope.js'
 import { ErrorResponse } from '../http/schemas.js'
 import { parseAuditFilters } from './filters.js'
@@ -19,8 +18,8 @@ const AuditEventsRoute = {
  * Paging is by keyset: `?limit=50`, then `?limit=50&before=<next_before>` until
  * `next_before` is null.
  */
-export async function auditApiRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Querystring: Static<typeof AuditEventsQuery> }>(
+export const auditApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/api/v1/audit-events',
     {
       schema: AuditEventsRoute,

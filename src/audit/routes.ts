@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify'
-import { type Static, Type } from 'typebox'
-import { BadRequestError } from '../errors.js'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { redirectOrShowProblem } from '../http/form-outcome.js'
+import { Id } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import { type AuditFilters, parseAuditFilters } from './filters.js'
 import { auditActions, listAuditEvents, newerPageBefore } from './repo.js'
@@ -14,12 +15,12 @@ const Query = Type.Object({
   actor: Type.Optional(Type.String({ maxLength: 320 })),
   from: Type.Optional(Type.String({ maxLength: 40 })),
   to: Type.Optional(Type.String({ maxLength: 40 })),
-  before: Type.Optional(Type.Integer({ minimum: 1, maximum: 2147483647 })),
+  before: Type.Optional(Id),
 })
 
 /** Settings › Accounts › Audit log (admin only): the current account's events, newest first. */
-export async function auditPageRoutes(app: FastifyInstance): Promise<void> {
-  app.get<{ Querystring: Static<typeof Query> }>(
+export const auditPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
     '/settings/accounts/audit',
     {
       schema: { querystring: Query },
@@ -29,34 +30,35 @@ export async function auditPageRoutes(app: FastifyInstance): Promise<void> {
       const { account } = viewerOf(request)
       const { before, action, actor, from, to } = request.query
       const raw = { action, actor, from, to }
-      let filters: AuditFilters = {}
-      let problem: string | undefined
-      try {
-        filters = parseAuditFilters(raw)
-      } catch (error) {
-        if (!(error instanceof BadRequestError)) throw error
-        problem = error.message
-        reply.code(400)
+
+      async function render(filters: AuditFilters, problem?: string) {
+        const page = await listAuditEvents(app.db, account.id, filters, { limit: AUDIT_PAGE_SIZE, before })
+        const firstId = page.events[0]?.id
+        const newer =
+          before === undefined || firstId === undefined
+            ? undefined
+            : await newerPageBefore(app.db, account.id, filters, { limit: AUDIT_PAGE_SIZE, firstId })
+        const keep = FILTER_FIELDS.flatMap((k): [string, string][] => (raw[k] ? [[k, raw[k]]] : []))
+        const link = (b: number | null) =>
+          `?${new URLSearchParams(b === null ? keep : [...keep, ['before', String(b)]])}`
+        return reply.page('settings/audit', {
+          title: 'Audit log',
+          account,
+          events: page.events.map((e) => ({ ...e, pairs: detailPairs(e.details) })),
+          actions: await auditActions(app.db, account.id),
+          filters: raw,
+          problem,
+          olderLink: page.nextBefore === null ? undefined : link(page.nextBefore),
+          newerLink: newer === undefined ? undefined : link(newer),
+        })
       }
-      const page = await listAuditEvents(app.db, account.id, filters, { limit: AUDIT_PAGE_SIZE, before })
-      const firstId = page.events[0]?.id
-      const newer =
-        before === undefined || firstId === undefined
-          ? undefined
-          : await newerPageBefore(app.db, account.id, filters, { limit: AUDIT_PAGE_SIZE, firstId })
-      const keep = FILTER_FIELDS.flatMap((k): [string, string][] => (raw[k] ? [[k, raw[k]]] : []))
-      const link = (b: number | null) =>
-        `?${new URLSearchParams(b === null ? keep : [...keep, ['before', String(b)]])}`
-      return reply.page('settings/audit', {
-        title: 'Audit log',
-        account,
-        events: page.events.map((e) => ({ ...e, pairs: detailPairs(e.details) })),
-        actions: await auditActions(app.db, account.id),
-        filters: raw,
-        problem,
-        olderLink: page.nextBefore === null ? undefined : link(page.nextBefore),
-        newerLink: newer === undefined ? undefined : link(newer),
-      })
+
+      // Filters that do not parse are shown on the page (400), over the unfiltered list.
+      return redirectOrShowProblem(
+        reply,
+        () => render(parseAuditFilters(raw)),
+        (_reply, problem) => render({}, problem),
+      )
     },
   )
 }

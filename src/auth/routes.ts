@@ -1,5 +1,8 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
-import { BadRequestError, NotFoundError } from '../errors.js'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
+import { Type } from 'typebox'
+import { NotFoundError } from '../errors.js'
+import { redirectOrShowProblem } from '../http/form-outcome.js'
 import { requestOrigin } from '../http/request-context.js'
 import { sessionCookieOptions } from '../http/session.js'
 import { countUsers } from '../users/repo.js'
@@ -8,23 +11,16 @@ import { attemptLogin } from './login.js'
 import { safeNextPath } from './next-path.js'
 import { createSession, deleteSession, SESSION_COOKIE } from './sessions.js'
 
-interface SetupForm {
-  email?: string
-  name?: string
-  password?: string
-  account_name?: string
-}
-
-interface LoginForm {
-  email?: string
-  password?: string
-  next?: string
-}
-
-const text = (value: unknown): string => (typeof value === 'string' ? value : '')
+// Optional strings with no length limits of their own: what is missing or wrong is said on the form
+// (setup's rules, or "Wrong email or password."), never as a bare 400.
+const field = Type.Optional(Type.String())
+const SetupForm = Type.Object({ email: field, name: field, password: field, account_name: field })
+const LoginForm = Type.Object({ email: field, password: field, next: field })
+const NextQuery = Type.Object({ next: field })
+const SETUP_PAGE = { title: 'Set up Latchkey' }
 
 /** /setup (first run), /login and /logout. */
-export async function authRoutes(app: FastifyInstance): Promise<void> {
+export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const secureCookie = app.config.publicUrl.startsWith('https:')
 
   /** A new session id at every login (no fixation); the old session is ended. */
@@ -47,43 +43,44 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/setup', async (_request, reply) => {
     if ((await countUsers(app.db)) > 0) throw new NotFoundError('Latchkey is already set up.')
-    return reply.page('setup', { title: 'Set up Latchkey', form: {}, problem: undefined })
+    return reply.page('setup', { ...SETUP_PAGE, form: {}, problem: undefined })
   })
 
-  app.post<{ Body: SetupForm }>('/setup', async (request, reply) => {
+  app.post('/setup', { schema: { body: SetupForm } }, async (request, reply) => {
     if ((await countUsers(app.db)) > 0) throw new NotFoundError('Latchkey is already set up.')
     const body = request.body ?? {}
-    const form = { email: text(body.email), name: text(body.name), account_name: text(body.account_name) }
-    try {
-      const { userId, accountId } = await setupFirstAdmin(
-        app.db,
-        { ...form, password: text(body.password), accountName: form.account_name },
-        requestOrigin(request),
-      )
-      request.log.info({ userId, accountId }, 'first admin set up')
-      await startSession(reply, userId, accountId)
-      return reply.redirect('/', 303)
-    } catch (error) {
-      if (!(error instanceof BadRequestError)) throw error
-      return reply.code(400).page('setup', { title: 'Set up Latchkey', form, problem: error.message })
-    }
+    const form = { email: body.email ?? '', name: body.name ?? '', account_name: body.account_name ?? '' }
+    return redirectOrShowProblem(
+      reply,
+      async () => {
+        const { userId, accountId } = await setupFirstAdmin(
+          app.db,
+          { ...form, password: body.password ?? '', accountName: form.account_name },
+          requestOrigin(request),
+        )
+        request.log.info({ userId, accountId }, 'first admin set up')
+        await startSession(reply, userId, accountId)
+        return '/'
+      },
+      (r, problem) => r.page('setup', { ...SETUP_PAGE, form, problem }),
+    )
   })
 
-  app.get<{ Querystring: { next?: string } }>('/login', async (request, reply) => {
+  app.get('/login', { schema: { querystring: NextQuery } }, async (request, reply) => {
     if ((await countUsers(app.db)) === 0) return reply.redirect('/setup')
     const next = safeNextPath(request.query.next, app.config.publicUrl)
     if (request.viewer) return reply.redirect(next)
     return reply.page('login', { title: 'Sign in', email: '', next, problem: undefined })
   })
 
-  app.post<{ Body: LoginForm }>('/login', async (request, reply) => {
+  app.post('/login', { schema: { body: LoginForm } }, async (request, reply) => {
     const body = request.body ?? {}
-    const email = text(body.email).slice(0, 320)
+    const email = (body.email ?? '').slice(0, 320)
     const next = safeNextPath(body.next, app.config.publicUrl)
     const result = await attemptLogin(
       app.db,
       app.config,
-      { email, password: text(body.password) },
+      { email, password: body.password ?? '' },
       requestOrigin(request),
       app.metrics.logins,
     )

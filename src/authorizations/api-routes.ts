@@ -1,24 +1,24 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { principalAuditContext } from '../audit/principal-context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
-import { ErrorResponse } from '../http/schemas.js'
+import { ApiErrorResponses } from '../http/schemas.js'
 import { listAuthorizedApps } from './repo.js'
 import { revokeAuthorization } from './service.js'
 import { AppIdParams, AuthorizedAppListResponse, authorizedAppView } from './view.js'
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse }
 const tags = ['authorized-apps']
 
 /** /api/v1/authorized-apps (CONTRACT section 6): the Apps page as JSON; admin only. */
-export async function authorizationApiRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+export const authorizationApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const admin = requirePermission('admin')
 
   app.get(
     '/api/v1/authorized-apps',
-    { schema: { tags, response: { 200: AuthorizedAppListResponse, ...errors } }, preHandler: admin },
+    {
+      schema: { tags, response: { 200: AuthorizedAppListResponse, ...ApiErrorResponses } },
+      preHandler: admin,
+    },
     async (request) => {
       const rows = await listAuthorizedApps(app.db, principalOf(request).accountId, app.config.now())
       return { authorized_apps: rows.map(authorizedAppView) }
@@ -27,7 +27,10 @@ export async function authorizationApiRoutes(fastify: FastifyInstance): Promise<
 
   app.delete(
     '/api/v1/authorized-apps/:app_id',
-    { schema: { tags, params: AppIdParams, response: { 204: Type.Null(), ...errors } }, preHandler: admin },
+    {
+      schema: { tags, params: AppIdParams, response: { 204: Type.Null(), ...ApiErrorResponses } },
+      preHandler: admin,
+    },
     async (request, reply) => {
       await revokeAuthorization(
         app.db,

@@ -1,18 +1,19 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance } from 'fastify'
-import { Type } from 'typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { displayTime } from '../http/display.js'
+import { noticeFor } from '../http/form-outcome.js'
 import { viewerAuditContext } from '../http/request-context.js'
+import { NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import { listAuthorizedApps } from './repo.js'
 import { revokeAuthorization } from './service.js'
 import { AppIdParams } from './view.js'
 
-const NoticeQuery = Type.Object({ notice: Type.Optional(Type.String({ maxLength: 20 })) })
+const NOTICES: Record<string, string> = {
+  revoked: 'The authorization was revoked; its tokens no longer work.',
+}
 
 /** Settings › Accounts › Apps: applications authorized on the current account, each revocable (admin only). */
-export async function authorizationPageRoutes(fastify: FastifyInstance): Promise<void> {
-  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+export const authorizationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = requireRole(
     'admin',
     'Only Admin users can manage the applications authorized on an account.',
@@ -30,10 +31,7 @@ export async function authorizationPageRoutes(fastify: FastifyInstance): Promise
           authorized: displayTime(row.authorizedAt),
           lastUsed: displayTime(row.lastUsedAt) || 'never',
         })),
-        notice:
-          request.query.notice === 'revoked'
-            ? 'The authorization was revoked; its tokens no longer work.'
-            : undefined,
+        notice: noticeFor(NOTICES, request.query.notice),
       })
     },
   )

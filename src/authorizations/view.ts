@@ -1,11 +1,11 @@
 import { Type } from 'typebox'
-import { Permission } from '../applications/schemas.js'
+import { Id, RoleSchema } from '../http/schemas.js'
 import type { AuthorizedApp } from './repo.js'
 
 export const AuthorizedAppResponse = Type.Object({
   app_id: Type.Integer(),
   app_name: Type.String(),
-  permission: Permission,
+  permission: RoleSchema,
   authorized_by: Type.Object({ id: Type.Integer(), email: Type.String(), name: Type.String() }),
   authorized_at: Type.String({ format: 'date-time' }),
   live_tokens: Type.Integer(),
@@ -14,7 +14,7 @@ export const AuthorizedAppResponse = Type.Object({
 
 export const AuthorizedAppListResponse = Type.Object({ authorized_apps: Type.Array(AuthorizedAppResponse) })
 
-export const AppIdParams = Type.Object({ app_id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) })
+export const AppIdParams = Type.Object({ app_id: Id })
 
 /** The Apps page row as the API shows it. */
 export function authorizedAppView(row: AuthorizedApp) {

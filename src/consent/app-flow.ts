@@ -1,8 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { authorizeApplication } from '../authorizations/service.js'
 import { viewerAuditContext } from '../http/request-context.js'
-import type { Viewer } from '../http/session.js'
-import type { VerifiedConsent } from './decision.js'
+import type { CompleteFlow } from './decision.js'
 import { redirectWithSecret, withParams } from './redirects.js'
 
 /**
@@ -11,13 +9,7 @@ import { redirectWithSecret, withParams } from './redirects.js'
  * redirect URL or on a page shown once. Deny: `error=access_denied` or a page.
  * The redirect target is always the URL registered now, never one from the request.
  */
-export async function completeAppFlow(
-  app: FastifyInstance,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  viewer: Viewer,
-  consent: VerifiedConsent,
-): Promise<FastifyReply> {
+export const completeAppFlow: CompleteFlow = async ({ app, request, reply, viewer, consent }) => {
   const { application, ticket } = consent
   const target = application.redirect_url
   if (consent.decision === 'deny') {

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely'
-import { isRole, roleAtLeast } from '../accounts/roles.js'
+import { isRole, notARole, roleAtLeast } from '../accounts/roles.js'
 import { findApplication } from '../applications/repo.js'
 import type { Database } from '../db/schema.js'
+import type { OAuthErrorCode } from '../errors.js'
 import { isS256Challenge } from '../oauth/pkce.js'
 import type { ConsentRequest } from './consent.js'
 import { MAX_STATE_LENGTH, param, REPEATED } from './params.js'
@@ -13,7 +14,7 @@ import { MAX_STATE_LENGTH, param, REPEATED } from './params.js'
  */
 export type AuthorizeRequestCheck =
   | { kind: 'page'; message: string }
-  | { kind: 'redirect'; target: string; error: string; description: string; state: string }
+  | { kind: 'redirect'; target: string; error: OAuthErrorCode; description: string; state: string }
   | { kind: 'ok'; consent: ConsentRequest }
 
 const page = (message: string): AuthorizeRequestCheck => ({ kind: 'page', message })
@@ -43,7 +44,7 @@ export async function checkAuthorizeRequest(
   const target = application.redirect_url
   const stateParam = param(query, 'state')
   const state = typeof stateParam === 'string' && stateParam.length <= MAX_STATE_LENGTH ? stateParam : ''
-  const fail = (error: string, description: string): AuthorizeRequestCheck => ({
+  const fail = (error: OAuthErrorCode, description: string): AuthorizeRequestCheck => ({
     kind: 'redirect',
     target,
     error,
@@ -80,7 +81,7 @@ export async function checkAuthorizeRequest(
   if (scope === REPEATED) return fail('invalid_request', 'scope was sent more than once')
   const requested = scope === undefined || scope === '' ? application.permission : scope
   if (!isRole(requested)) {
-    return fail('invalid_scope', 'scope must be one of browse, design, publish, admin')
+    return fail('invalid_scope', notARole('scope'))
   }
   if (!roleAtLeast(application.permission, requested)) {
     return fail('invalid_scope', `${application.name} may ask for at most ${application.permission}`)

@@ -1,9 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { BadRequestError } from '../errors.js'
 import { viewerAuditContext } from '../http/request-context.js'
-import type { Viewer } from '../http/session.js'
 import { issueAuthorizationCode } from '../oauth/codes.js'
-import type { VerifiedConsent } from './decision.js'
+import type { CompleteFlow, VerifiedConsent } from './decision.js'
 import { redirectWithSecret, withParams } from './redirects.js'
 
 /**
@@ -26,13 +24,7 @@ function redirectTarget(consent: VerifiedConsent): string {
  * The end of the OAuth code flow (CONTRACT 4b): allow issues a 60-second code,
  * deny answers `access_denied`; both go back with `state` and `iss` (RFC 9207).
  */
-export async function completeCodeFlow(
-  app: FastifyInstance,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  viewer: Viewer,
-  consent: VerifiedConsent,
-): Promise<FastifyReply> {
+export const completeCodeFlow: CompleteFlow = async ({ app, request, reply, viewer, consent }) => {
   const { application, ticket } = consent
   const target = redirectTarget(consent)
   const iss = app.config.publicUrl

@@ -19,7 +19,7 @@ export interface ConsentRequest {
 }
 
 /** An account as the consent page offers it: choosable, or disabled with the reason. */
-export interface ConsentAccount {
+export interface ConsentAccountOption {
   id: number
   name: string
   role: Role
@@ -33,7 +33,7 @@ export interface ConsentAccount {
  * the requested permission are disabled with the reason (CONTRACT 4a.3). One
  * eligible account is preselected: the current account when it qualifies.
  */
-export function accountChoices(viewer: Viewer, permission: Role): ConsentAccount[] {
+export function accountChoices(viewer: Viewer, permission: Role): ConsentAccountOption[] {
   const choices = viewer.accounts.map((account) => ({
     id: account.id,
     name: account.name,

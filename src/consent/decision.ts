@@ -1,23 +1,37 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
+import { type Static, Type } from 'typebox'
 import { findApplication } from '../applications/repo.js'
 import type { Config } from '../config.js'
 import type { Application, Database } from '../db/schema.js'
-import { AppError, BadRequestError, NotFoundError } from '../errors.js'
+import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js'
 import type { Viewer } from '../http/session.js'
+import { MAX_STATE_LENGTH } from './params.js'
 import { type ConsentTicket, verifyTicket } from './ticket.js'
 
 /** The consent form (CONTRACT 4a.4): `app`, `account_id`, `state`, `decision`, plus the signed `ticket`. */
-export interface ConsentForm {
-  app?: string
-  account_id?: string
-  state?: string
-  decision?: string
-  ticket?: string
-}
+export const ConsentBody = Type.Object({
+  app: Type.Optional(Type.String({ maxLength: 20 })),
+  account_id: Type.Optional(Type.String({ maxLength: 20 })),
+  state: Type.Optional(Type.String({ maxLength: MAX_STATE_LENGTH })),
+  decision: Type.Optional(Type.String({ maxLength: 10 })),
+  ticket: Type.Optional(Type.String({ maxLength: 8000 })),
+  _csrf: Type.Optional(Type.String()),
+})
+export type ConsentForm = Static<typeof ConsentBody>
 
 export type VerifiedConsent =
   | { decision: 'deny'; ticket: ConsentTicket; application: Application }
   | { decision: 'allow'; ticket: ConsentTicket; application: Application; accountId: number }
+
+/** The end of one flow (app-flow.ts, code-flow.ts): answers a verified consent. */
+export type CompleteFlow = (completion: {
+  app: FastifyInstance
+  request: FastifyRequest
+  reply: FastifyReply
+  viewer: Viewer
+  consent: VerifiedConsent
+}) => Promise<FastifyReply>
 
 const STALE =
   'This consent form has expired or does not match the authorization request it was shown for. Go back to the application and start again.'
@@ -46,7 +60,7 @@ export async function verifyConsent(
   const accountId = Number(form.account_id)
   if (!form.account_id || !Number.isInteger(accountId)) throw new BadRequestError('Choose an account.')
   if (!ticket.accountIds.includes(accountId)) {
-    throw new AppError(403, 'Forbidden', 'This application cannot be authorized on that account.')
+    throw new ForbiddenError('This application cannot be authorized on that account.')
   }
   return { decision: 'allow', ticket, application, accountId }
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AppError } from '../errors.js'
 import { loginRedirect } from '../http/session.js'
 import { checkAuthorizeRequest } from './authorize-request.js'
@@ -9,7 +9,7 @@ import { withParams } from './redirects.js'
  * GET /oauth/authorize (CONTRACT 4b): the same login and consent page as the
  * application flow; the consent form posts to /authorize like the other flow.
  */
-export async function oauthAuthorizeRoutes(app: FastifyInstance): Promise<void> {
+export const oauthAuthorizeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/oauth/authorize', async (request, reply) => {
     const check = await checkAuthorizeRequest(app.db, request.query)
     if (check.kind === 'page') throw new AppError(400, 'Invalid authorization request', check.message)

@@ -1,25 +1,15 @@
-import type { FastifyInstance } from 'fastify'
-import { Type } from 'typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { findApplication } from '../applications/repo.js'
 import { BadRequestError, NotFoundError } from '../errors.js'
 import { loginRedirect } from '../http/session.js'
 import { completeAppFlow } from './app-flow.js'
 import { completeCodeFlow } from './code-flow.js'
 import { renderConsent } from './consent.js'
-import { type ConsentForm, verifyConsent } from './decision.js'
+import { ConsentBody, verifyConsent } from './decision.js'
 import { MAX_STATE_LENGTH, param } from './params.js'
 
-const ConsentBody = Type.Object({
-  app: Type.Optional(Type.String({ maxLength: 20 })),
-  account_id: Type.Optional(Type.String({ maxLength: 20 })),
-  state: Type.Optional(Type.String({ maxLength: MAX_STATE_LENGTH })),
-  decision: Type.Optional(Type.String({ maxLength: 10 })),
-  ticket: Type.Optional(Type.String({ maxLength: 8000 })),
-  _csrf: Type.Optional(Type.String()),
-})
-
 /** The application flow (CONTRACT 4a) and the consent POST that both flows share. */
-export async function authorizeRoutes(app: FastifyInstance): Promise<void> {
+export const authorizeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/authorize', async (request, reply) => {
     const appId = param(request.query, 'app')
     const application =
@@ -44,12 +34,11 @@ export async function authorizeRoutes(app: FastifyInstance): Promise<void> {
     })
   })
 
-  app.post<{ Body: ConsentForm }>('/authorize', { schema: { body: ConsentBody } }, async (request, reply) => {
+  app.post('/authorize', { schema: { body: ConsentBody } }, async (request, reply) => {
     const viewer = request.viewer
     if (!viewer) return reply.redirect('/login', 303)
     const consent = await verifyConsent(app.db, app.config, viewer, request.body ?? {})
-    return consent.ticket.flow === 'app'
-      ? completeAppFlow(app, request, reply, viewer, consent)
-      : completeCodeFlow(app, request, reply, viewer, consent)
+    const complete = consent.ticket.flow === 'app' ? completeAppFlow : completeCodeFlow
+    return complete({ app, request, reply, viewer, consent })
   })
 }

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { ColumnType, Generated, Selectable } from 'kysely'
 
 export const ROLES = ['browse', 'design', 'publish', 'admin'] as const
 export type Role = (typeof ROLES)[number]
@@ -83,7 +83,8 @@ export interface AuthorizationCodesTable {
   created_at: CreatedAt
 }
 
-export type TokenKind = 'application' | 'personal'
+export const TOKEN_KINDS = ['application', 'personal'] as const
+export type TokenKind = (typeof TOKEN_KINDS)[number]
 
 export interface TokensTable {
   id: Generated<number>
@@ -141,8 +142,6 @@ export interface Database {
 
 export type Account = Selectable<AccountsTable>
 export type User = Selectable<UsersTable>
-export type NewUser = Insertable<UsersTable>
-export type UserUpdate = Updateable<UsersTable>
 export type Application = Selectable<ApplicationsTable>
 export type Token = Selectable<TokensTable>
 export type AuditEvent = Selectable<AuditEventsTable>

@@ -5,15 +5,9 @@ import swagger from '@fastify/swagger'
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { Type } from 'typebox'
-import { ErrorResponse } from '../http/schemas.js'
+import { ErrorResponse, OAuthErrorBody } from '../http/schemas.js'
 
 const PACKAGE_JSON = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json')
-
-/** RFC 6749 section 5.2 error body, for the OAuth endpoints. */
-export const OAuthErrorResponse = Type.Object({
-  error: Type.String(),
-  error_description: Type.Optional(Type.String()),
-})
 
 type Responses = Record<string, unknown>
 
@@ -38,7 +32,7 @@ function defaultErrors(route: RouteOptions, schema: FastifySchema, page: boolean
     url.includes(':') ||
     methods.some((m) => !['GET', 'HEAD', 'DELETE'].includes(m))
   if (page) return { 200: HtmlPage('A page'), 400: HtmlPage('An error page, or a redirect with error=') }
-  if (url.startsWith('/oauth/')) return { 400: OAuthErrorResponse, 401: OAuthErrorResponse }
+  if (url.startsWith('/oauth/')) return { 400: OAuthErrorBody, 401: OAuthErrorBody }
   if (url === '/verify') return { 401: ErrorResponse, 403: ErrorResponse }
   if (url.startsWith('/api/v1')) return { ...(takesInput ? { 400: ErrorResponse } : {}), 401: ErrorResponse }
   return {}

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const
@@ -33,7 +33,7 @@ export function operationRows(document: { paths?: Paths }) {
 }
 
 /** `GET /docs/openapi.json`: the generated OpenAPI 3.1 document. */
-export async function openapiRoutes(app: FastifyInstance): Promise<void> {
+export const openapiRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/docs/openapi.json',
     {
@@ -53,7 +53,7 @@ export async function openapiRoutes(app: FastifyInstance): Promise<void> {
  * the same document. Swagger UI is not used: it needs inline styles that the
  * CSP forbids and ships megabytes of assets; this page needs neither.
  */
-export async function docsPageRoutes(app: FastifyInstance): Promise<void> {
+export const docsPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/docs', async (_request, reply) =>
     reply.page('docs', {
       title: 'API reference',

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { sql } from 'kysely'
 import { Type } from 'typebox'
 import { ErrorResponse } from '../http/schemas.js'
@@ -6,7 +6,7 @@ import { ErrorResponse } from '../http/schemas.js'
 const READY_TIMEOUT_MS = 2000
 
 /** Liveness and readiness for orchestrators and load balancers. */
-export async function healthRoutes(app: FastifyInstance): Promise<void> {
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/healthz',
     {
@@ -16,7 +16,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
         response: { 200: Type.Object({ status: Type.Literal('ok') }) },
       },
     },
-    async () => ({ status: 'ok' }),
+    async () => ({ status: 'ok' as const }),
   )
 
   const readySchema = {
@@ -35,7 +35,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
           setTimeout(() => reject(new Error('timed out')), READY_TIMEOUT_MS).unref(),
         ),
       ])
-      return { status: 'ready', database: app.database.kind }
+      return { status: 'ready' as const, database: app.database.kind }
     } catch (error) {
       request.log.warn({ err: error }, 'readiness check failed')
       return reply

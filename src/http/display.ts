@@ -3,8 +3,3 @@ export function displayTime(value: Date | null | undefined): string {
   if (!value) return ''
   return `${value.toISOString().slice(0, 16).replace('T', ' ')} UTC`
 }
-
-/** A form field as a string (form bodies may repeat a field, which makes it an array; that reads as empty). */
-export function formText(value: unknown): string {
-  return typeof value === 'string' ? value : ''
-}

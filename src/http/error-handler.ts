@@ -1,6 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { AppError, AuthenticationError, OAuthError, TooManyRequestsError } from '../errors.js'
+import {
+  AppError,
+  AuthenticationError,
+  OAuthError,
+  type OAuthErrorCode,
+  TooManyRequestsError,
+} from '../errors.js'
 
 /** How a route wants its errors: the JSON API shape, RFC 6749's, or an HTML page. */
 export type ErrorStyle = 'json' | 'oauth' | 'page'
@@ -101,8 +107,17 @@ export function errorBody(error: unknown): ErrorBody {
   return { statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on our side.' }
 }
 
+/** The style the route's scope configured (page, API, OAuth); undefined for a request that matched no route. */
+function configuredStyle(request: FastifyRequest): ErrorStyle | undefined {
+  return request.routeOptions.config?.errorStyle
+}
+
+/**
+ * A request that matched no route has no scope to ask, so its style is guessed:
+ * a browser gets a page, except under /api/ where clients expect the contract's JSON.
+ */
 function styleOf(request: FastifyRequest): ErrorStyle {
-  const configured = request.routeOptions.config?.errorStyle
+  const configured = configuredStyle(request)
   if (configured) return configured
   const accept = request.headers.accept ?? ''
   return accept.includes('text/html') && !request.url.startsWith('/api/') ? 'page' : 'json'
@@ -128,7 +143,7 @@ async function sendError(
   if (error instanceof AuthenticationError) reply.header('WWW-Authenticate', error.challenge)
   reply.code(body.statusCode)
   if (style === 'oauth') {
-    const oauthError =
+    const oauthError: OAuthErrorCode =
       body.statusCode === 401 ? 'invalid_client' : body.statusCode >= 500 ? 'server_error' : 'invalid_request'
     return reply
       .header('Cache-Control', 'no-store')
@@ -136,7 +151,8 @@ async function sendError(
   }
   if (style === 'page') {
     const data = { title: body.error, status: body.statusCode, message: body.message }
-    if (typeof reply.page === 'function') return reply.page('error', data)
+    // Routes of the page scope (the only scope configured 'page') have reply.page: layout, viewer, CSRF token.
+    if (configuredStyle(request) === 'page') return reply.page('error', data)
     return reply.view('error', { ...data, viewer: null, csrfToken: '', path: '' })
   }
   return reply.send(body)

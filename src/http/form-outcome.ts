@@ -2,19 +2,27 @@ import type { FastifyReply } from 'fastify'
 import { AppError } from '../errors.js'
 
 /**
- * Runs a form's action and answers 303 to the page it returns (post/redirect/get).
- * A refusal the person can act on (400, 403, 409 …) is shown on the form instead;
- * a 404 and unexpected errors go to the error handler as usual.
+ * The one way a form is answered. Runs the form's action: a path it returns is
+ * answered 303 (post/redirect/get); a page it has rendered itself (a secret shown
+ * once, a filtered list) is sent as it is. A refusal the person can act on (400,
+ * 403, 409 …) is shown on the form by `showProblem`, with the error's status; a
+ * 404 and unexpected errors go to the error handler as usual.
  */
 export async function redirectOrShowProblem(
   reply: FastifyReply,
-  action: () => Promise<string>,
+  action: () => Promise<string | FastifyReply>,
   showProblem: (reply: FastifyReply, problem: string) => unknown,
 ): Promise<unknown> {
   try {
-    return reply.redirect(await action(), 303)
+    const outcome = await action()
+    return typeof outcome === 'string' ? reply.redirect(outcome, 303) : outcome
   } catch (error) {
     if (!(error instanceof AppError) || error.statusCode === 404) throw error
     return showProblem(reply.code(error.statusCode), error.message)
   }
+}
+
+/** The success message for `?notice=<key>` (the one query parameter every page uses for it). */
+export function noticeFor(notices: Record<string, string>, key: string | undefined): string | undefined {
+  return key !== undefined && Object.hasOwn(notices, key) ? notices[key] : undefined
 }

@@ -4,7 +4,7 @@ import { type AccessibleAccount, accessibleAccounts } from '../accounts/repo.js'
 import { roleAtLeast } from '../accounts/roles.js'
 import { findLiveSession, SESSION_COOKIE, type SessionRow, touchSession } from '../auth/sessions.js'
 import type { Role } from '../db/schema.js'
-import { AppError } from '../errors.js'
+import { ForbiddenError } from '../errors.js'
 
 /** The signed-in person as page routes see them. */
 export interface Viewer {
@@ -62,11 +62,7 @@ export async function requireViewer(request: FastifyRequest, reply: FastifyReply
 export function viewerOf(request: FastifyRequest): Viewer & { account: AccessibleAccount } {
   const viewer = request.viewer
   if (!viewer?.account) {
-    throw new AppError(
-      403,
-      'Forbidden',
-      'You are not a member of any account. Ask an account admin to add you.',
-    )
+    throw new ForbiddenError('You are not a member of any account. Ask an account admin to add you.')
   }
   return viewer as Viewer & { account: AccessibleAccount }
 }
@@ -77,7 +73,7 @@ export function requireRole(role: Role, message?: string) {
     if (!request.viewer) return requireViewer(request, reply)
     const { account } = viewerOf(request)
     if (!roleAtLeast(account.role, role)) {
-      throw new AppError(403, 'Forbidden', message ?? `This page needs the ${role} role on ${account.name}.`)
+      throw new ForbiddenError(message ?? `This page needs the ${role} role on ${account.name}.`)
     }
   }
 }

@@ -1,18 +1,13 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { type Static, Type } from 'typebox'
-import { ROLE_DESCRIPTIONS } from '../accounts/roles.js'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
+import { Type } from 'typebox'
+import { parseRole, ROLE_DESCRIPTIONS } from '../accounts/roles.js'
 import { ROLES } from '../db/schema.js'
-import { redirectOrShowProblem } from '../http/form-outcome.js'
+import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
 import { viewerAuditContext } from '../http/request-context.js'
+import { Id, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
-import {
-  addMember,
-  changeMemberRole,
-  listMembers,
-  parseRole,
-  removeMember,
-  USERS_ADMIN_ONLY,
-} from './service.js'
+import { addMember, changeMemberRole, listMembers, removeMember, USERS_ADMIN_ONLY } from './service.js'
 
 const PATH = '/settings/accounts/users'
 
@@ -23,7 +18,7 @@ const AddForm = Type.Object({
   role: Type.Optional(Type.String({ maxLength: 20 })),
 })
 const RoleForm = Type.Object({ role: Type.Optional(Type.String({ maxLength: 20 })) })
-const MemberParams = Type.Object({ userId: Type.Integer({ minimum: 1, maximum: 2147483647 }) })
+const MemberParams = Type.Object({ userId: Id })
 
 const NOTICES: Record<string, string> = {
   added: 'The user was added.',
@@ -33,15 +28,14 @@ const NOTICES: Record<string, string> = {
 }
 
 /** Settings › Accounts › Users (admin only): members of the current account and their roles. */
-export async function memberRoutes(app: FastifyInstance): Promise<void> {
+export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = requireRole('admin', USERS_ADMIN_ONLY)
 
   async function render(
-    request: FastifyRequest,
     reply: FastifyReply,
     extra: { problem?: string; form?: Record<string, string>; notice?: string } = {},
   ) {
-    const { account } = viewerOf(request)
+    const { account } = viewerOf(reply.request)
     const { members, inherited } = await listMembers(app.db, account.id)
     return reply.page('settings/users', {
       title: 'Users',
@@ -57,81 +51,78 @@ export async function memberRoutes(app: FastifyInstance): Promise<void> {
   }
 
   /** Rule violations are shown on the page, with the status code of the error. */
-  function orProblem(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    action: () => Promise<string>,
-    form?: Record<string, string>,
-  ) {
-    return redirectOrShowProblem(reply, action, (r, problem) => render(request, r, { problem, form }))
-  }
+  const onPage = (form?: Record<string, string>) => (reply: FastifyReply, problem: string) =>
+    render(reply, { problem, form })
 
-  app.get<{ Querystring: { done?: string } }>(PATH, { preHandler: adminOnly }, (request, reply) =>
-    render(request, reply, { notice: NOTICES[String(request.query.done)] }),
+  app.get(PATH, { preHandler: adminOnly, schema: { querystring: NoticeQuery } }, (request, reply) =>
+    render(reply, { notice: noticeFor(NOTICES, request.query.notice) }),
   )
 
-  app.post<{ Body: Static<typeof AddForm> }>(
-    PATH,
-    { schema: { body: AddForm }, preHandler: adminOnly },
-    (request, reply) => {
-      const { account, user } = viewerOf(request)
-      const body = request.body ?? {}
-      const form = { email: body.email ?? '', name: body.name ?? '', role: body.role ?? '' }
-      return orProblem(
-        request,
-        reply,
-        async () => {
-          const { created } = await addMember(
-            app.db,
-            {
-              ...form,
-              password: body.password ?? '',
-              role: parseRole(body.role),
-              accountId: account.id,
-              actorUserId: user.id,
-            },
-            viewerAuditContext(request),
-          )
-          return `${PATH}?done=${created ? 'created' : 'added'}`
-        },
-        form,
-      )
-    },
-  )
+  app.post(PATH, { schema: { body: AddForm }, preHandler: adminOnly }, (request, reply) => {
+    const { account, user } = viewerOf(request)
+    const body = request.body ?? {}
+    const form = { email: body.email ?? '', name: body.name ?? '', role: body.role ?? '' }
+    return redirectOrShowProblem(
+      reply,
+      async () => {
+        const { created } = await addMember(
+          app.db,
+          {
+            ...form,
+            password: body.password ?? '',
+            role: parseRole(body.role),
+            accountId: account.id,
+            actorUserId: user.id,
+          },
+          viewerAuditContext(request),
+        )
+        return `${PATH}?notice=${created ? 'created' : 'added'}`
+      },
+      onPage(form),
+    )
+  })
 
-  app.post<{ Params: Static<typeof MemberParams>; Body: Static<typeof RoleForm> }>(
+  app.post(
     `${PATH}/:userId/role`,
     { schema: { params: MemberParams, body: RoleForm }, preHandler: adminOnly },
     (request, reply) => {
       const { account, user } = viewerOf(request)
       const target = request.params.userId
-      return orProblem(request, reply, async () => {
-        const role = parseRole(request.body?.role)
-        await changeMemberRole(
-          app.db,
-          { accountId: account.id, actorUserId: user.id, userId: target, role },
-          viewerAuditContext(request),
-        )
-        // Someone who demoted themselves can no longer see this page.
-        return target === user.id && role !== 'admin' ? '/' : `${PATH}?done=changed`
-      })
+      return redirectOrShowProblem(
+        reply,
+        async () => {
+          const role = parseRole(request.body?.role)
+          await changeMemberRole(
+            app.db,
+            { accountId: account.id, actorUserId: user.id, userId: target, role },
+            viewerAuditContext(request),
+          )
+          // Someone who demoted themselves can no longer see this page.
+          return target === user.id && role !== 'admin' ? '/' : `${PATH}?notice=changed`
+        },
+        onPage(),
+      )
     },
   )
 
-  app.post<{ Params: Static<typeof MemberParams> }>(
+  app.post(
     `${PATH}/:userId/remove`,
     { schema: { params: MemberParams }, preHandler: adminOnly },
     (request, reply) => {
       const { account, user } = viewerOf(request)
       const target = request.params.userId
-      return orProblem(request, reply, async () => {
-        await removeMember(
-          app.db,
-          { accountId: account.id, actorUserId: user.id, userId: target },
-          viewerAuditContext(request),
-        )
-        return target === user.id ? '/' : `${PATH}?done=removed`
-      })
+      return redirectOrShowProblem(
+        reply,
+        async () => {
+          await removeMember(
+            app.db,
+            { accountId: account.id, actorUserId: user.id, userId: target },
+            viewerAuditContext(request),
+          )
+          return target === user.id ? '/' : `${PATH}?notice=removed`
+        },
+        onPage(),
+      )
     },
   )
 }

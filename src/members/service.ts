@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely'
 import { requireAccountAdmin } from '../accounts/require-admin.js'
 import { roleAtLeast, roleRank } from '../accounts/roles.js'
 import { type AuditContext, recordAudit } from '../audit/record.js'
-import { type Database, ROLES, type Role } from '../db/schema.js'
+import type { Database, Role } from '../db/schema.js'
 import { BadRequestError, ConflictError, NotFoundError, PermissionError } from '../errors.js'
 import { publishInvalidation } from '../invalidation/publish.js'
 import { hashPassword } from '../security/passwords.js'
@@ -26,11 +26,6 @@ export interface Member extends MemberRow {
   effectiveRole: Role
   /** Set when an ancestor gives this person a higher role than the direct one. */
   higherInherited: InheritedMemberRow | undefined
-}
-
-export function parseRole(value: unknown): Role {
-  if (typeof value === 'string' && (ROLES as readonly string[]).includes(value)) return value as Role
-  throw new BadRequestError(`role must be one of ${ROLES.join(', ')}`)
 }
 
 /** The account's direct members (with their effective role) and the roles inherited from ancestors. */

@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Registry } from 'prom-client'
 import { Type } from 'typebox'
 import { addressMatcher } from '../config-ops.js'
-import { AppError, AuthenticationError } from '../errors.js'
+import { AuthenticationError, ForbiddenError } from '../errors.js'
 import { ErrorResponse } from '../http/schemas.js'
 import { constantTimeEqual } from '../security/secrets.js'
 import { processMetrics } from './process-metrics.js'
@@ -21,7 +22,7 @@ function bearer(request: FastifyRequest): string | undefined {
  * addresses (loopback unless METRICS_ALLOW says otherwise; `request.ip` honours
  * TRUST_PROXY) or to a scraper presenting METRICS_TOKEN.
  */
-export async function metricsRoutes(app: FastifyInstance): Promise<void> {
+export const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const allowed = addressMatcher(app.config.metricsAllow)
   const token = app.config.metricsToken
 
@@ -33,7 +34,7 @@ export async function metricsRoutes(app: FastifyInstance): Promise<void> {
     }
     if (allowed(request.ip)) return
     if (token) throw new AuthenticationError(DENIED)
-    throw new AppError(403, 'Forbidden', DENIED)
+    throw new ForbiddenError(DENIED)
   }
 
   app.get(

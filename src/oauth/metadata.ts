@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Static } from 'typebox'
 import { ROLES } from '../db/schema.js'
 import { ServerMetadata } from './schemas.js'
@@ -22,7 +22,7 @@ export function serverMetadata(publicUrl: string): Static<typeof ServerMetadata>
   }
 }
 
-export async function metadataRoutes(app: FastifyInstance): Promise<void> {
+export const metadataRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const body = serverMetadata(app.config.publicUrl)
   app.get(
     '/.well-known/oauth-authorization-server',

@@ -1,12 +1,14 @@
 import rateLimit from '@fastify/rate-limit'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { OAuthError } from '../errors.js'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { InvalidRequest, SlowDown, UnsupportedGrantType } from '../errors.js'
 import { requestOrigin } from '../http/request-context.js'
+import { OAuthErrorBody } from '../http/schemas.js'
+import { parseBasicCredentials } from '../security/basic-credentials.js'
 import { authenticateClient } from './client-auth.js'
 import { metadataRoutes } from './metadata.js'
 import { revokeClientToken } from './revoke-service.js'
-import { OAuthErrorBody, RevokeRequest, TokenRequest, TokenResponseBody } from './schemas.js'
+import { RevokeRequest, TokenRequest, TokenResponseBody } from './schemas.js'
 import { exchangeAuthorizationCode } from './token-service.js'
 
 /** Requests per minute to /oauth/token and to /oauth/revoke, per client IP and client_id. */
@@ -16,12 +18,9 @@ export const OAUTH_RATE_LIMIT = 120
 // client secrets carry 256 bits, so the limit is about load, not about guessing odds.
 function rateLimitKey(request: FastifyRequest): string {
   const body = request.body as { client_id?: unknown } | undefined
-  const header = request.headers.authorization ?? ''
-  const basicId = /^Basic\s+(\S+)/i.exec(header)?.[1]
-  const clientId = basicId
-    ? Buffer.from(basicId, 'base64').toString('utf8').split(':')[0]
-    : String(body?.client_id ?? '')
-  return `${request.ip}|${(clientId ?? '').slice(0, 20)}`
+  const clientId =
+    parseBasicCredentials(request.headers.authorization)?.username ?? String(body?.client_id ?? '')
+  return `${request.ip}|${clientId.slice(0, 20)}`
 }
 
 const limited = {
@@ -35,15 +34,14 @@ const limited = {
  * The OAuth endpoints that machines call: token (RFC 6749 4.1.3), revocation
  * (RFC 7009) and metadata (RFC 8414). Errors are RFC 6749 5.2 bodies.
  */
-export async function oauthEndpoints(parent: FastifyInstance): Promise<void> {
-  const app = parent.withTypeProvider<TypeBoxTypeProvider>()
+export const oauthEndpoints: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRoute', (route) => {
     route.config = { ...route.config, errorStyle: 'oauth' }
   })
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
-      new OAuthError('slow_down', `Too many requests; retry in ${context.after}.`, 429),
+      new SlowDown(`Too many requests; retry in ${context.after}.`),
   })
   await app.register(metadataRoutes)
 
@@ -61,11 +59,11 @@ export async function oauthEndpoints(parent: FastifyInstance): Promise<void> {
       const client = await authenticateClient(app.db, request, {
         allowPublic: body.code_verifier !== undefined,
       })
-      if (body.grant_type === undefined) throw new OAuthError('invalid_request', 'grant_type is required')
+      if (body.grant_type === undefined) throw new InvalidRequest('grant_type is required')
       if (body.grant_type !== 'authorization_code') {
-        throw new OAuthError('unsupported_grant_type', 'Only grant_type=authorization_code is supported')
+        throw new UnsupportedGrantType('Only grant_type=authorization_code is supported')
       }
-      if (!body.code) throw new OAuthError('invalid_request', 'code is required')
+      if (!body.code) throw new InvalidRequest('code is required')
       const answer = await exchangeAuthorizationCode(
         app.db,
         {
@@ -91,7 +89,7 @@ export async function oauthEndpoints(parent: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const { application } = await authenticateClient(app.db, request, { allowPublic: false })
-      if (!request.body.token) throw new OAuthError('invalid_request', 'token is required')
+      if (!request.body.token) throw new InvalidRequest('token is required')
       const revoked = await revokeClientToken(
         app.db,
         { application, token: request.body.token, now: app.config.now() },

@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { RoleSchema } from '../http/schemas.js'
 
 const param = (maxLength = 2000) => Type.Optional(Type.String({ maxLength }))
 
@@ -15,12 +16,7 @@ export const TokenRequest = Type.Object({
 export const TokenResponseBody = Type.Object({
   access_token: Type.String(),
   token_type: Type.Literal('Bearer'),
-  scope: Type.Union([
-    Type.Literal('browse'),
-    Type.Literal('design'),
-    Type.Literal('publish'),
-    Type.Literal('admin'),
-  ]),
+  scope: RoleSchema,
   account_id: Type.Integer(),
 })
 
@@ -30,12 +26,6 @@ export const RevokeRequest = Type.Object({
   token_type_hint: param(100),
   client_id: param(20),
   client_secret: param(200),
-})
-
-/** RFC 6749 5.2 error body. */
-export const OAuthErrorBody = Type.Object({
-  error: Type.String(),
-  error_description: Type.Optional(Type.String()),
 })
 
 /** RFC 8414 2: the fields Latchkey publishes. */

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { type AuditContext, recordAudit } from '../audit/record.js'
 import { authorizeInTransaction } from '../authorizations/service.js'
 import type { Database, Role } from '../db/schema.js'
-import { OAuthError, PermissionError } from '../errors.js'
+import { InvalidClient, InvalidGrant, InvalidRequest, OAuthError, PermissionError } from '../errors.js'
 import { sha256Hex } from '../security/secrets.js'
 import { findUser } from '../users/repo.js'
 import type { AuthenticatedClient } from './client-auth.js'
@@ -25,7 +25,7 @@ export interface CodeExchange {
   now: Date
 }
 
-const invalidGrant = (description: string) => new OAuthError('invalid_grant', description)
+const invalidGrant = (description: string) => new InvalidGrant(description)
 
 /**
  * The authorization_code grant (RFC 6749 4.1.3, RFC 7636 4.6). PKCE: a code
@@ -41,7 +41,7 @@ export async function exchangeAuthorizationCode(
   origin: Omit<AuditContext, 'actorUserId' | 'actorLabel'>,
 ): Promise<TokenResponse> {
   if (input.codeVerifier !== undefined && !isCodeVerifier(input.codeVerifier)) {
-    throw new OAuthError('invalid_request', 'code_verifier must be 43 to 128 unreserved characters')
+    throw new InvalidRequest('code_verifier must be 43 to 128 unreserved characters')
   }
   const { application } = input.client
   const codeHash = sha256Hex(input.code)
@@ -76,7 +76,7 @@ export async function exchangeAuthorizationCode(
     } else if (input.codeVerifier !== undefined) {
       return invalidGrant('This code was issued without a code_challenge; code_verifier is not expected.')
     } else if (input.client.method === 'none') {
-      return new OAuthError('invalid_client', 'A public client must use PKCE.', 401)
+      return new InvalidClient('A public client must use PKCE.')
     }
     await markCodeUsed(trx, codeHash, input.now)
     const user = await findUser(trx, row.user_id)

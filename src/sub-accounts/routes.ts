@@ -1,7 +1,9 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { type Static, Type } from 'typebox'
-import { redirectOrShowProblem } from '../http/form-outcome.js'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
+import { Type } from 'typebox'
+import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
 import { viewerAuditContext } from '../http/request-context.js'
+import { Id, IdParams, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import { listSubAccounts } from './repo.js'
 import {
@@ -14,13 +16,11 @@ import {
 
 const PATH = '/settings/accounts/sub-accounts'
 
-const Id = Type.Integer({ minimum: 1, maximum: 2147483647 })
 const CreateForm = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 400 })),
   parent_id: Type.Optional(Id),
 })
 const RenameForm = Type.Object({ name: Type.Optional(Type.String({ maxLength: 400 })) })
-const Params = Type.Object({ id: Id })
 
 const NOTICES: Record<string, string> = {
   created: 'The sub-account was created.',
@@ -29,15 +29,14 @@ const NOTICES: Record<string, string> = {
 }
 
 /** Settings › Accounts › Sub-accounts (admin only): the current account's tree below it. */
-export async function subAccountRoutes(app: FastifyInstance): Promise<void> {
+export const subAccountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = requireRole('admin', SUB_ACCOUNTS_ADMIN_ONLY)
 
   async function render(
-    request: FastifyRequest,
     reply: FastifyReply,
     extra: { problem?: string; name?: string; notice?: string } = {},
   ) {
-    const { account } = viewerOf(request)
+    const { account } = viewerOf(reply.request)
     return reply.page('settings/sub-accounts', {
       title: 'Sub-accounts',
       account,
@@ -48,61 +47,59 @@ export async function subAccountRoutes(app: FastifyInstance): Promise<void> {
     })
   }
 
-  function orProblem(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    action: () => Promise<string>,
-    name?: string,
-  ) {
-    return redirectOrShowProblem(reply, action, (r, problem) => render(request, r, { problem, name }))
-  }
+  /** Rule violations are shown on the page, with the status code of the error. */
+  const onPage = (name?: string) => (reply: FastifyReply, problem: string) => render(reply, { problem, name })
 
-  app.get<{ Querystring: { done?: string } }>(PATH, { preHandler: adminOnly }, (request, reply) =>
-    render(request, reply, { notice: NOTICES[String(request.query.done)] }),
+  app.get(PATH, { preHandler: adminOnly, schema: { querystring: NoticeQuery } }, (request, reply) =>
+    render(reply, { notice: noticeFor(NOTICES, request.query.notice) }),
   )
 
-  app.post<{ Body: Static<typeof CreateForm> }>(
-    PATH,
-    { schema: { body: CreateForm }, preHandler: adminOnly },
+  app.post(PATH, { schema: { body: CreateForm }, preHandler: adminOnly }, (request, reply) => {
+    const { account, user } = viewerOf(request)
+    const name = request.body?.name ?? ''
+    const parentId = request.body?.parent_id ?? account.id
+    return redirectOrShowProblem(
+      reply,
+      async () => {
+        await createSubAccount(
+          app.db,
+          { rootId: account.id, actorUserId: user.id, parentId, name },
+          viewerAuditContext(request),
+        )
+        return `${PATH}?notice=created`
+      },
+      onPage(name),
+    )
+  })
+
+  app.post(
+    `${PATH}/:id/rename`,
+    { schema: { params: IdParams, body: RenameForm }, preHandler: adminOnly },
     (request, reply) => {
       const { account, user } = viewerOf(request)
-      const name = request.body?.name ?? ''
-      const parentId = request.body?.parent_id ?? account.id
-      return orProblem(
-        request,
+      return redirectOrShowProblem(
         reply,
         async () => {
-          await createSubAccount(
+          await renameSubAccount(
             app.db,
-            { rootId: account.id, actorUserId: user.id, parentId, name },
+            {
+              rootId: account.id,
+              actorUserId: user.id,
+              id: request.params.id,
+              name: request.body?.name ?? '',
+            },
             viewerAuditContext(request),
           )
-          return `${PATH}?done=created`
+          return `${PATH}?notice=renamed`
         },
-        name,
+        onPage(),
       )
     },
   )
 
-  app.post<{ Params: Static<typeof Params>; Body: Static<typeof RenameForm> }>(
-    `${PATH}/:id/rename`,
-    { schema: { params: Params, body: RenameForm }, preHandler: adminOnly },
-    (request, reply) => {
-      const { account, user } = viewerOf(request)
-      return orProblem(request, reply, async () => {
-        await renameSubAccount(
-          app.db,
-          { rootId: account.id, actorUserId: user.id, id: request.params.id, name: request.body?.name ?? '' },
-          viewerAuditContext(request),
-        )
-        return `${PATH}?done=renamed`
-      })
-    },
-  )
-
-  app.get<{ Params: Static<typeof Params> }>(
+  app.get(
     `${PATH}/:id/delete`,
-    { schema: { params: Params }, preHandler: adminOnly },
+    { schema: { params: IdParams }, preHandler: adminOnly },
     async (request, reply) => {
       const { account } = viewerOf(request)
       const found = await subAccountForDeletion(app.db, {
@@ -114,9 +111,9 @@ export async function subAccountRoutes(app: FastifyInstance): Promise<void> {
     },
   )
 
-  app.post<{ Params: Static<typeof Params> }>(
+  app.post(
     `${PATH}/:id/delete`,
-    { schema: { params: Params }, preHandler: adminOnly },
+    { schema: { params: IdParams }, preHandler: adminOnly },
     async (request, reply) => {
       const { account, user } = viewerOf(request)
       await deleteSubAccount(
@@ -124,7 +121,7 @@ export async function subAccountRoutes(app: FastifyInstance): Promise<void> {
         { rootId: account.id, actorUserId: user.id, id: request.params.id, now: app.config.now() },
         viewerAuditContext(request),
       )
-      return reply.redirect(`${PATH}?done=deleted`, 303)
+      return reply.redirect(`${PATH}?notice=deleted`, 303)
     },
   )
 }

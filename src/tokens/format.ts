@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { crc32 } from 'node:zlib'
+import type { TokenKind } from '../db/schema.js'
 import { sha256Hex } from '../security/secrets.js'
 
 /**
@@ -9,8 +10,10 @@ import { sha256Hex } from '../security/secrets.js'
  * string be rejected without touching the database, and lets secret scanners
  * recognise real tokens.
  */
-export const TOKEN_PREFIXES = { application: 'lka_', personal: 'lkp_' } as const
-export type TokenKindName = keyof typeof TOKEN_PREFIXES
+export const TOKEN_PREFIXES = { application: 'lka_', personal: 'lkp_' } as const satisfies Record<
+  TokenKind,
+  string
+>
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 const BODY_LENGTH = 43
@@ -33,14 +36,14 @@ function checksumOf(text: string): string {
 }
 
 /** A new token of the given kind; the caller stores only `hashToken(token)`. */
-export function generateToken(kind: TokenKindName): string {
+export function generateToken(kind: TokenKind): string {
   const body = base62(BigInt(`0x${randomBytes(32).toString('hex')}`), BODY_LENGTH)
   const head = TOKEN_PREFIXES[kind] + body
   return head + checksumOf(head)
 }
 
 /** The kind of a well-formed token with a valid checksum, or undefined. Never touches the database. */
-export function parseToken(raw: string): TokenKindName | undefined {
+export function parseToken(raw: string): TokenKind | undefined {
   if (raw.length !== TOKEN_LENGTH || !SHAPE.test(raw)) return undefined
   const head = raw.slice(0, TOKEN_LENGTH - CHECKSUM_LENGTH)
   if (checksumOf(head) !== raw.slice(TOKEN_LENGTH - CHECKSUM_LENGTH)) return undefined

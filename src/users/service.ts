@@ -33,8 +33,6 @@ export function validateAccountName(raw: string): string {
   return name
 }
 
-export class SetupClosedError extends NotFoundError {}
-
 /**
  * First run: creates the first user as admin of a new top-level account. Refused
  * once any user exists; the table lock makes two concurrent set-ups safe.
@@ -50,7 +48,7 @@ export async function setupFirstAdmin(
   return db.transaction().execute(async (trx) => {
     await sql`LOCK TABLE users IN EXCLUSIVE MODE`.execute(trx)
     const existing = await trx.selectFrom('users').select('id').limit(1).executeTakeFirst()
-    if (existing) throw new SetupClosedError('Latchkey is already set up.')
+    if (existing) throw new NotFoundError('Latchkey is already set up.')
     const user = await insertUser(trx, { email: person.email, name: person.name, passwordHash })
     const account = await createAccount(trx, { name: accountName })
     await upsertMembership(trx, { accountId: account.id, userId: user.id, role: 'admin' })

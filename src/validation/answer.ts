@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
-import { ROLES, type Role, type TokenKind } from '../db/schema.js'
+import type { Role, TokenKind } from '../db/schema.js'
+import { RoleSchema, TokenKindSchema } from '../http/schemas.js'
 import type { Principal } from './validator.js'
 
 /** The RFC 7662 answer for an active token (CONTRACT 5b); `/verify` sends the same body. */
@@ -67,8 +68,6 @@ export class AnswerBodies {
   }
 }
 
-const RoleSchema = Type.Unsafe<Role>({ type: 'string', enum: [...ROLES] })
-
 /** The response schema of both endpoints (documentation; the bodies are sent as ready JSON text). */
 export const AnswerSchema = Type.Object(
   {
@@ -76,7 +75,7 @@ export const AnswerSchema = Type.Object(
     token_type: Type.Optional(Type.Literal('Bearer')),
     scope: Type.Optional(RoleSchema),
     permission: Type.Optional(RoleSchema),
-    token_kind: Type.Optional(Type.Unsafe<TokenKind>({ type: 'string', enum: ['application', 'personal'] })),
+    token_kind: Type.Optional(TokenKindSchema),
     client_id: Type.Optional(Type.String()),
     app_id: Type.Optional(Type.Unsafe<number | null>({ type: ['integer', 'null'] })),
     account_id: Type.Optional(Type.Integer()),

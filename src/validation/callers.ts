@@ -3,38 +3,27 @@ import { LRUCache } from 'lru-cache'
 import { clientSecretMatches } from '../applications/client-secret.js'
 import { findApplication } from '../applications/repo.js'
 import type { Database } from '../db/schema.js'
+import { MAX_ID } from '../http/schemas.js'
 import type { InvalidationFeed, InvalidationSubscriber } from '../invalidation/feed.js'
 import type { Invalidation } from '../invalidation/publish.js'
+import { parseBasicCredentials } from '../security/basic-credentials.js'
 import { constantTimeEqual, sha256Hex } from '../security/secrets.js'
 import type { CacheOutcome } from './cache.js'
 
 /** Who is calling the introspection endpoint: a service (any token) or an application (its own tokens only). */
 export type Caller = { kind: 'service'; id: number } | { kind: 'application'; id: number }
 
-const BASIC = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i
 const ID = /^[1-9][0-9]{0,9}$/
 // Compared against when the id is unknown, so that an unknown id costs what a wrong secret costs.
 const NO_SUCH_HASH = sha256Hex('no such caller')
 
-/** RFC 6749 section 2.3.1: both parts are form-encoded before they are joined with ':'. */
-function formDecode(value: string): string {
-  return decodeURIComponent(value.replace(/\+/g, ' '))
-}
-
+/** A caller's id and secret from its HTTP Basic header; undefined unless both are usable. */
 export function basicCredentials(header: string | undefined): { id: number; secret: string } | undefined {
-  const match = header ? BASIC.exec(header) : null
-  if (!match?.[1]) return undefined
-  const decoded = Buffer.from(match[1], 'base64').toString('utf8')
-  const colon = decoded.indexOf(':')
-  if (colon < 0) return undefined
-  try {
-    const id = formDecode(decoded.slice(0, colon))
-    const secret = formDecode(decoded.slice(colon + 1))
-    if (!ID.test(id) || Number(id) > 2_147_483_647 || !secret) return undefined
-    return { id: Number(id), secret }
-  } catch {
-    return undefined
-  }
+  const credentials = parseBasicCredentials(header)
+  if (!credentials) return undefined
+  const { username: id, password: secret } = credentials
+  if (!ID.test(id) || Number(id) > MAX_ID || !secret) return undefined
+  return { id: Number(id), secret }
 }
 
 /** The caller whose credentials a change touches, if any. */

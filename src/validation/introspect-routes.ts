@@ -1,7 +1,8 @@
 import rateLimit from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Type } from 'typebox'
-import { OAuthError, TooManyRequestsError } from '../errors.js'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { type Static, Type } from 'typebox'
+import { InvalidClient, TooManyRequestsError } from '../errors.js'
 import { AnswerBodies, AnswerSchema, INACTIVE_BODY, JSON_CONTENT_TYPE } from './answer.js'
 import { type Caller, CallerAuthenticator } from './callers.js'
 import { HOT_ROUTE } from './hot-route.js'
@@ -32,7 +33,7 @@ declare module 'fastify' {
  * out by a noisy neighbour behind the same address, and its 256-bit secret
  * cannot be guessed anyway.
  */
-export async function introspectionRoutes(app: FastifyInstance): Promise<void> {
+export const introspectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(rateLimit, { global: false })
   const countFailure = app.createRateLimit({
     max: CALLER_FAILURES_PER_WINDOW,
@@ -58,14 +59,13 @@ export async function introspectionRoutes(app: FastifyInstance): Promise<void> {
         limit.ttlInSeconds,
       )
     }
-    throw new OAuthError(
-      'invalid_client',
+    throw new InvalidClient(
       'Client authentication failed: send HTTP Basic credentials of a service (id and lks_ secret) or of an application (client id and lkc_ secret).',
-      401,
     )
   }
 
-  app.post<{ Body: { token: string; token_type_hint?: string } }>(
+  // Typed by hand because the answer is ready JSON text (AnswerBodies); the response schema only documents it.
+  app.post<{ Body: Static<typeof IntrospectionBody>; Reply: string }>(
     '/oauth/introspect',
     {
       ...HOT_ROUTE,

@@ -22,7 +22,7 @@ t.test(`adding an existing email only grants the role (${DATABASE_KIND})`, async
     role: 'design',
   })
   t.equal(added.statusCode, 303)
-  t.equal(added.headers.location, `${USERS}?done=added`)
+  t.equal(added.headers.location, `${USERS}?notice=added`)
   t.equal((await findDirectMembership(app.db, admin.accountId, other.userId))?.role, 'design')
   const user = await findUserByEmail(app.db, other.email)
   t.equal(user?.name, 'publish user', 'name unchanged')
@@ -58,7 +58,7 @@ t.test(`adding an existing email only grants the role (${DATABASE_KIND})`, async
     password: 'a long enough password',
     role: 'browse',
   })
-  t.equal(created.headers.location, `${USERS}?done=created`)
+  t.equal(created.headers.location, `${USERS}?notice=created`)
   t.equal(
     (
       await new Browser(app).post('/login', {

@@ -63,7 +63,7 @@ t.test(`deleting a sub-account kills every token on it and below (${DATABASE_KIN
   const invalidations = await listenInvalidations(t, database)
   const deleted = await browser.post(`${SUBS}/${child.id}/delete`, {})
   t.equal(deleted.statusCode, 303)
-  t.equal(deleted.headers.location, `${SUBS}?done=deleted`)
+  t.equal(deleted.headers.location, `${SUBS}?notice=deleted`)
   t.notOk(await findAccount(app.db, child.id))
   t.notOk(await findAccount(app.db, grandchild.id), 'descendants go too')
   for (const [what, token] of Object.entries(dying)) t.equal((await me(app, token)).status, 401, what)
@@ -99,7 +99,7 @@ t.test(`deleting a sub-account kills every token on it and below (${DATABASE_KIN
       live_tokens: 5,
     },
   })
-  t.match((await browser.get(`${SUBS}?done=deleted`)).body, 'deleted, with everything under it')
+  t.match((await browser.get(`${SUBS}?notice=deleted`)).body, 'deleted, with everything under it')
   t.equal(
     (await browser.post(`${SUBS}/${child.id}/delete`, {})).statusCode,
     404,

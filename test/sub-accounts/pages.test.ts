@@ -30,7 +30,7 @@ t.test(`sub-accounts: only admins may see or change them (${DATABASE_KIND})`, as
     t.equal(responses.page.statusCode, 200)
     t.match(responses.page.body, 'Child')
     t.equal(responses.create.statusCode, 303)
-    t.equal(responses.create.headers.location, `${SUBS}?done=created`)
+    t.equal(responses.create.headers.location, `${SUBS}?notice=created`)
     t.equal(responses.rename.statusCode, 303)
     t.equal((await findAccount(app.db, child.id))?.name, 'renamed by admin')
     t.equal(responses.confirm.statusCode, 200)
