@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { IdParams } from '../applications/schemas.js'
-import { principalAuditContext } from '../audit/principal-context.js'
+import { fromPrincipal } from '../audit/context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
 import { ErrorResponse } from '../http/schemas.js'
 import { apiExpiry } from './expiry.js'
@@ -45,7 +45,7 @@ export async function apiTokenApiRoutes(fastify: FastifyInstance): Promise<void>
           expiresAt: apiExpiry(request.body, app.config.now()),
           maxPermission: principal.permission,
         },
-        principalAuditContext(request),
+        fromPrincipal(request),
       )
       const [listing] = await listApiTokens(app.db, principal.accountId, created.id)
       if (!listing) throw new Error('a token just created is missing')
@@ -63,7 +63,7 @@ export async function apiTokenApiRoutes(fastify: FastifyInstance): Promise<void>
       await revokeApiToken(
         app.db,
         { accountId: principalOf(request).accountId, tokenId: request.params.id, now: app.config.now() },
-        principalAuditContext(request),
+        fromPrincipal(request),
       )
       return reply.code(204).send(null)
     },

@@ -5,7 +5,7 @@ import { isRole, ROLE_DESCRIPTIONS } from '../accounts/roles.js'
 import { IdParams } from '../applications/schemas.js'
 import { BadRequestError, PermissionError } from '../errors.js'
 import { displayTime } from '../http/display.js'
-import { viewerAuditContext } from '../http/request-context.js'
+import { fromViewer } from '../audit/context.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import { EXPIRY_DAY_CHOICES, formExpiry } from './expiry.js'
 import { createApiToken, listApiTokens, revokeApiToken } from './service.js'
@@ -84,7 +84,7 @@ export async function apiTokenPageRoutes(fastify: FastifyInstance): Promise<void
             expiresAt: formExpiry(form, app.config.now()),
             maxPermission: account.role,
           },
-          viewerAuditContext(request),
+          fromViewer(request),
         )
         request.log.info({ tokenId: created.id }, 'api token created')
         return tokensPage(reply, {
@@ -104,7 +104,7 @@ export async function apiTokenPageRoutes(fastify: FastifyInstance): Promise<void
       await revokeApiToken(
         app.db,
         { accountId: viewerOf(request).account.id, tokenId: request.params.id, now: app.config.now() },
-        viewerAuditContext(request),
+        fromViewer(request),
       )
       return reply.redirect('/developers/tokens?notice=revoked', 303)
     },

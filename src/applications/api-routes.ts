@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { principalAuditContext } from '../audit/principal-context.js'
+import { fromPrincipal } from '../audit/context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
 import { ErrorResponse } from '../http/schemas.js'
 import {
@@ -12,6 +12,7 @@ import {
   IdParams,
   UpdateApplicationBody,
 } from './schemas.js'
+import { listApplications } from './repo.js'
 import * as applications from './service.js'
 import { applicationView } from './view.js'
 
@@ -30,7 +31,7 @@ export async function applicationApiRoutes(fastify: FastifyInstance): Promise<vo
       preHandler: requirePermission('browse'),
     },
     async (request) => {
-      const rows = await applications.applicationsOf(app.db, principalOf(request).accountId)
+      const rows = await listApplications(app.db, principalOf(request).accountId)
       return { applications: rows.map(view) }
     },
   )
@@ -50,7 +51,7 @@ export async function applicationApiRoutes(fastify: FastifyInstance): Promise<vo
       const created = await applications.createApplication(
         app.db,
         { accountId: principal.accountId, userId: principal.userId, fields: request.body },
-        principalAuditContext(request),
+        fromPrincipal(request),
       )
       request.log.info({ appId: created.application.id }, 'application created')
       return reply
@@ -90,7 +91,7 @@ export async function applicationApiRoutes(fastify: FastifyInstance): Promise<vo
           fields: request.body,
           now: app.config.now(),
         },
-        principalAuditContext(request),
+        fromPrincipal(request),
       )
       return view(updated)
     },
@@ -106,7 +107,7 @@ export async function applicationApiRoutes(fastify: FastifyInstance): Promise<vo
       await applications.deleteApplication(
         app.db,
         { accountId: principalOf(request).accountId, id: request.params.id },
-        principalAuditContext(request),
+        fromPrincipal(request),
       )
       return reply.code(204).send(null)
     },

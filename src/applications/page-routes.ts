@@ -5,10 +5,11 @@ import { ROLE_DESCRIPTIONS, roleAtLeast } from '../accounts/roles.js'
 import type { Application } from '../db/schema.js'
 import { BadRequestError, ConflictError } from '../errors.js'
 import { displayTime } from '../http/display.js'
-import { viewerAuditContext } from '../http/request-context.js'
+import { fromViewer } from '../audit/context.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import type { ApplicationInput } from './input.js'
 import { IdParams } from './schemas.js'
+import { listApplications } from './repo.js'
 import * as applications from './service.js'
 import { applicationView } from './view.js'
 
@@ -81,7 +82,7 @@ export async function applicationPageRoutes(fastify: FastifyInstance): Promise<v
     { preHandler: canRead, schema: { querystring: NoticeQuery } },
     async (request, reply) => {
       const { account } = viewerOf(request)
-      const rows = await applications.applicationsOf(app.db, account.id)
+      const rows = await listApplications(app.db, account.id)
       return reply.page('applications/list', {
         title: 'Applications',
         apps: rows.map((row) => ({
@@ -107,7 +108,7 @@ export async function applicationPageRoutes(fastify: FastifyInstance): Promise<v
         const created = await applications.createApplication(
           app.db,
           { accountId: account.id, userId: user.id, fields: request.body },
-          viewerAuditContext(request),
+          fromViewer(request),
         )
         request.log.info({ appId: created.application.id }, 'application created')
         return details(reply, created.application, {
@@ -149,7 +150,7 @@ export async function applicationPageRoutes(fastify: FastifyInstance): Promise<v
         await applications.updateApplication(
           app.db,
           { accountId: account.id, id, fields: request.body, now: app.config.now() },
-          viewerAuditContext(request),
+          fromViewer(request),
         )
         return reply.redirect(`/developers/applications/${id}?notice=updated`, 303)
       })
@@ -163,7 +164,7 @@ export async function applicationPageRoutes(fastify: FastifyInstance): Promise<v
       await applications.deleteApplication(
         app.db,
         { accountId: viewerOf(request).account.id, id: request.params.id },
-        viewerAuditContext(request),
+        fromViewer(request),
       )
       return reply.redirect('/developers/applications?notice=deleted', 303)
     },
@@ -176,7 +177,7 @@ export async function applicationPageRoutes(fastify: FastifyInstance): Promise<v
       const regenerated = await applications.regenerateClientSecret(
         app.db,
         { accountId: viewerOf(request).account.id, id: request.params.id, now: app.config.now() },
-        viewerAuditContext(request),
+        fromViewer(request),
       )
       return details(reply, regenerated.application, {
         secret: regenerated.clientSecret,

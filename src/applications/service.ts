@@ -1,9 +1,10 @@
 import type { Kysely, Transaction } from 'kysely'
 import { roleRank } from '../accounts/roles.js'
-import { type AuditContext, recordAudit } from '../audit/record.js'
+import type { AuditContext } from '../audit/record.js'
+import { recordChange } from '../audit/record-change.js'
 import { type Application, type Database, ROLES } from '../db/schema.js'
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
-import { publishInvalidation } from '../invalidation/publish.js'
+import type { Invalidation } from '../invalidation/publish.js'
 import { generateClientSecret } from './client-secret.js'
 import { type ApplicationInput, validateApplicationInput } from './input.js'
 import {
@@ -11,7 +12,6 @@ import {
   findAccountApplication,
   findApplicationByName,
   insertApplication,
-  listApplications,
   narrowApplicationGrants,
   setClientSecretHash,
   updateApplication as updateApplicationRow,
@@ -39,10 +39,6 @@ async function assertNameFree(
   exceptId?: number,
 ): Promise<void> {
   if (await findApplicationByName(trx, accountId, name, exceptId)) throw duplicateName(name)
-}
-
-export function applicationsOf(db: Kysely<Database>, accountId: number): Promise<Application[]> {
-  return listApplications(db, accountId)
 }
 
 /** One application of the account; another account's id is not found (never "forbidden"). */
@@ -81,12 +77,15 @@ export async function createApplication(
         clientSecretHash: hash,
         createdBy: input.userId,
       })
-      await recordAudit(trx, audit, {
-        accountId: input.accountId,
-        action: 'application.created',
-        targetType: 'application',
-        targetId: application.id,
-        details: { name, permission, redirect_url: application.redirect_url },
+      await recordChange(trx, audit, {
+        event: {
+          accountId: input.accountId,
+          action: 'application.created',
+          targetType: 'application',
+          targetId: application.id,
+          details: { name, permission, redirect_url: application.redirect_url },
+        },
+        invalidate: [],
       })
       return { application, clientSecret: secret }
     })
@@ -113,19 +112,23 @@ export async function updateApplication(
       if (changes.name !== undefined) await assertNameFree(trx, input.accountId, changes.name, input.id)
       const after = await updateApplicationRow(trx, input.accountId, input.id, changes, input.now)
       if (!after) throw new NotFoundError('No such application.')
+      const invalidate: Invalidation[] = []
       if (roleRank(after.permission) < roleRank(before.permission)) {
         await narrowApplicationGrants(trx, after.id, after.permission, input.now)
-        await publishInvalidation(trx, { type: 'application', id: after.id })
+        invalidate.push({ type: 'application', id: after.id })
       }
       const changed = Object.fromEntries(
         Object.entries(changes).filter(([key, value]) => before[key as keyof typeof changes] !== value),
       )
-      await recordAudit(trx, audit, {
-        accountId: input.accountId,
-        action: 'application.updated',
-        targetType: 'application',
-        targetId: after.id,
-        details: { name: after.name, changed },
+      await recordChange(trx, audit, {
+        event: {
+          accountId: input.accountId,
+          action: 'application.updated',
+          targetType: 'application',
+          targetId: after.id,
+          details: { name: after.name, changed },
+        },
+        invalidate,
       })
       return after
     })
@@ -145,21 +148,24 @@ export async function deleteApplication(
     const application = await findAccountApplication(trx, input.accountId, input.id)
     if (!application || !(await deleteApplicationRow(trx, input.accountId, input.id)))
       throw new NotFoundError('No such application.')
-    await publishInvalidation(trx, { type: 'application', id: application.id })
-    await recordAudit(trx, audit, {
-      accountId: input.accountId,
-      action: 'application.deleted',
-      targetType: 'application',
-      targetId: application.id,
-      details: { name: application.name },
+    await recordChange(trx, audit, {
+      event: {
+        accountId: input.accountId,
+        action: 'application.deleted',
+        targetType: 'application',
+        targetId: application.id,
+        details: { name: application.name },
+      },
+      invalidate: [{ type: 'application', id: application.id }],
     })
   })
 }
 
 /**
- * Replaces the client secret; the old one stops working at once. The change is
- * announced as an application change so that any instance caching the application's
- * client credentials (introspection, token endpoint) drops them too.
+ * Replaces the client secret; the old one stops working at once. Announced as a
+ * `client_secret` change: instances forget the old secret's verified credentials
+ * (the introspection caller cache), while the application's tokens stay valid and
+ * stay cached (an `application` change would evict them everywhere).
  */
 export async function regenerateClientSecret(
   db: Kysely<Database>,
@@ -171,13 +177,15 @@ export async function regenerateClientSecret(
     const application = await findAccountApplication(trx, input.accountId, input.id)
     if (!application) throw new NotFoundError('No such application.')
     await setClientSecretHash(trx, application.id, hash, input.now)
-    await publishInvalidation(trx, { type: 'application', id: application.id })
-    await recordAudit(trx, audit, {
-      accountId: input.accountId,
-      action: 'application.secret_regenerated',
-      targetType: 'application',
-      targetId: application.id,
-      details: { name: application.name },
+    await recordChange(trx, audit, {
+      event: {
+        accountId: input.accountId,
+        action: 'application.secret_regenerated',
+        targetType: 'application',
+        targetId: application.id,
+        details: { name: application.name },
+      },
+      invalidate: [{ type: 'client_secret', id: application.id }],
     })
     return {
       application: { ...application, client_secret_hash: hash, updated_at: input.now },

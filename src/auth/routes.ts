@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { BadRequestError, NotFoundError } from '../errors.js'
-import { requestOrigin } from '../http/request-context.js'
+import { originOf } from '../audit/context.js'
 import { sessionCookieOptions } from '../http/session.js'
 import { countUsers } from '../users/repo.js'
 import { setupFirstAdmin } from '../users/service.js'
@@ -58,7 +58,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       const { userId, accountId } = await setupFirstAdmin(
         app.db,
         { ...form, password: text(body.password), accountName: form.account_name },
-        requestOrigin(request),
+        originOf(request),
       )
       request.log.info({ userId, accountId }, 'first admin set up')
       await startSession(reply, userId, accountId)
@@ -84,7 +84,7 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
       app.db,
       app.config,
       { email, password: text(body.password) },
-      requestOrigin(request),
+      originOf(request),
       app.metrics.logins,
     )
     if (!result.ok) {

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { principalAuditContext } from '../audit/principal-context.js'
+import { fromPrincipal } from '../audit/context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
 import { ErrorResponse } from '../http/schemas.js'
 import { listAuthorizedApps } from './repo.js'
@@ -32,7 +32,7 @@ export async function authorizedAppApiRoutes(fastify: FastifyInstance): Promise<
       await revokeAuthorization(
         app.db,
         { accountId: principalOf(request).accountId, applicationId: request.params.app_id },
-        principalAuditContext(request),
+        fromPrincipal(request),
       )
       return reply.code(204).send(null)
     },

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { displayTime } from '../http/display.js'
-import { viewerAuditContext } from '../http/request-context.js'
+import { fromViewer } from '../audit/context.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import { listAuthorizedApps } from './repo.js'
 import { revokeAuthorization } from './service.js'
@@ -45,7 +45,7 @@ export async function authorizedAppPageRoutes(fastify: FastifyInstance): Promise
       await revokeAuthorization(
         app.db,
         { accountId: viewerOf(request).account.id, applicationId: request.params.app_id },
-        viewerAuditContext(request),
+        fromViewer(request),
       )
       return reply.redirect('/settings/accounts/apps?notice=revoked', 303)
     },

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { authorizeApplication } from '../authorizations/service.js'
-import { viewerAuditContext } from '../http/request-context.js'
+import { fromViewer } from '../audit/context.js'
 import type { Viewer } from '../http/session.js'
 import type { VerifiedConsent } from './decision.js'
 import { redirectWithSecret, withParams } from './redirects.js'
@@ -29,7 +29,7 @@ export async function completeAppFlow(
   const grant = await authorizeApplication(
     app.db,
     { application, accountId: consent.accountId, userId: viewer.user.id, permission: ticket.permission },
-    viewerAuditContext(request),
+    fromViewer(request),
   )
   request.log.info({ appId: application.id, accountId: grant.accountId }, 'application authorized')
   if (target) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { BadRequestError } from '../errors.js'
-import { viewerAuditContext } from '../http/request-context.js'
+import { fromViewer } from '../audit/context.js'
 import type { Viewer } from '../http/session.js'
 import { issueAuthorizationCode } from '../oauth/codes.js'
 import type { VerifiedConsent } from './decision.js'
@@ -59,7 +59,7 @@ export async function completeCodeFlow(
       codeChallenge: ticket.codeChallenge,
     },
     app.config.now(),
-    viewerAuditContext(request),
+    fromViewer(request),
   )
   request.log.info({ appId: application.id, accountId: consent.accountId }, 'authorization code issued')
   return redirectWithSecret(reply, withParams(target, { code, state: ticket.state, iss }))

@@ -3,7 +3,7 @@ import { type Static, Type } from 'typebox'
 import { ROLE_DESCRIPTIONS } from '../accounts/roles.js'
 import { ROLES } from '../db/schema.js'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
-import { viewerAuditContext } from '../http/request-context.js'
+import { fromViewer } from '../audit/context.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import {
   addMember,
@@ -90,7 +90,7 @@ export async function memberRoutes(app: FastifyInstance): Promise<void> {
               accountId: account.id,
               actorUserId: user.id,
             },
-            viewerAuditContext(request),
+            fromViewer(request),
           )
           return `${PATH}?done=${created ? 'created' : 'added'}`
         },
@@ -110,7 +110,7 @@ export async function memberRoutes(app: FastifyInstance): Promise<void> {
         await changeMemberRole(
           app.db,
           { accountId: account.id, actorUserId: user.id, userId: target, role },
-          viewerAuditContext(request),
+          fromViewer(request),
         )
         // Someone who demoted themselves can no longer see this page.
         return target === user.id && role !== 'admin' ? '/' : `${PATH}?done=changed`
@@ -128,7 +128,7 @@ export async function memberRoutes(app: FastifyInstance): Promise<void> {
         await removeMember(
           app.db,
           { accountId: account.id, actorUserId: user.id, userId: target },
-          viewerAuditContext(request),
+          fromViewer(request),
         )
         return target === user.id ? '/' : `${PATH}?done=removed`
       })

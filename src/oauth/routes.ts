@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { OAuthError } from '../errors.js'
-import { requestOrigin } from '../http/request-context.js'
+import { fromClient, originOf } from '../audit/context.js'
 import { authenticateClient } from './client-auth.js'
 import { metadataRoutes } from './metadata.js'
 import { revokeClientToken } from './revoke-service.js'
@@ -75,7 +75,7 @@ export async function oauthEndpoints(parent: FastifyInstance): Promise<void> {
           codeVerifier: body.code_verifier,
           now: app.config.now(),
         },
-        requestOrigin(request),
+        originOf(request),
       )
       request.log.info({ appId: client.application.id, accountId: answer.account_id }, 'code exchanged')
       return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(answer)
@@ -95,7 +95,7 @@ export async function oauthEndpoints(parent: FastifyInstance): Promise<void> {
       const revoked = await revokeClientToken(
         app.db,
         { application, token: request.body.token, now: app.config.now() },
-        { ...requestOrigin(request), actorUserId: null, actorLabel: `application ${application.id}` },
+        fromClient(originOf(request), application),
       )
       if (revoked) request.log.info({ appId: application.id }, 'token revoked by its application')
       return reply.code(200).header('Cache-Control', 'no-store').send()

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
-import { viewerAuditContext } from '../http/request-context.js'
+import { fromViewer } from '../audit/context.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import { listSubAccounts } from './repo.js'
 import {
@@ -75,7 +75,7 @@ export async function subAccountRoutes(app: FastifyInstance): Promise<void> {
           await createSubAccount(
             app.db,
             { rootId: account.id, actorUserId: user.id, parentId, name },
-            viewerAuditContext(request),
+            fromViewer(request),
           )
           return `${PATH}?done=created`
         },
@@ -93,7 +93,7 @@ export async function subAccountRoutes(app: FastifyInstance): Promise<void> {
         await renameSubAccount(
           app.db,
           { rootId: account.id, actorUserId: user.id, id: request.params.id, name: request.body?.name ?? '' },
-          viewerAuditContext(request),
+          fromViewer(request),
         )
         return `${PATH}?done=renamed`
       })
@@ -122,7 +122,7 @@ export async function subAccountRoutes(app: FastifyInstance): Promise<void> {
       await deleteSubAccount(
         app.db,
         { rootId: account.id, actorUserId: user.id, id: request.params.id, now: app.config.now() },
-        viewerAuditContext(request),
+        fromViewer(request),
       )
       return reply.redirect(`${PATH}?done=deleted`, 303)
     },

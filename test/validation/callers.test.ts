@@ -1,7 +1,7 @@
 import t from 'tap'
 import { generateClientSecret } from '../../src/applications/client-secret.js'
 import { deleteApplication, setClientSecretHash } from '../../src/applications/repo.js'
-import { revokeService } from '../../src/service-credentials/repo.js'
+import { revokeService } from '../../src/service-credentials/service.js'
 import { CALLER_FAILURES_PER_WINDOW } from '../../src/validation/introspect-routes.js'
 import { build, DATABASE_KIND } from '../helper.js'
 import { basic, cacheLookups, introspect, seedValidation } from './fixtures.js'
