@@ -6,7 +6,7 @@ import { recordChange } from '../audit/record-change.js'
 import type { Database, Role } from '../db/schema.js'
 import { BadRequestError, NotFoundError, PermissionError } from '../errors.js'
 import { issueToken } from '../tokens/issue.js'
-import { revokeTokens, revoked } from '../tokens/revoke.js'
+import { revoked, revokeTokens } from '../tokens/revoke.js'
 
 export interface CreatedApiToken {
   id: number

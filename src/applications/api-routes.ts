@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 import { fromPrincipal } from '../audit/context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
 import { ErrorResponse } from '../http/schemas.js'
+import { listApplications } from './repo.js'
 import {
   ApplicationListResponse,
   ApplicationResponse,
@@ -12,7 +13,6 @@ import {
   IdParams,
   UpdateApplicationBody,
 } from './schemas.js'
-import { listApplications } from './repo.js'
 import * as applications from './service.js'
 import { applicationView } from './view.js'
 

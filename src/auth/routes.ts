@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { BadRequestError, NotFoundError } from '../errors.js'
 import { originOf } from '../audit/context.js'
+import { BadRequestError, NotFoundError } from '../errors.js'
 import { sessionCookieOptions } from '../http/session.js'
 import { countUsers } from '../users/repo.js'
 import { setupFirstAdmin } from '../users/service.js'

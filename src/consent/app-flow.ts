@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { authorizeApplication } from '../authorizations/service.js'
 import { fromViewer } from '../audit/context.js'
+import { authorizeApplication } from '../authorizations/service.js'
 import type { Viewer } from '../http/session.js'
 import type { VerifiedConsent } from './decision.js'
 import { redirectWithSecret, withParams } from './redirects.js'

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { BadRequestError } from '../errors.js'
 import { fromViewer } from '../audit/context.js'
+import { BadRequestError } from '../errors.js'
 import type { Viewer } from '../http/session.js'
 import { issueAuthorizationCode } from '../oauth/codes.js'
 import type { VerifiedConsent } from './decision.js'

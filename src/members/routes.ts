@@ -1,18 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { ROLE_DESCRIPTIONS } from '../accounts/roles.js'
+import { fromViewer } from '../audit/context.js'
 import { ROLES } from '../db/schema.js'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
-import { fromViewer } from '../audit/context.js'
 import { requireRole, viewerOf } from '../http/session.js'
-import {
-  addMember,
-  changeMemberRole,
-  listMembers,
-  parseRole,
-  removeMember,
-  USERS_ADMIN_ONLY,
-} from './service.js'
+import { USERS_ADMIN_ONLY } from './access.js'
+import { addMember, changeMemberRole, listMembers, parseRole, removeMember } from './service.js'
 
 const PATH = '/settings/accounts/users'
 

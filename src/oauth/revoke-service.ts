@@ -3,7 +3,7 @@ import type { AuditContext } from '../audit/record.js'
 import { recordChange } from '../audit/record-change.js'
 import type { Application, Database } from '../db/schema.js'
 import { hashToken, parseToken } from '../tokens/format.js'
-import { revokeTokens, revoked } from '../tokens/revoke.js'
+import { revoked, revokeTokens } from '../tokens/revoke.js'
 
 /**
  * RFC 7009 revocation by the application the token was issued to. A token that

@@ -38,7 +38,11 @@ export async function listServices(db: Kysely<Database>): Promise<ServiceView[]>
 }
 
 /** Marks a live service revoked; false when there was none. */
-export async function markServiceRevoked(trx: Transaction<Database>, id: number, now: Date): Promise<boolean> {
+export async function markServiceRevoked(
+  trx: Transaction<Database>,
+  id: number,
+  now: Date,
+): Promise<boolean> {
   const result = await trx
     .updateTable('services')
     .set({ revoked_at: now })

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
-import { redirectOrShowProblem } from '../http/form-outcome.js'
 import { fromViewer } from '../audit/context.js'
+import { redirectOrShowProblem } from '../http/form-outcome.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import { listSubAccounts } from './repo.js'
 import {

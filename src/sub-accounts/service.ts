@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely'
+import { validateAccountName } from '../accounts/name.js'
 import { createAccount } from '../accounts/repo.js'
 import { requireAccountAdmin } from '../accounts/require-admin.js'
 import { MAX_ACCOUNT_DEPTH } from '../accounts/tree-sql.js'
-import { type AuditContext, recordAudit } from '../audit/record.js'
+import type { AuditContext } from '../audit/record.js'
+import { recordChange } from '../audit/record-change.js'
 import type { Database } from '../db/schema.js'
 import { BadRequestError, NotFoundError } from '../errors.js'
-import { publishInvalidation } from '../invalidation/publish.js'
 import {
   accountDepth,
   type DeletionImpact,
@@ -20,12 +21,6 @@ export const SUB_ACCOUNTS_ADMIN_ONLY = 'Only Admin users can manage sub-accounts
 
 // Sub-account events are recorded on the parent of the sub-account: the account
 // whose list of sub-accounts changed, which is where its admins look.
-
-export function validateSubAccountName(raw: unknown): string {
-  const name = typeof raw === 'string' ? raw.trim() : ''
-  if (name.length < 1 || name.length > 200) throw new BadRequestError('name must be 1 to 200 characters')
-  return name
-}
 
 /**
  * A descendant of the account the admin is working in. The account itself and
@@ -47,7 +42,7 @@ export async function createSubAccount(
   input: { rootId: number; actorUserId: number; parentId: number; name: string },
   audit: AuditContext,
 ): Promise<{ id: number }> {
-  const name = validateSubAccountName(input.name)
+  const name = validateAccountName(input.name)
   return db.transaction().execute(async (trx) => {
     await requireAccountAdmin(trx, input.actorUserId, input.rootId, SUB_ACCOUNTS_ADMIN_ONLY)
     if (input.parentId !== input.rootId) await requireSubAccount(trx, input.rootId, input.parentId)
@@ -55,12 +50,15 @@ export async function createSubAccount(
       throw new BadRequestError(`Accounts can be nested at most ${MAX_ACCOUNT_DEPTH} levels deep.`)
     }
     const account = await createAccount(trx, { name, parentId: input.parentId })
-    await recordAudit(trx, audit, {
-      accountId: input.parentId,
-      action: 'sub_account.created',
-      targetType: 'account',
-      targetId: account.id,
-      details: { name },
+    await recordChange(trx, audit, {
+      event: {
+        accountId: input.parentId,
+        action: 'sub_account.created',
+        targetType: 'account',
+        targetId: account.id,
+        details: { name },
+      },
+      invalidate: [],
     })
     return { id: account.id }
   })
@@ -71,18 +69,21 @@ export async function renameSubAccount(
   input: { rootId: number; actorUserId: number; id: number; name: string },
   audit: AuditContext,
 ): Promise<void> {
-  const name = validateSubAccountName(input.name)
+  const name = validateAccountName(input.name)
   await db.transaction().execute(async (trx) => {
     await requireAccountAdmin(trx, input.actorUserId, input.rootId, SUB_ACCOUNTS_ADMIN_ONLY)
     const account = await requireSubAccount(trx, input.rootId, input.id)
     if (account.name === name) return
     await renameAccount(trx, account.id, name)
-    await recordAudit(trx, audit, {
-      accountId: account.parent_id,
-      action: 'sub_account.renamed',
-      targetType: 'account',
-      targetId: account.id,
-      details: { from: account.name, to: name },
+    await recordChange(trx, audit, {
+      event: {
+        accountId: account.parent_id,
+        action: 'sub_account.renamed',
+        targetType: 'account',
+        targetId: account.id,
+        details: { from: account.name, to: name },
+      },
+      invalidate: [],
     })
   })
 }
@@ -112,19 +113,23 @@ export async function deleteSubAccount(
     const account = await requireSubAccount(trx, input.rootId, input.id)
     const impact = await deletionImpact(trx, account.id, input.now)
     await deleteAccount(trx, account.id)
-    await publishInvalidation(trx, { type: 'account', id: account.id })
-    for (const id of impact.applicationIds) await publishInvalidation(trx, { type: 'application', id })
-    await recordAudit(trx, audit, {
-      accountId: account.parent_id,
-      action: 'sub_account.deleted',
-      targetType: 'account',
-      targetId: account.id,
-      details: {
-        name: account.name,
-        account_ids: impact.accountIds,
-        application_ids: impact.applicationIds,
-        live_tokens: impact.liveTokens,
+    await recordChange(trx, audit, {
+      event: {
+        accountId: account.parent_id,
+        action: 'sub_account.deleted',
+        targetType: 'account',
+        targetId: account.id,
+        details: {
+          name: account.name,
+          account_ids: impact.accountIds,
+          application_ids: impact.applicationIds,
+          live_tokens: impact.liveTokens,
+        },
       },
+      invalidate: [
+        { type: 'account', id: account.id },
+        ...impact.applicationIds.map((id) => ({ type: 'application' as const, id })),
+      ],
     })
   })
 }

@@ -28,7 +28,8 @@ export async function revokeTokens(
   where: RevokeWhere,
   now: Date,
 ): Promise<RevokedToken[]> {
-  if (Object.values(where).every((value) => value === undefined)) throw new Error('revokeTokens needs a filter')
+  if (Object.values(where).every((value) => value === undefined))
+    throw new Error('revokeTokens needs a filter')
   let query = trx.updateTable('tokens').set({ revoked_at: now }).where('revoked_at', 'is', null)
   if (where.id !== undefined) query = query.where('id', '=', where.id)
   if (where.tokenHash !== undefined) query = query.where('token_hash', '=', where.tokenHash)
