@@ -5,6 +5,7 @@ import { IdParams } from '../applications/schemas.js'
 import { fromPrincipal } from '../audit/context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
 import { ErrorResponse } from '../http/schemas.js'
+import { API_TOKEN_ACCESS } from './access.js'
 import { apiExpiry } from './expiry.js'
 import { ApiTokenListResponse, CreatedApiTokenResponse, CreateTokenBody } from './schemas.js'
 import { createApiToken, listApiTokens, revokeApiToken } from './service.js'
@@ -16,11 +17,13 @@ const tags = ['tokens']
 /** /api/v1/tokens (CONTRACT section 6): the account's personal API tokens; admin only. */
 export async function apiTokenApiRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const admin = requirePermission('admin')
 
   app.get(
     '/api/v1/tokens',
-    { schema: { tags, response: { 200: ApiTokenListResponse, ...errors } }, preHandler: admin },
+    {
+      schema: { tags, response: { 200: ApiTokenListResponse, ...errors } },
+      preHandler: requirePermission(API_TOKEN_ACCESS.read),
+    },
     async (request) => {
       const rows = await listApiTokens(app.db, principalOf(request).accountId)
       return { tokens: rows.map(apiTokenView) }
@@ -31,7 +34,7 @@ export async function apiTokenApiRoutes(fastify: FastifyInstance): Promise<void>
     '/api/v1/tokens',
     {
       schema: { tags, body: CreateTokenBody, response: { 201: CreatedApiTokenResponse, ...errors } },
-      preHandler: admin,
+      preHandler: requirePermission(API_TOKEN_ACCESS.create),
     },
     async (request, reply) => {
       const principal = principalOf(request)
@@ -58,7 +61,10 @@ export async function apiTokenApiRoutes(fastify: FastifyInstance): Promise<void>
 
   app.delete(
     '/api/v1/tokens/:id',
-    { schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errors } }, preHandler: admin },
+    {
+      schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errors } },
+      preHandler: requirePermission(API_TOKEN_ACCESS.delete),
+    },
     async (request, reply) => {
       await revokeApiToken(
         app.db,

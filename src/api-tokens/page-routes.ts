@@ -7,10 +7,9 @@ import { fromViewer } from '../audit/context.js'
 import { BadRequestError, PermissionError } from '../errors.js'
 import { displayTime } from '../http/display.js'
 import { requireRole, viewerOf } from '../http/session.js'
+import { API_TOKEN_ACCESS, API_TOKENS_ADMIN_ONLY } from './access.js'
 import { EXPIRY_DAY_CHOICES, formExpiry } from './expiry.js'
 import { createApiToken, listApiTokens, revokeApiToken } from './service.js'
-
-export const ADMIN_ONLY = 'Only Admin users can access API Tokens.'
 
 const FormBody = Type.Object({
   name: Type.Optional(Type.String()),
@@ -28,7 +27,7 @@ const NoticeQuery = Type.Object({ notice: Type.Optional(Type.String({ maxLength:
  */
 export async function apiTokenPageRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const adminOnly = requireRole('admin', ADMIN_ONLY)
+  const adminOnly = requireRole(API_TOKEN_ACCESS.read, API_TOKENS_ADMIN_ONLY)
 
   async function tokensPage(
     reply: FastifyReply,

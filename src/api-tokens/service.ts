@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { requireAccess } from '../accounts/access.js'
 import { effectiveRole } from '../accounts/repo.js'
 import { roleAtLeast } from '../accounts/roles.js'
 import type { AuditContext } from '../audit/record.js'
@@ -7,6 +8,7 @@ import type { Database, Role } from '../db/schema.js'
 import { BadRequestError, NotFoundError, PermissionError } from '../errors.js'
 import { issueToken } from '../tokens/issue.js'
 import { revoked, revokeTokens } from '../tokens/revoke.js'
+import { API_TOKEN_ACCESS, API_TOKENS_ADMIN_ONLY } from './access.js'
 
 export interface CreatedApiToken {
   id: number
@@ -45,6 +47,7 @@ export async function createApiToken(
     )
   }
   return db.transaction().execute(async (trx) => {
+    await requireAccess(trx, audit, input.accountId, API_TOKEN_ACCESS.create, API_TOKENS_ADMIN_ONLY)
     const role = await effectiveRole(trx, input.userId, input.accountId)
     if (!roleAtLeast(role, input.permission)) {
       throw new PermissionError(`A token cannot have more permission than its creator (${role ?? 'none'}).`, {
@@ -88,6 +91,7 @@ export async function revokeApiToken(
   audit: AuditContext,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    await requireAccess(trx, audit, input.accountId, API_TOKEN_ACCESS.delete, API_TOKENS_ADMIN_ONLY)
     const [row] = await revokeTokens(
       trx,
       { id: input.tokenId, accountId: input.accountId, kind: 'personal' },

@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 import { fromPrincipal } from '../audit/context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
 import { ErrorResponse } from '../http/schemas.js'
+import { APPLICATION_ACCESS } from './access.js'
 import { listApplications } from './repo.js'
 import {
   ApplicationListResponse,
@@ -28,7 +29,7 @@ export async function applicationApiRoutes(fastify: FastifyInstance): Promise<vo
     '/api/v1/applications',
     {
       schema: { tags, response: { 200: ApplicationListResponse, ...errors } },
-      preHandler: requirePermission('browse'),
+      preHandler: requirePermission(APPLICATION_ACCESS.read),
     },
     async (request) => {
       const rows = await listApplications(app.db, principalOf(request).accountId)
@@ -44,7 +45,7 @@ export async function applicationApiRoutes(fastify: FastifyInstance): Promise<vo
         body: CreateApplicationBody,
         response: { 201: CreatedApplicationResponse, 409: ErrorResponse, ...errors },
       },
-      preHandler: requirePermission('design'),
+      preHandler: requirePermission(APPLICATION_ACCESS.create),
     },
     async (request, reply) => {
       const principal = principalOf(request)
@@ -65,7 +66,7 @@ export async function applicationApiRoutes(fastify: FastifyInstance): Promise<vo
     '/api/v1/applications/:id',
     {
       schema: { tags, params: IdParams, response: { 200: ApplicationResponse, ...errors } },
-      preHandler: requirePermission('browse'),
+      preHandler: requirePermission(APPLICATION_ACCESS.read),
     },
     async (request) =>
       view(await applications.getApplication(app.db, principalOf(request).accountId, request.params.id)),
@@ -80,7 +81,7 @@ export async function applicationApiRoutes(fastify: FastifyInstance): Promise<vo
         body: UpdateApplicationBody,
         response: { 200: ApplicationResponse, 409: ErrorResponse, ...errors },
       },
-      preHandler: requirePermission('publish'),
+      preHandler: requirePermission(APPLICATION_ACCESS.change),
     },
     async (request) => {
       const updated = await applications.updateApplication(
@@ -101,7 +102,7 @@ export async function applicationApiRoutes(fastify: FastifyInstance): Promise<vo
     '/api/v1/applications/:id',
     {
       schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errors } },
-      preHandler: requirePermission('publish'),
+      preHandler: requirePermission(APPLICATION_ACCESS.delete),
     },
     async (request, reply) => {
       await applications.deleteApplication(

@@ -7,6 +7,7 @@ import type { Application } from '../db/schema.js'
 import { BadRequestError, ConflictError } from '../errors.js'
 import { displayTime } from '../http/display.js'
 import { requireRole, viewerOf } from '../http/session.js'
+import { APPLICATION_ACCESS, APPLICATION_DENIED } from './access.js'
 import type { ApplicationInput } from './input.js'
 import { listApplications } from './repo.js'
 import { IdParams } from './schemas.js'
@@ -27,8 +28,6 @@ const NOTICES: Record<string, string> = {
   deleted: 'The application was deleted; its authorizations and tokens no longer work.',
 }
 
-const denied = (action: string) => `${action} an application needs the publish role or higher.`
-
 /**
  * The Applications tab. Any member reads; design+ creates; publish+ edits,
  * deletes and regenerates the client secret (CONTRACT section 1). Edits go to
@@ -36,8 +35,8 @@ const denied = (action: string) => `${action} an application needs the publish r
  */
 export async function applicationPageRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const canRead = requireRole('browse')
-  const canCreate = requireRole('design', 'Creating an application needs the design role or higher.')
+  const canRead = requireRole(APPLICATION_ACCESS.read)
+  const canCreate = requireRole(APPLICATION_ACCESS.create, APPLICATION_DENIED.create)
 
   function details(reply: FastifyReply, row: Application, extra: Record<string, unknown> = {}) {
     const { account } = viewerOf(reply.request)
@@ -45,7 +44,7 @@ export async function applicationPageRoutes(fastify: FastifyInstance): Promise<v
       title: row.name,
       app: applicationView(row, app.config.publicUrl),
       created: displayTime(row.created_at),
-      canChange: roleAtLeast(account.role, 'publish'),
+      canChange: roleAtLeast(account.role, APPLICATION_ACCESS.change),
       secret: undefined,
       notice: undefined,
       ...extra,
@@ -89,7 +88,7 @@ export async function applicationPageRoutes(fastify: FastifyInstance): Promise<v
           ...applicationView(row, app.config.publicUrl),
           created: displayTime(row.created_at),
         })),
-        canCreate: roleAtLeast(account.role, 'design'),
+        canCreate: roleAtLeast(account.role, APPLICATION_ACCESS.create),
         notice: NOTICES[request.query.notice ?? ''],
       })
     },
@@ -130,7 +129,10 @@ export async function applicationPageRoutes(fastify: FastifyInstance): Promise<v
 
   app.get(
     '/developers/applications/:id/edit',
-    { preHandler: requireRole('publish', denied('Changing')), schema: { params: IdParams } },
+    {
+      preHandler: requireRole(APPLICATION_ACCESS.change, APPLICATION_DENIED.change),
+      schema: { params: IdParams },
+    },
     async (request, reply) => {
       const row = await applications.getApplication(app.db, viewerOf(request).account.id, request.params.id)
       return form(reply, {
@@ -142,7 +144,10 @@ export async function applicationPageRoutes(fastify: FastifyInstance): Promise<v
 
   app.post(
     '/developers/applications/:id',
-    { preHandler: requireRole('publish', denied('Changing')), schema: { params: IdParams, body: FormBody } },
+    {
+      preHandler: requireRole(APPLICATION_ACCESS.change, APPLICATION_DENIED.change),
+      schema: { params: IdParams, body: FormBody },
+    },
     async (request, reply) => {
       const { account } = viewerOf(request)
       const { id } = request.params
@@ -159,7 +164,10 @@ export async function applicationPageRoutes(fastify: FastifyInstance): Promise<v
 
   app.post(
     '/developers/applications/:id/delete',
-    { preHandler: requireRole('publish', denied('Deleting')), schema: { params: IdParams } },
+    {
+      preHandler: requireRole(APPLICATION_ACCESS.delete, APPLICATION_DENIED.delete),
+      schema: { params: IdParams },
+    },
     async (request, reply) => {
       await applications.deleteApplication(
         app.db,
@@ -172,7 +180,10 @@ export async function applicationPageRoutes(fastify: FastifyInstance): Promise<v
 
   app.post(
     '/developers/applications/:id/secret',
-    { preHandler: requireRole('publish', denied('Changing')), schema: { params: IdParams } },
+    {
+      preHandler: requireRole(APPLICATION_ACCESS.change, APPLICATION_DENIED.change),
+      schema: { params: IdParams },
+    },
     async (request, reply) => {
       const regenerated = await applications.regenerateClientSecret(
         app.db,

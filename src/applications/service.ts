@@ -1,10 +1,12 @@
 import type { Kysely, Transaction } from 'kysely'
+import { requireAccess } from '../accounts/access.js'
 import { roleRank } from '../accounts/roles.js'
 import type { AuditContext } from '../audit/record.js'
 import { recordChange } from '../audit/record-change.js'
 import { type Application, type Database, ROLES } from '../db/schema.js'
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
 import type { Invalidation } from '../invalidation/publish.js'
+import { APPLICATION_ACCESS, APPLICATION_DENIED } from './access.js'
 import { generateClientSecret } from './client-secret.js'
 import { type ApplicationInput, validateApplicationInput } from './input.js'
 import {
@@ -66,6 +68,7 @@ export async function createApplication(
   const { secret, hash } = generateClientSecret()
   try {
     return await db.transaction().execute(async (trx) => {
+      await requireAccess(trx, audit, input.accountId, APPLICATION_ACCESS.create, APPLICATION_DENIED.create)
       await assertNameFree(trx, input.accountId, name)
       const application = await insertApplication(trx, {
         accountId: input.accountId,
@@ -107,6 +110,7 @@ export async function updateApplication(
   const changes = validateApplicationInput(input.fields)
   try {
     return await db.transaction().execute(async (trx) => {
+      await requireAccess(trx, audit, input.accountId, APPLICATION_ACCESS.change, APPLICATION_DENIED.change)
       const before = await findAccountApplication(trx, input.accountId, input.id)
       if (!before) throw new NotFoundError('No such application.')
       if (changes.name !== undefined) await assertNameFree(trx, input.accountId, changes.name, input.id)
@@ -145,6 +149,7 @@ export async function deleteApplication(
   audit: AuditContext,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    await requireAccess(trx, audit, input.accountId, APPLICATION_ACCESS.delete, APPLICATION_DENIED.delete)
     const application = await findAccountApplication(trx, input.accountId, input.id)
     if (!application || !(await deleteApplicationRow(trx, input.accountId, input.id)))
       throw new NotFoundError('No such application.')
@@ -174,6 +179,7 @@ export async function regenerateClientSecret(
 ): Promise<WithSecret> {
   const { secret, hash } = generateClientSecret()
   return db.transaction().execute(async (trx) => {
+    await requireAccess(trx, audit, input.accountId, APPLICATION_ACCESS.change, APPLICATION_DENIED.change)
     const application = await findAccountApplication(trx, input.accountId, input.id)
     if (!application) throw new NotFoundError('No such application.')
     await setClientSecretHash(trx, application.id, hash, input.now)

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Static } from 'typebox'
 import { principalOf, requirePermission } from '../http/api-scope.js'
 import { ErrorResponse } from '../http/schemas.js'
+import { AUDIT_ACCESS } from './access.js'
 import { parseAuditFilters } from './filters.js'
 import { listAuditEvents } from './repo.js'
 import { AuditEventsPage, AuditEventsQuery } from './schemas.js'
@@ -24,7 +25,7 @@ export async function auditApiRoutes(app: FastifyInstance): Promise<void> {
     '/api/v1/audit-events',
     {
       schema: AuditEventsRoute,
-      preHandler: requirePermission('admin'),
+      preHandler: requirePermission(AUDIT_ACCESS.read),
     },
     async (request) => {
       const { limit, before, ...raw } = request.query

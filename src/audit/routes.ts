@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { BadRequestError } from '../errors.js'
 import { requireRole, viewerOf } from '../http/session.js'
+import { AUDIT_ACCESS, AUDIT_ADMIN_ONLY } from './access.js'
 import { type AuditFilters, parseAuditFilters } from './filters.js'
 import { auditActions, listAuditEvents, newerPageBefore } from './repo.js'
 import { detailPairs } from './view.js'
@@ -23,7 +24,7 @@ export async function auditPageRoutes(app: FastifyInstance): Promise<void> {
     '/settings/accounts/audit',
     {
       schema: { querystring: Query },
-      preHandler: requireRole('admin', 'Only Admin users can see the audit log.'),
+      preHandler: requireRole(AUDIT_ACCESS.read, AUDIT_ADMIN_ONLY),
     },
     async (request, reply) => {
       const { account } = viewerOf(request)

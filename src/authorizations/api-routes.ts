@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 import { fromPrincipal } from '../audit/context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
 import { ErrorResponse } from '../http/schemas.js'
+import { AUTHORIZATION_ACCESS } from './access.js'
 import { listAuthorizedApps } from './repo.js'
 import { revokeAuthorization } from './service.js'
 import { AppIdParams, AuthorizedAppListResponse, authorizedAppView } from './view.js'
@@ -14,11 +15,13 @@ const tags = ['authorized-apps']
 /** /api/v1/authorized-apps (CONTRACT section 6): the Apps page as JSON; admin only. */
 export async function authorizedAppApiRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const admin = requirePermission('admin')
 
   app.get(
     '/api/v1/authorized-apps',
-    { schema: { tags, response: { 200: AuthorizedAppListResponse, ...errors } }, preHandler: admin },
+    {
+      schema: { tags, response: { 200: AuthorizedAppListResponse, ...errors } },
+      preHandler: requirePermission(AUTHORIZATION_ACCESS.read),
+    },
     async (request) => {
       const rows = await listAuthorizedApps(app.db, principalOf(request).accountId, app.config.now())
       return { authorized_apps: rows.map(authorizedAppView) }
@@ -27,7 +30,10 @@ export async function authorizedAppApiRoutes(fastify: FastifyInstance): Promise<
 
   app.delete(
     '/api/v1/authorized-apps/:app_id',
-    { schema: { tags, params: AppIdParams, response: { 204: Type.Null(), ...errors } }, preHandler: admin },
+    {
+      schema: { tags, params: AppIdParams, response: { 204: Type.Null(), ...errors } },
+      preHandler: requirePermission(AUTHORIZATION_ACCESS.delete),
+    },
     async (request, reply) => {
       await revokeAuthorization(
         app.db,

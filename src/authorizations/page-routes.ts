@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 import { fromViewer } from '../audit/context.js'
 import { displayTime } from '../http/display.js'
 import { requireRole, viewerOf } from '../http/session.js'
+import { AUTHORIZATION_ACCESS, AUTHORIZATIONS_ADMIN_ONLY } from './access.js'
 import { listAuthorizedApps } from './repo.js'
 import { revokeAuthorization } from './service.js'
 import { AppIdParams } from './view.js'
@@ -13,10 +14,7 @@ const NoticeQuery = Type.Object({ notice: Type.Optional(Type.String({ maxLength:
 /** Settings › Accounts › Apps: applications authorized on the current account, each revocable (admin only). */
 export async function authorizedAppPageRoutes(fastify: FastifyInstance): Promise<void> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const adminOnly = requireRole(
-    'admin',
-    'Only Admin users can manage the applications authorized on an account.',
-  )
+  const adminOnly = requireRole(AUTHORIZATION_ACCESS.read, AUTHORIZATIONS_ADMIN_ONLY)
 
   app.get(
     '/settings/accounts/apps',

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely'
+import { requireAccess } from '../accounts/access.js'
 import { effectiveRole } from '../accounts/repo.js'
 import { roleAtLeast } from '../accounts/roles.js'
 import { type AuditContext, changeTime } from '../audit/record.js'
@@ -6,6 +7,7 @@ import { recordChange } from '../audit/record-change.js'
 import type { Application, Database, Role } from '../db/schema.js'
 import { NotFoundError, PermissionError } from '../errors.js'
 import { issueToken } from '../tokens/issue.js'
+import { AUTHORIZATION_ACCESS, AUTHORIZATIONS_ADMIN_ONLY } from './access.js'
 import { deleteAuthorization, upsertAuthorization } from './repo.js'
 
 export interface Grant {
@@ -123,6 +125,7 @@ export async function revokeAuthorization(
   audit: AuditContext,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    await requireAccess(trx, audit, input.accountId, AUTHORIZATION_ACCESS.delete, AUTHORIZATIONS_ADMIN_ONLY)
     const removed = await deleteAuthorization(trx, input.accountId, input.applicationId)
     if (!removed) throw new NotFoundError('This application is not authorized on this account.')
     await recordChange(trx, audit, {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
+import { requireRoleOn } from '../accounts/access.js'
 import { validateAccountName } from '../accounts/name.js'
 import { createAccount, findAccount } from '../accounts/repo.js'
-import { requireAccountAdmin } from '../accounts/require-admin.js'
 import type { AuditContext } from '../audit/record.js'
 import { recordChange } from '../audit/record-change.js'
 import type { Database, Role } from '../db/schema.js'
@@ -9,7 +9,7 @@ import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
 import { hashPassword } from '../security/passwords.js'
 import { validatePerson } from '../users/person.js'
 import { findUserByEmail, insertUser, upsertMembership } from '../users/repo.js'
-import { requireGrantable, USERS_ADMIN_ONLY } from './access.js'
+import { MEMBER_ACCESS, requireGrantable, USERS_ADMIN_ONLY } from './access.js'
 import { findDirectMembership } from './repo.js'
 
 /** Where the person goes: an existing account, or (CLI only) a new top-level one. */
@@ -58,7 +58,13 @@ export async function addPersonToAccount(
       accountId = input.account.accountId
     }
     if (input.by !== 'cli') {
-      const actorRole = await requireAccountAdmin(trx, input.by.actorUserId, accountId, USERS_ADMIN_ONLY)
+      const actorRole = await requireRoleOn(
+        trx,
+        input.by.actorUserId,
+        accountId,
+        MEMBER_ACCESS.create,
+        USERS_ADMIN_ONLY,
+      )
       requireGrantable(actorRole, input.role)
     }
     let user = await findUserByEmail(trx, email)

@@ -5,7 +5,7 @@ import { fromViewer } from '../audit/context.js'
 import { ROLES } from '../db/schema.js'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
 import { requireRole, viewerOf } from '../http/session.js'
-import { USERS_ADMIN_ONLY } from './access.js'
+import { MEMBER_ACCESS, USERS_ADMIN_ONLY } from './access.js'
 import { addMember, changeMemberRole, listMembers, parseRole, removeMember } from './service.js'
 
 const PATH = '/settings/accounts/users'
@@ -28,7 +28,7 @@ const NOTICES: Record<string, string> = {
 
 /** Settings › Accounts › Users (admin only): members of the current account and their roles. */
 export async function memberRoutes(app: FastifyInstance): Promise<void> {
-  const adminOnly = requireRole('admin', USERS_ADMIN_ONLY)
+  const adminOnly = requireRole(MEMBER_ACCESS.read, USERS_ADMIN_ONLY)
 
   async function render(
     request: FastifyRequest,

@@ -1,12 +1,12 @@
 import type { Kysely, Transaction } from 'kysely'
-import { requireAccountAdmin } from '../accounts/require-admin.js'
+import { requireRoleOn } from '../accounts/access.js'
 import { roleRank } from '../accounts/roles.js'
 import type { AuditContext } from '../audit/record.js'
 import { recordChange } from '../audit/record-change.js'
 import { type Database, ROLES, type Role } from '../db/schema.js'
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
 import { upsertMembership } from '../users/repo.js'
-import { requireGrantable, USERS_ADMIN_ONLY } from './access.js'
+import { MEMBER_ACCESS, requireGrantable, USERS_ADMIN_ONLY } from './access.js'
 import { addPersonToAccount } from './add-person.js'
 import {
   countRemainingAdmins,
@@ -95,7 +95,13 @@ async function lockedMember(
   trx: Transaction<Database>,
   input: { accountId: number; actorUserId: number; userId: number },
 ): Promise<{ actorRole: Role; member: MemberRow }> {
-  const actorRole = await requireAccountAdmin(trx, input.actorUserId, input.accountId, USERS_ADMIN_ONLY)
+  const actorRole = await requireRoleOn(
+    trx,
+    input.actorUserId,
+    input.accountId,
+    MEMBER_ACCESS.change,
+    USERS_ADMIN_ONLY,
+  )
   await lockAccountChain(trx, input.accountId)
   const member = await findDirectMembership(trx, input.accountId, input.userId)
   if (!member) throw new NotFoundError('No such member.')

@@ -3,14 +3,9 @@ import { type Static, Type } from 'typebox'
 import { fromViewer } from '../audit/context.js'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
 import { requireRole, viewerOf } from '../http/session.js'
+import { SUB_ACCOUNT_ACCESS, SUB_ACCOUNTS_ADMIN_ONLY } from './access.js'
 import { listSubAccounts } from './repo.js'
-import {
-  createSubAccount,
-  deleteSubAccount,
-  renameSubAccount,
-  SUB_ACCOUNTS_ADMIN_ONLY,
-  subAccountForDeletion,
-} from './service.js'
+import { createSubAccount, deleteSubAccount, renameSubAccount, subAccountForDeletion } from './service.js'
 
 const PATH = '/settings/accounts/sub-accounts'
 
@@ -30,7 +25,7 @@ const NOTICES: Record<string, string> = {
 
 /** Settings › Accounts › Sub-accounts (admin only): the current account's tree below it. */
 export async function subAccountRoutes(app: FastifyInstance): Promise<void> {
-  const adminOnly = requireRole('admin', SUB_ACCOUNTS_ADMIN_ONLY)
+  const adminOnly = requireRole(SUB_ACCOUNT_ACCESS.read, SUB_ACCOUNTS_ADMIN_ONLY)
 
   async function render(
     request: FastifyRequest,

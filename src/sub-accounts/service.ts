@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely'
+import { requireRoleOn } from '../accounts/access.js'
 import { validateAccountName } from '../accounts/name.js'
 import { createAccount } from '../accounts/repo.js'
-import { requireAccountAdmin } from '../accounts/require-admin.js'
 import { MAX_ACCOUNT_DEPTH } from '../accounts/tree-sql.js'
 import type { AuditContext } from '../audit/record.js'
 import { recordChange } from '../audit/record-change.js'
 import type { Database } from '../db/schema.js'
 import { BadRequestError, NotFoundError } from '../errors.js'
+import { SUB_ACCOUNT_ACCESS, SUB_ACCOUNTS_ADMIN_ONLY } from './access.js'
 import {
   accountDepth,
   type DeletionImpact,
@@ -16,8 +17,6 @@ import {
   renameAccount,
   type SubAccountRow,
 } from './repo.js'
-
-export const SUB_ACCOUNTS_ADMIN_ONLY = 'Only Admin users can manage sub-accounts.'
 
 // Sub-account events are recorded on the parent of the sub-account: the account
 // whose list of sub-accounts changed, which is where its admins look.
@@ -44,7 +43,13 @@ export async function createSubAccount(
 ): Promise<{ id: number }> {
   const name = validateAccountName(input.name)
   return db.transaction().execute(async (trx) => {
-    await requireAccountAdmin(trx, input.actorUserId, input.rootId, SUB_ACCOUNTS_ADMIN_ONLY)
+    await requireRoleOn(
+      trx,
+      input.actorUserId,
+      input.rootId,
+      SUB_ACCOUNT_ACCESS.create,
+      SUB_ACCOUNTS_ADMIN_ONLY,
+    )
     if (input.parentId !== input.rootId) await requireSubAccount(trx, input.rootId, input.parentId)
     if ((await accountDepth(trx, input.parentId)) + 1 >= MAX_ACCOUNT_DEPTH) {
       throw new BadRequestError(`Accounts can be nested at most ${MAX_ACCOUNT_DEPTH} levels deep.`)
@@ -71,7 +76,13 @@ export async function renameSubAccount(
 ): Promise<void> {
   const name = validateAccountName(input.name)
   await db.transaction().execute(async (trx) => {
-    await requireAccountAdmin(trx, input.actorUserId, input.rootId, SUB_ACCOUNTS_ADMIN_ONLY)
+    await requireRoleOn(
+      trx,
+      input.actorUserId,
+      input.rootId,
+      SUB_ACCOUNT_ACCESS.change,
+      SUB_ACCOUNTS_ADMIN_ONLY,
+    )
     const account = await requireSubAccount(trx, input.rootId, input.id)
     if (account.name === name) return
     await renameAccount(trx, account.id, name)
@@ -109,7 +120,13 @@ export async function deleteSubAccount(
   audit: AuditContext,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await requireAccountAdmin(trx, input.actorUserId, input.rootId, SUB_ACCOUNTS_ADMIN_ONLY)
+    await requireRoleOn(
+      trx,
+      input.actorUserId,
+      input.rootId,
+      SUB_ACCOUNT_ACCESS.delete,
+      SUB_ACCOUNTS_ADMIN_ONLY,
+    )
     const account = await requireSubAccount(trx, input.rootId, input.id)
     const impact = await deletionImpact(trx, account.id, input.now)
     await deleteAccount(trx, account.id)
