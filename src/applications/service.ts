@@ -43,6 +43,22 @@ async function assertNameFree(
   if (await findApplicationByName(trx, accountId, name, exceptId)) throw duplicateName(name)
 }
 
+/**
+ * The application a change is about, read in the change's transaction after the
+ * actor's role is checked against APPLICATION_ACCESS; another account's id is not found.
+ */
+async function applicationToChange(
+  trx: Transaction<Database>,
+  audit: AuditContext,
+  input: { accountId: number; id: number },
+  action: 'change' | 'delete',
+): Promise<Application> {
+  await requireAccess(trx, audit, input.accountId, APPLICATION_ACCESS[action], APPLICATION_DENIED[action])
+  const application = await findAccountApplication(trx, input.accountId, input.id)
+  if (!application) throw new NotFoundError('No such application.')
+  return application
+}
+
 /** One application of the account; another account's id is not found (never "forbidden"). */
 export async function getApplication(
   db: Kysely<Database>,
@@ -110,9 +126,7 @@ export async function updateApplication(
   const changes = validateApplicationInput(input.fields)
   try {
     return await db.transaction().execute(async (trx) => {
-      await requireAccess(trx, audit, input.accountId, APPLICATION_ACCESS.change, APPLICATION_DENIED.change)
-      const before = await findAccountApplication(trx, input.accountId, input.id)
-      if (!before) throw new NotFoundError('No such application.')
+      const before = await applicationToChange(trx, audit, input, 'change')
       if (changes.name !== undefined) await assertNameFree(trx, input.accountId, changes.name, input.id)
       const after = await updateApplicationRow(trx, input.accountId, input.id, changes, input.now)
       if (!after) throw new NotFoundError('No such application.')
@@ -149,9 +163,8 @@ export async function deleteApplication(
   audit: AuditContext,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await requireAccess(trx, audit, input.accountId, APPLICATION_ACCESS.delete, APPLICATION_DENIED.delete)
-    const application = await findAccountApplication(trx, input.accountId, input.id)
-    if (!application || !(await deleteApplicationRow(trx, input.accountId, input.id)))
+    const application = await applicationToChange(trx, audit, input, 'delete')
+    if (!(await deleteApplicationRow(trx, input.accountId, input.id)))
       throw new NotFoundError('No such application.')
     await recordChange(trx, audit, {
       event: {
@@ -179,9 +192,7 @@ export async function regenerateClientSecret(
 ): Promise<WithSecret> {
   const { secret, hash } = generateClientSecret()
   return db.transaction().execute(async (trx) => {
-    await requireAccess(trx, audit, input.accountId, APPLICATION_ACCESS.change, APPLICATION_DENIED.change)
-    const application = await findAccountApplication(trx, input.accountId, input.id)
-    if (!application) throw new NotFoundError('No such application.')
+    const application = await applicationToChange(trx, audit, input, 'change')
     await setClientSecretHash(trx, application.id, hash, input.now)
     await recordChange(trx, audit, {
       event: {

@@ -1,11 +1,11 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import { requireRoleOn } from '../accounts/access.js'
 import { validateAccountName } from '../accounts/name.js'
 import { createAccount } from '../accounts/repo.js'
 import { MAX_ACCOUNT_DEPTH } from '../accounts/tree-sql.js'
 import type { AuditContext } from '../audit/record.js'
 import { recordChange } from '../audit/record-change.js'
-import type { Database } from '../db/schema.js'
+import type { Database, Role } from '../db/schema.js'
 import { BadRequestError, NotFoundError } from '../errors.js'
 import { SUB_ACCOUNT_ACCESS, SUB_ACCOUNTS_ADMIN_ONLY } from './access.js'
 import {
@@ -20,6 +20,21 @@ import {
 
 // Sub-account events are recorded on the parent of the sub-account: the account
 // whose list of sub-accounts changed, which is where its admins look.
+
+/** SUB_ACCOUNT_ACCESS, checked on the account the admin works in, inside the change's transaction. */
+function requireAccessOn(
+  trx: Transaction<Database>,
+  input: { actorUserId: number; rootId: number },
+  action: 'create' | 'change' | 'delete',
+): Promise<Role> {
+  return requireRoleOn(
+    trx,
+    input.actorUserId,
+    input.rootId,
+    SUB_ACCOUNT_ACCESS[action],
+    SUB_ACCOUNTS_ADMIN_ONLY,
+  )
+}
 
 /**
  * A descendant of the account the admin is working in. The account itself and
@@ -43,13 +58,7 @@ export async function createSubAccount(
 ): Promise<{ id: number }> {
   const name = validateAccountName(input.name)
   return db.transaction().execute(async (trx) => {
-    await requireRoleOn(
-      trx,
-      input.actorUserId,
-      input.rootId,
-      SUB_ACCOUNT_ACCESS.create,
-      SUB_ACCOUNTS_ADMIN_ONLY,
-    )
+    await requireAccessOn(trx, input, 'create')
     if (input.parentId !== input.rootId) await requireSubAccount(trx, input.rootId, input.parentId)
     if ((await accountDepth(trx, input.parentId)) + 1 >= MAX_ACCOUNT_DEPTH) {
       throw new BadRequestError(`Accounts can be nested at most ${MAX_ACCOUNT_DEPTH} levels deep.`)
@@ -76,13 +85,7 @@ export async function renameSubAccount(
 ): Promise<void> {
   const name = validateAccountName(input.name)
   await db.transaction().execute(async (trx) => {
-    await requireRoleOn(
-      trx,
-      input.actorUserId,
-      input.rootId,
-      SUB_ACCOUNT_ACCESS.change,
-      SUB_ACCOUNTS_ADMIN_ONLY,
-    )
+    await requireAccessOn(trx, input, 'change')
     const account = await requireSubAccount(trx, input.rootId, input.id)
     if (account.name === name) return
     await renameAccount(trx, account.id, name)
@@ -120,13 +123,7 @@ export async function deleteSubAccount(
   audit: AuditContext,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await requireRoleOn(
-      trx,
-      input.actorUserId,
-      input.rootId,
-      SUB_ACCOUNT_ACCESS.delete,
-      SUB_ACCOUNTS_ADMIN_ONLY,
-    )
+    await requireAccessOn(trx, input, 'delete')
     const account = await requireSubAccount(trx, input.rootId, input.id)
     const impact = await deletionImpact(trx, account.id, input.now)
     await deleteAccount(trx, account.id)
