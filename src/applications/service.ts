@@ -1,8 +1,9 @@
 import type { Kysely, Transaction } from 'kysely'
 import { requireAccess } from '../accounts/access.js'
 import { roleRank } from '../accounts/roles.js'
+import type { AuditAction } from '../audit/actions.js'
 import type { AuditContext } from '../audit/record.js'
-import { recordChange } from '../audit/record-change.js'
+import { type Change, recordChange } from '../audit/record-change.js'
 import { type Application, type Database, ROLES } from '../db/schema.js'
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
 import type { Invalidation } from '../invalidation/publish.js'
@@ -59,6 +60,25 @@ async function applicationToChange(
   return application
 }
 
+/** A change to one application, as recordChange takes it; the event names the application by id and name. */
+function applicationChange(
+  application: Pick<Application, 'id' | 'account_id' | 'name'>,
+  action: AuditAction,
+  invalidate: Invalidation[],
+  details: Record<string, unknown> = {},
+): Change {
+  return {
+    event: {
+      accountId: application.account_id,
+      action,
+      targetType: 'application',
+      targetId: application.id,
+      details: { name: application.name, ...details },
+    },
+    invalidate,
+  }
+}
+
 /** One application of the account; another account's id is not found (never "forbidden"). */
 export async function getApplication(
   db: Kysely<Database>,
@@ -96,16 +116,14 @@ export async function createApplication(
         clientSecretHash: hash,
         createdBy: input.userId,
       })
-      await recordChange(trx, audit, {
-        event: {
-          accountId: input.accountId,
-          action: 'application.created',
-          targetType: 'application',
-          targetId: application.id,
-          details: { name, permission, redirect_url: application.redirect_url },
-        },
-        invalidate: [],
-      })
+      await recordChange(
+        trx,
+        audit,
+        applicationChange(application, 'application.created', [], {
+          permission,
+          redirect_url: application.redirect_url,
+        }),
+      )
       return { application, clientSecret: secret }
     })
   } catch (error) {
@@ -138,16 +156,7 @@ export async function updateApplication(
       const changed = Object.fromEntries(
         Object.entries(changes).filter(([key, value]) => before[key as keyof typeof changes] !== value),
       )
-      await recordChange(trx, audit, {
-        event: {
-          accountId: input.accountId,
-          action: 'application.updated',
-          targetType: 'application',
-          targetId: after.id,
-          details: { name: after.name, changed },
-        },
-        invalidate,
-      })
+      await recordChange(trx, audit, applicationChange(after, 'application.updated', invalidate, { changed }))
       return after
     })
   } catch (error) {
@@ -166,16 +175,11 @@ export async function deleteApplication(
     const application = await applicationToChange(trx, audit, input, 'delete')
     if (!(await deleteApplicationRow(trx, input.accountId, input.id)))
       throw new NotFoundError('No such application.')
-    await recordChange(trx, audit, {
-      event: {
-        accountId: input.accountId,
-        action: 'application.deleted',
-        targetType: 'application',
-        targetId: application.id,
-        details: { name: application.name },
-      },
-      invalidate: [{ type: 'application', id: application.id }],
-    })
+    await recordChange(
+      trx,
+      audit,
+      applicationChange(application, 'application.deleted', [{ type: 'application', id: application.id }]),
+    )
   })
 }
 
@@ -194,16 +198,13 @@ export async function regenerateClientSecret(
   return db.transaction().execute(async (trx) => {
     const application = await applicationToChange(trx, audit, input, 'change')
     await setClientSecretHash(trx, application.id, hash, input.now)
-    await recordChange(trx, audit, {
-      event: {
-        accountId: input.accountId,
-        action: 'application.secret_regenerated',
-        targetType: 'application',
-        targetId: application.id,
-        details: { name: application.name },
-      },
-      invalidate: [{ type: 'client_secret', id: application.id }],
-    })
+    await recordChange(
+      trx,
+      audit,
+      applicationChange(application, 'application.secret_regenerated', [
+        { type: 'client_secret', id: application.id },
+      ]),
+    )
     return {
       application: { ...application, client_secret_hash: hash, updated_at: input.now },
       clientSecret: secret,
