@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { isRole, notARole } from './accounts/roles.js'
-import { CLI_AUDIT_CONTEXT } from './audit/record.js'
+import { fromCli } from './audit/context.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
 import { connectDatabase } from './db/connect.js'
 import { migrateToLatest } from './db/migrate.js'
 import { AppError } from './errors.js'
 import { startServer } from './server.js'
-import { createService, listServices, revokeService } from './service-credentials/repo.js'
+import { createService, listServices } from './service-credentials/repo.js'
+import { revokeService } from './service-credentials/service.js'
 import { addUserWithRole } from './users/service.js'
 
 const USAGE = `Usage: latchkey <command> [options]
@@ -113,7 +114,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       addUserWithRole(
         database.db,
         { email, name: name ?? '', password: password || undefined, role, account },
-        CLI_AUDIT_CONTEXT,
+        fromCli(config.now()),
       ),
     )
     out(

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { principalAuditContext } from '../audit/principal-context.js'
+import { fromPrincipal } from '../audit/context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
 import { ApiErrorResponses, IdParams } from '../http/schemas.js'
+import { API_TOKEN_ACCESS } from './access.js'
 import { apiExpiry } from './expiry.js'
 import { ApiTokenListResponse, CreatedApiTokenResponse, CreateTokenBody } from './schemas.js'
 import { createApiToken, listApiTokens, revokeApiToken } from './service.js'
@@ -12,11 +13,12 @@ const tags = ['tokens']
 
 /** /api/v1/tokens (CONTRACT section 6): the account's personal API tokens; admin only. */
 export const apiTokenApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const admin = requirePermission('admin')
-
   app.get(
     '/api/v1/tokens',
-    { schema: { tags, response: { 200: ApiTokenListResponse, ...ApiErrorResponses } }, preHandler: admin },
+    {
+      schema: { tags, response: { 200: ApiTokenListResponse, ...ApiErrorResponses } },
+      preHandler: requirePermission(API_TOKEN_ACCESS.read),
+    },
     async (request) => {
       const rows = await listApiTokens(app.db, principalOf(request).accountId)
       return { tokens: rows.map(apiTokenView) }
@@ -31,7 +33,7 @@ export const apiTokenApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: CreateTokenBody,
         response: { 201: CreatedApiTokenResponse, ...ApiErrorResponses },
       },
-      preHandler: admin,
+      preHandler: requirePermission(API_TOKEN_ACCESS.create),
     },
     async (request, reply) => {
       const principal = principalOf(request)
@@ -45,7 +47,7 @@ export const apiTokenApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
           expiresAt: apiExpiry(request.body, app.config.now()),
           maxPermission: principal.permission,
         },
-        principalAuditContext(request),
+        fromPrincipal(request),
       )
       const [listing] = await listApiTokens(app.db, principal.accountId, created.id)
       if (!listing) throw new Error('a token just created is missing')
@@ -60,13 +62,13 @@ export const apiTokenApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/v1/tokens/:id',
     {
       schema: { tags, params: IdParams, response: { 204: Type.Null(), ...ApiErrorResponses } },
-      preHandler: admin,
+      preHandler: requirePermission(API_TOKEN_ACCESS.delete),
     },
     async (request, reply) => {
       await revokeApiToken(
         app.db,
         { accountId: principalOf(request).accountId, tokenId: request.params.id, now: app.config.now() },
-        principalAuditContext(request),
+        fromPrincipal(request),
       )
       return reply.code(204).send(null)
     },

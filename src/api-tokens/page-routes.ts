@@ -2,15 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { parseRole, ROLE_DESCRIPTIONS } from '../accounts/roles.js'
+import { fromViewer } from '../audit/context.js'
 import { displayTime } from '../http/display.js'
 import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
-import { viewerAuditContext } from '../http/request-context.js'
 import { IdParams, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
+import { API_TOKEN_ACCESS, API_TOKENS_ADMIN_ONLY } from './access.js'
 import { EXPIRY_DAY_CHOICES, formExpiry } from './expiry.js'
 import { createApiToken, listApiTokens, revokeApiToken } from './service.js'
-
-export const ADMIN_ONLY = 'Only Admin users can access API Tokens.'
 
 const NOTICES: Record<string, string> = { revoked: 'The token was revoked; it no longer works.' }
 
@@ -27,7 +26,7 @@ type Form = Static<typeof FormBody>
  * POST that created it and nowhere else; pages are sent with no-store.
  */
 export const apiTokenPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const adminOnly = requireRole('admin', ADMIN_ONLY)
+  const adminOnly = requireRole(API_TOKEN_ACCESS.read, API_TOKENS_ADMIN_ONLY)
 
   async function tokensPage(
     reply: FastifyReply,
@@ -83,7 +82,7 @@ export const apiTokenPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
               expiresAt: formExpiry(form, app.config.now()),
               maxPermission: account.role,
             },
-            viewerAuditContext(request),
+            fromViewer(request),
           )
           request.log.info({ tokenId: created.id }, 'api token created')
           return tokensPage(reply, {
@@ -102,7 +101,7 @@ export const apiTokenPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await revokeApiToken(
         app.db,
         { accountId: viewerOf(request).account.id, tokenId: request.params.id, now: app.config.now() },
-        viewerAuditContext(request),
+        fromViewer(request),
       )
       return reply.redirect('/developers/tokens?notice=revoked', 303)
     },

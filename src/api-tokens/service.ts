@@ -1,11 +1,14 @@
 import type { Kysely } from 'kysely'
+import { requireAccess } from '../accounts/access.js'
 import { effectiveRole } from '../accounts/repo.js'
 import { roleAtLeast } from '../accounts/roles.js'
-import { type AuditContext, recordAudit } from '../audit/record.js'
+import type { AuditContext } from '../audit/record.js'
+import { recordChange } from '../audit/record-change.js'
 import type { Database, Role } from '../db/schema.js'
 import { BadRequestError, NotFoundError, PermissionError } from '../errors.js'
-import { publishInvalidation } from '../invalidation/publish.js'
-import { generateToken, hashToken, tokenHint } from '../tokens/format.js'
+import { issueToken } from '../tokens/issue.js'
+import { revoked, revokeTokens } from '../tokens/revoke.js'
+import { API_TOKEN_ACCESS, API_TOKENS_ADMIN_ONLY } from './access.js'
 
 export interface CreatedApiToken {
   id: number
@@ -44,6 +47,7 @@ export async function createApiToken(
     )
   }
   return db.transaction().execute(async (trx) => {
+    await requireAccess(trx, audit, input.accountId, API_TOKEN_ACCESS.create, API_TOKENS_ADMIN_ONLY)
     const role = await effectiveRole(trx, input.userId, input.accountId)
     if (!roleAtLeast(role, input.permission)) {
       throw new PermissionError(`A token cannot have more permission than its creator (${role ?? 'none'}).`, {
@@ -51,32 +55,28 @@ export async function createApiToken(
         permission: role ?? 'none',
       })
     }
-    const token = generateToken('personal')
-    const row = await trx
-      .insertInto('tokens')
-      .values({
-        kind: 'personal',
-        token_hash: hashToken(token),
-        hint: tokenHint(token),
-        name,
-        account_id: input.accountId,
-        user_id: input.userId,
-        permission: input.permission,
-        expires_at: input.expiresAt,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    await recordAudit(trx, audit, {
+    const issued = await issueToken(trx, {
+      kind: 'personal',
+      name,
       accountId: input.accountId,
-      action: 'api_token.created',
-      targetType: 'token',
-      targetId: row.id,
-      details: { name, permission: input.permission, expires_at: input.expiresAt?.toISOString() ?? null },
+      userId: input.userId,
+      permission: input.permission,
+      expiresAt: input.expiresAt,
+    })
+    await recordChange(trx, audit, {
+      event: {
+        accountId: input.accountId,
+        action: 'api_token.created',
+        targetType: 'token',
+        targetId: issued.id,
+        details: { name, permission: input.permission, expires_at: input.expiresAt?.toISOString() ?? null },
+      },
+      invalidate: [],
     })
     return {
-      id: row.id,
-      token,
-      hint: tokenHint(token),
+      id: issued.id,
+      token: issued.token,
+      hint: issued.hint,
       name,
       permission: input.permission,
       expiresAt: input.expiresAt,
@@ -91,23 +91,22 @@ export async function revokeApiToken(
   audit: AuditContext,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('tokens')
-      .set({ revoked_at: input.now })
-      .where('id', '=', input.tokenId)
-      .where('account_id', '=', input.accountId)
-      .where('kind', '=', 'personal')
-      .where('revoked_at', 'is', null)
-      .returning(['id', 'name'])
-      .executeTakeFirst()
+    await requireAccess(trx, audit, input.accountId, API_TOKEN_ACCESS.delete, API_TOKENS_ADMIN_ONLY)
+    const [row] = await revokeTokens(
+      trx,
+      { id: input.tokenId, accountId: input.accountId, kind: 'personal' },
+      input.now,
+    )
     if (!row) throw new NotFoundError('No such API token.')
-    await publishInvalidation(trx, { type: 'token', id: row.id })
-    await recordAudit(trx, audit, {
-      accountId: input.accountId,
-      action: 'api_token.revoked',
-      targetType: 'token',
-      targetId: row.id,
-      details: { name: row.name },
+    await recordChange(trx, audit, {
+      event: {
+        accountId: input.accountId,
+        action: 'api_token.revoked',
+        targetType: 'token',
+        targetId: row.id,
+        details: { name: row.name },
+      },
+      invalidate: revoked([row]),
     })
   })
 }

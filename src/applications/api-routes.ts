@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { principalAuditContext } from '../audit/principal-context.js'
+import { fromPrincipal } from '../audit/context.js'
 import { principalOf, requirePermission } from '../http/api-scope.js'
 import { ApiErrorResponses, ErrorResponse, IdParams } from '../http/schemas.js'
+import { APPLICATION_ACCESS } from './access.js'
+import { listApplications } from './repo.js'
 import {
   ApplicationListResponse,
   ApplicationResponse,
@@ -23,10 +25,10 @@ export const applicationApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/v1/applications',
     {
       schema: { tags, response: { 200: ApplicationListResponse, ...ApiErrorResponses } },
-      preHandler: requirePermission('browse'),
+      preHandler: requirePermission(APPLICATION_ACCESS.read),
     },
     async (request) => {
-      const rows = await applications.applicationsOf(app.db, principalOf(request).accountId)
+      const rows = await listApplications(app.db, principalOf(request).accountId)
       return { applications: rows.map(view) }
     },
   )
@@ -39,14 +41,14 @@ export const applicationApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: CreateApplicationBody,
         response: { 201: CreatedApplicationResponse, 409: ErrorResponse, ...ApiErrorResponses },
       },
-      preHandler: requirePermission('design'),
+      preHandler: requirePermission(APPLICATION_ACCESS.create),
     },
     async (request, reply) => {
       const principal = principalOf(request)
       const created = await applications.createApplication(
         app.db,
         { accountId: principal.accountId, userId: principal.userId, fields: request.body },
-        principalAuditContext(request),
+        fromPrincipal(request),
       )
       request.log.info({ appId: created.application.id }, 'application created')
       return reply
@@ -60,7 +62,7 @@ export const applicationApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/v1/applications/:id',
     {
       schema: { tags, params: IdParams, response: { 200: ApplicationResponse, ...ApiErrorResponses } },
-      preHandler: requirePermission('browse'),
+      preHandler: requirePermission(APPLICATION_ACCESS.read),
     },
     async (request) =>
       view(await applications.getApplication(app.db, principalOf(request).accountId, request.params.id)),
@@ -75,7 +77,7 @@ export const applicationApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: UpdateApplicationBody,
         response: { 200: ApplicationResponse, 409: ErrorResponse, ...ApiErrorResponses },
       },
-      preHandler: requirePermission('publish'),
+      preHandler: requirePermission(APPLICATION_ACCESS.change),
     },
     async (request) => {
       const updated = await applications.updateApplication(
@@ -86,7 +88,7 @@ export const applicationApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
           fields: request.body,
           now: app.config.now(),
         },
-        principalAuditContext(request),
+        fromPrincipal(request),
       )
       return view(updated)
     },
@@ -96,13 +98,13 @@ export const applicationApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/v1/applications/:id',
     {
       schema: { tags, params: IdParams, response: { 204: Type.Null(), ...ApiErrorResponses } },
-      preHandler: requirePermission('publish'),
+      preHandler: requirePermission(APPLICATION_ACCESS.delete),
     },
     async (request, reply) => {
       await applications.deleteApplication(
         app.db,
         { accountId: principalOf(request).accountId, id: request.params.id },
-        principalAuditContext(request),
+        fromPrincipal(request),
       )
       return reply.code(204).send(null)
     },

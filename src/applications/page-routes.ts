@@ -2,13 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { ROLE_DESCRIPTIONS, roleAtLeast } from '../accounts/roles.js'
+import { fromViewer } from '../audit/context.js'
 import type { Application } from '../db/schema.js'
 import { displayTime } from '../http/display.js'
 import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
-import { viewerAuditContext } from '../http/request-context.js'
 import { IdParams, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
+import { APPLICATION_ACCESS, APPLICATION_DENIED } from './access.js'
 import type { ApplicationInput } from './input.js'
+import { listApplications } from './repo.js'
 import * as applications from './service.js'
 import { applicationView } from './view.js'
 
@@ -25,16 +27,14 @@ const NOTICES: Record<string, string> = {
   deleted: 'The application was deleted; its authorizations and tokens no longer work.',
 }
 
-const denied = (action: string) => `${action} an application needs the publish role or higher.`
-
 /**
  * The Applications tab. Any member reads; design+ creates; publish+ edits,
  * deletes and regenerates the client secret (CONTRACT section 1). Edits go to
  * `POST /developers/applications/:id` from the form at `…/:id/edit`.
  */
 export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const canRead = requireRole('browse')
-  const canCreate = requireRole('design', 'Creating an application needs the design role or higher.')
+  const canRead = requireRole(APPLICATION_ACCESS.read)
+  const canCreate = requireRole(APPLICATION_ACCESS.create, APPLICATION_DENIED.create)
 
   function details(reply: FastifyReply, row: Application, extra: Record<string, unknown> = {}) {
     const { account } = viewerOf(reply.request)
@@ -42,7 +42,7 @@ export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       title: row.name,
       app: applicationView(row, app.config.publicUrl),
       created: displayTime(row.created_at),
-      canChange: roleAtLeast(account.role, 'publish'),
+      canChange: roleAtLeast(account.role, APPLICATION_ACCESS.change),
       secret: undefined,
       notice: undefined,
       ...extra,
@@ -74,14 +74,14 @@ export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { preHandler: canRead, schema: { querystring: NoticeQuery } },
     async (request, reply) => {
       const { account } = viewerOf(request)
-      const rows = await applications.applicationsOf(app.db, account.id)
+      const rows = await listApplications(app.db, account.id)
       return reply.page('applications/list', {
         title: 'Applications',
         apps: rows.map((row) => ({
           ...applicationView(row, app.config.publicUrl),
           created: displayTime(row.created_at),
         })),
-        canCreate: roleAtLeast(account.role, 'design'),
+        canCreate: roleAtLeast(account.role, APPLICATION_ACCESS.create),
         notice: noticeFor(NOTICES, request.query.notice),
       })
     },
@@ -100,7 +100,7 @@ export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const created = await applications.createApplication(
           app.db,
           { accountId: account.id, userId: user.id, fields: request.body },
-          viewerAuditContext(request),
+          fromViewer(request),
         )
         request.log.info({ appId: created.application.id }, 'application created')
         return details(reply, created.application, {
@@ -122,7 +122,10 @@ export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/developers/applications/:id/edit',
-    { preHandler: requireRole('publish', denied('Changing')), schema: { params: IdParams } },
+    {
+      preHandler: requireRole(APPLICATION_ACCESS.change, APPLICATION_DENIED.change),
+      schema: { params: IdParams },
+    },
     async (request, reply) => {
       const row = await applications.getApplication(app.db, viewerOf(request).account.id, request.params.id)
       return form(reply, {
@@ -134,7 +137,10 @@ export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/developers/applications/:id',
-    { preHandler: requireRole('publish', denied('Changing')), schema: { params: IdParams, body: FormBody } },
+    {
+      preHandler: requireRole(APPLICATION_ACCESS.change, APPLICATION_DENIED.change),
+      schema: { params: IdParams, body: FormBody },
+    },
     async (request, reply) => {
       const { account } = viewerOf(request)
       const { id } = request.params
@@ -142,7 +148,7 @@ export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         await applications.updateApplication(
           app.db,
           { accountId: account.id, id, fields: request.body, now: app.config.now() },
-          viewerAuditContext(request),
+          fromViewer(request),
         )
         return `/developers/applications/${id}?notice=updated`
       })
@@ -151,12 +157,15 @@ export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/developers/applications/:id/delete',
-    { preHandler: requireRole('publish', denied('Deleting')), schema: { params: IdParams } },
+    {
+      preHandler: requireRole(APPLICATION_ACCESS.delete, APPLICATION_DENIED.delete),
+      schema: { params: IdParams },
+    },
     async (request, reply) => {
       await applications.deleteApplication(
         app.db,
         { accountId: viewerOf(request).account.id, id: request.params.id },
-        viewerAuditContext(request),
+        fromViewer(request),
       )
       return reply.redirect('/developers/applications?notice=deleted', 303)
     },
@@ -164,12 +173,15 @@ export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/developers/applications/:id/secret',
-    { preHandler: requireRole('publish', denied('Changing')), schema: { params: IdParams } },
+    {
+      preHandler: requireRole(APPLICATION_ACCESS.change, APPLICATION_DENIED.change),
+      schema: { params: IdParams },
+    },
     async (request, reply) => {
       const regenerated = await applications.regenerateClientSecret(
         app.db,
         { accountId: viewerOf(request).account.id, id: request.params.id, now: app.config.now() },
-        viewerAuditContext(request),
+        fromViewer(request),
       )
       return details(reply, regenerated.application, {
         secret: regenerated.clientSecret,

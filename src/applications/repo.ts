@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely'
 import type { Application, Database, Role } from '../db/schema.js'
-import { publishInvalidation } from '../invalidation/publish.js'
 
 export interface NewApplication {
   accountId: number
@@ -73,7 +72,7 @@ export function updateApplication(
     .executeTakeFirst()
 }
 
-/** Deletes an application; its tokens go with it (ON DELETE CASCADE) and validation caches are told. */
+/** Deletes an application; its authorizations, codes and tokens go with it (ON DELETE CASCADE). */
 export async function deleteApplication(
   db: Kysely<Database>,
   accountId: number,
@@ -84,12 +83,9 @@ export async function deleteApplication(
     .where('id', '=', id)
     .where('account_id', '=', accountId)
     .executeTakeFirst()
-  const deleted = Number(result.numDeletedRows) > 0
-  if (deleted) await publishInvalidation(db, { type: 'application', id })
-  return deleted
+  return Number(result.numDeletedRows) > 0
 }
 
-/** Replaces the client secret; instances forget the old one's verified credentials (introspection callers). */
 export async function setClientSecretHash(
   db: Kysely<Database>,
   id: number,
@@ -101,7 +97,6 @@ export async function setClientSecretHash(
     .set({ client_secret_hash: hash, updated_at: now })
     .where('id', '=', id)
     .execute()
-  await publishInvalidation(db, { type: 'client_secret', id })
 }
 
 /** Another application of the account with the same name, ignoring case (names are unique that way). */

@@ -1,9 +1,13 @@
 import type { Kysely, Transaction } from 'kysely'
+import { requireAccess } from '../accounts/access.js'
 import { roleRank } from '../accounts/roles.js'
-import { type AuditContext, recordAudit } from '../audit/record.js'
+import type { AuditAction } from '../audit/actions.js'
+import type { AuditContext } from '../audit/record.js'
+import { type Change, recordChange } from '../audit/record-change.js'
 import { type Application, type Database, ROLES } from '../db/schema.js'
 import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
-import { publishInvalidation } from '../invalidation/publish.js'
+import type { Invalidation } from '../invalidation/publish.js'
+import { APPLICATION_ACCESS, APPLICATION_DENIED } from './access.js'
 import { generateClientSecret } from './client-secret.js'
 import { type ApplicationInput, validateApplicationInput } from './input.js'
 import {
@@ -11,7 +15,6 @@ import {
   findAccountApplication,
   findApplicationByName,
   insertApplication,
-  listApplications,
   narrowApplicationGrants,
   setClientSecretHash,
   updateApplication as updateApplicationRow,
@@ -41,8 +44,39 @@ async function assertNameFree(
   if (await findApplicationByName(trx, accountId, name, exceptId)) throw duplicateName(name)
 }
 
-export function applicationsOf(db: Kysely<Database>, accountId: number): Promise<Application[]> {
-  return listApplications(db, accountId)
+/**
+ * The application a change is about, read in the change's transaction after the
+ * actor's role is checked against APPLICATION_ACCESS; another account's id is not found.
+ */
+async function applicationToChange(
+  trx: Transaction<Database>,
+  audit: AuditContext,
+  input: { accountId: number; id: number },
+  action: 'change' | 'delete',
+): Promise<Application> {
+  await requireAccess(trx, audit, input.accountId, APPLICATION_ACCESS[action], APPLICATION_DENIED[action])
+  const application = await findAccountApplication(trx, input.accountId, input.id)
+  if (!application) throw new NotFoundError('No such application.')
+  return application
+}
+
+/** A change to one application, as recordChange takes it; the event names the application by id and name. */
+function applicationChange(
+  application: Pick<Application, 'id' | 'account_id' | 'name'>,
+  action: AuditAction,
+  invalidate: Invalidation[],
+  details: Record<string, unknown> = {},
+): Change {
+  return {
+    event: {
+      accountId: application.account_id,
+      action,
+      targetType: 'application',
+      targetId: application.id,
+      details: { name: application.name, ...details },
+    },
+    invalidate,
+  }
 }
 
 /** One application of the account; another account's id is not found (never "forbidden"). */
@@ -70,6 +104,7 @@ export async function createApplication(
   const { secret, hash } = generateClientSecret()
   try {
     return await db.transaction().execute(async (trx) => {
+      await requireAccess(trx, audit, input.accountId, APPLICATION_ACCESS.create, APPLICATION_DENIED.create)
       await assertNameFree(trx, input.accountId, name)
       const application = await insertApplication(trx, {
         accountId: input.accountId,
@@ -81,13 +116,14 @@ export async function createApplication(
         clientSecretHash: hash,
         createdBy: input.userId,
       })
-      await recordAudit(trx, audit, {
-        accountId: input.accountId,
-        action: 'application.created',
-        targetType: 'application',
-        targetId: application.id,
-        details: { name, permission, redirect_url: application.redirect_url },
-      })
+      await recordChange(
+        trx,
+        audit,
+        applicationChange(application, 'application.created', [], {
+          permission,
+          redirect_url: application.redirect_url,
+        }),
+      )
       return { application, clientSecret: secret }
     })
   } catch (error) {
@@ -108,25 +144,19 @@ export async function updateApplication(
   const changes = validateApplicationInput(input.fields)
   try {
     return await db.transaction().execute(async (trx) => {
-      const before = await findAccountApplication(trx, input.accountId, input.id)
-      if (!before) throw new NotFoundError('No such application.')
+      const before = await applicationToChange(trx, audit, input, 'change')
       if (changes.name !== undefined) await assertNameFree(trx, input.accountId, changes.name, input.id)
       const after = await updateApplicationRow(trx, input.accountId, input.id, changes, input.now)
       if (!after) throw new NotFoundError('No such application.')
+      const invalidate: Invalidation[] = []
       if (roleRank(after.permission) < roleRank(before.permission)) {
         await narrowApplicationGrants(trx, after.id, after.permission, input.now)
-        await publishInvalidation(trx, { type: 'application', id: after.id })
+        invalidate.push({ type: 'application', id: after.id })
       }
       const changed = Object.fromEntries(
         Object.entries(changes).filter(([key, value]) => before[key as keyof typeof changes] !== value),
       )
-      await recordAudit(trx, audit, {
-        accountId: input.accountId,
-        action: 'application.updated',
-        targetType: 'application',
-        targetId: after.id,
-        details: { name: after.name, changed },
-      })
+      await recordChange(trx, audit, applicationChange(after, 'application.updated', invalidate, { changed }))
       return after
     })
   } catch (error) {
@@ -142,24 +172,22 @@ export async function deleteApplication(
   audit: AuditContext,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const application = await findAccountApplication(trx, input.accountId, input.id)
-    if (!application || !(await deleteApplicationRow(trx, input.accountId, input.id)))
+    const application = await applicationToChange(trx, audit, input, 'delete')
+    if (!(await deleteApplicationRow(trx, input.accountId, input.id)))
       throw new NotFoundError('No such application.')
-    await publishInvalidation(trx, { type: 'application', id: application.id })
-    await recordAudit(trx, audit, {
-      accountId: input.accountId,
-      action: 'application.deleted',
-      targetType: 'application',
-      targetId: application.id,
-      details: { name: application.name },
-    })
+    await recordChange(
+      trx,
+      audit,
+      applicationChange(application, 'application.deleted', [{ type: 'application', id: application.id }]),
+    )
   })
 }
 
 /**
- * Replaces the client secret; the old one stops working at once. The change is
- * announced as an application change so that any instance caching the application's
- * client credentials (introspection, token endpoint) drops them too.
+ * Replaces the client secret; the old one stops working at once. Announced as a
+ * `client_secret` change: instances forget the old secret's verified credentials
+ * (the introspection caller cache), while the application's tokens stay valid and
+ * stay cached (an `application` change would evict them everywhere).
  */
 export async function regenerateClientSecret(
   db: Kysely<Database>,
@@ -168,17 +196,15 @@ export async function regenerateClientSecret(
 ): Promise<WithSecret> {
   const { secret, hash } = generateClientSecret()
   return db.transaction().execute(async (trx) => {
-    const application = await findAccountApplication(trx, input.accountId, input.id)
-    if (!application) throw new NotFoundError('No such application.')
+    const application = await applicationToChange(trx, audit, input, 'change')
     await setClientSecretHash(trx, application.id, hash, input.now)
-    await publishInvalidation(trx, { type: 'application', id: application.id })
-    await recordAudit(trx, audit, {
-      accountId: input.accountId,
-      action: 'application.secret_regenerated',
-      targetType: 'application',
-      targetId: application.id,
-      details: { name: application.name },
-    })
+    await recordChange(
+      trx,
+      audit,
+      applicationChange(application, 'application.secret_regenerated', [
+        { type: 'client_secret', id: application.id },
+      ]),
+    )
     return {
       application: { ...application, client_secret_hash: hash, updated_at: input.now },
       clientSecret: secret,

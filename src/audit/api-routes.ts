@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { principalOf, requirePermission } from '../http/api-scope.js'
 import { ErrorResponse } from '../http/schemas.js'
+import { AUDIT_ACCESS } from './access.js'
 import { parseAuditFilters } from './filters.js'
 import { listAuditEvents } from './repo.js'
 import { AuditEventsPage, AuditEventsQuery } from './schemas.js'
@@ -23,7 +24,7 @@ export const auditApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/v1/audit-events',
     {
       schema: AuditEventsRoute,
-      preHandler: requirePermission('admin'),
+      preHandler: requirePermission(AUDIT_ACCESS.read),
     },
     async (request) => {
       const { limit, before, ...raw } = request.query

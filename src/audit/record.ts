@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
+import type { AuditAction } from './actions.js'
 
 export interface AuditContext {
   actorUserId: number | null
@@ -7,17 +8,38 @@ export interface AuditContext {
   actorLabel: string
   ip: string
   userAgent: string
+  /**
+   * When, by the configured clock (config.now). The builders in audit/context.ts
+   * always set it; a context written by hand without it is stamped by the
+   * database clock.
+   */
+  at?: Date
 }
+
+/**
+ * The time of the change the context acts in, for rows written with it (the
+ * configured clock; the wall clock only for a hand-written context without `at`).
+ */
+export function changeTime(context: AuditContext): Date {
+  return context.at ?? new Date()
+}
+
+/** Where a request came from and when; the actor is added by whoever knows it. */
+export type AuditOrigin = Omit<AuditContext, 'actorUserId' | 'actorLabel'>
 
 export interface AuditEntry {
   accountId: number | null
-  action: string
+  action: AuditAction
   targetType?: string
   targetId?: string | number
   details?: Record<string, unknown>
 }
 
-/** Writes one audit event; pass the transaction that makes the change so both commit together. */
+/**
+ * Writes one audit event. A change to data goes through `recordChange`
+ * (record-change.ts), which also announces it; this alone is for events that
+ * change nothing a cache holds (sign-in attempts).
+ */
 export async function recordAudit(
   db: Kysely<Database>,
   context: AuditContext,
@@ -35,13 +57,7 @@ export async function recordAudit(
       details: JSON.stringify(entry.details ?? {}),
       ip: context.ip.slice(0, 100),
       user_agent: context.userAgent.slice(0, 500),
+      ...(context.at ? { created_at: context.at } : {}),
     })
     .execute()
-}
-
-export const CLI_AUDIT_CONTEXT: AuditContext = {
-  actorUserId: null,
-  actorLabel: 'cli',
-  ip: '',
-  userAgent: 'latchkey-cli',
 }

@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
 import { Id } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
+import { AUDIT_ACCESS, AUDIT_ADMIN_ONLY } from './access.js'
 import { type AuditFilters, parseAuditFilters } from './filters.js'
 import { auditActions, listAuditEvents, newerPageBefore } from './repo.js'
 import { detailPairs } from './view.js'
@@ -24,7 +25,7 @@ export const auditPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/settings/accounts/audit',
     {
       schema: { querystring: Query },
-      preHandler: requireRole('admin', 'Only Admin users can see the audit log.'),
+      preHandler: requireRole(AUDIT_ACCESS.read, AUDIT_ADMIN_ONLY),
     },
     async (request, reply) => {
       const { account } = viewerOf(request)

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { accessibleAccounts } from '../accounts/repo.js'
-import { type AuditContext, recordAudit } from '../audit/record.js'
+import { fromPerson } from '../audit/context.js'
+import { type AuditOrigin, recordAudit } from '../audit/record.js'
 import type { Config } from '../config.js'
 import type { Database } from '../db/schema.js'
 import { TooManyRequestsError } from '../errors.js'
@@ -31,7 +32,7 @@ export async function attemptLogin(
   db: Kysely<Database>,
   config: Config,
   input: { email: string; password: string },
-  audit: Omit<AuditContext, 'actorUserId' | 'actorLabel'>,
+  audit: AuditOrigin,
   logins?: Metrics['logins'],
 ): Promise<LoginResult> {
   const policy = policyOf(config)
@@ -54,7 +55,7 @@ export async function attemptLogin(
   const user = await findUserByEmail(db, input.email.trim())
   const usable = user && user.disabled_at === null ? user : undefined
   const valid = await verifyPassword(usable?.password_hash, input.password)
-  const context = { ...audit, actorUserId: user?.id ?? null, actorLabel: input.email.trim().slice(0, 320) }
+  const context = fromPerson(audit, user?.id ?? null, input.email.trim())
   if (valid && usable) {
     await clearFailures(db, keys.email)
     await refundAttempt(db, keys.ip)

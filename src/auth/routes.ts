@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
+import { originOf } from '../audit/context.js'
 import { NotFoundError } from '../errors.js'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
-import { requestOrigin } from '../http/request-context.js'
 import { sessionCookieOptions } from '../http/session.js'
 import { countUsers } from '../users/repo.js'
 import { setupFirstAdmin } from '../users/service.js'
@@ -56,7 +56,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const { userId, accountId } = await setupFirstAdmin(
           app.db,
           { ...form, password: body.password ?? '', accountName: form.account_name },
-          requestOrigin(request),
+          originOf(request),
         )
         request.log.info({ userId, accountId }, 'first admin set up')
         await startSession(reply, userId, accountId)
@@ -81,7 +81,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       app.db,
       app.config,
       { email, password: body.password ?? '' },
-      requestOrigin(request),
+      originOf(request),
       app.metrics.logins,
     )
     if (!result.ok) {

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { fromViewer } from '../audit/context.js'
 import { displayTime } from '../http/display.js'
 import { noticeFor } from '../http/form-outcome.js'
-import { viewerAuditContext } from '../http/request-context.js'
 import { NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
+import { AUTHORIZATION_ACCESS, AUTHORIZATIONS_ADMIN_ONLY } from './access.js'
 import { listAuthorizedApps } from './repo.js'
 import { revokeAuthorization } from './service.js'
 import { AppIdParams } from './view.js'
@@ -14,10 +15,7 @@ const NOTICES: Record<string, string> = {
 
 /** Settings › Accounts › Apps: applications authorized on the current account, each revocable (admin only). */
 export const authorizationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const adminOnly = requireRole(
-    'admin',
-    'Only Admin users can manage the applications authorized on an account.',
-  )
+  const adminOnly = requireRole(AUTHORIZATION_ACCESS.read, AUTHORIZATIONS_ADMIN_ONLY)
 
   app.get(
     '/settings/accounts/apps',
@@ -43,7 +41,7 @@ export const authorizationPageRoutes: FastifyPluginAsyncTypebox = async (app) =>
       await revokeAuthorization(
         app.db,
         { accountId: viewerOf(request).account.id, applicationId: request.params.app_id },
-        viewerAuditContext(request),
+        fromViewer(request),
       )
       return reply.redirect('/settings/accounts/apps?notice=revoked', 303)
     },

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import type { Database, Role } from '../db/schema.js'
 
 /** One row of the Apps page: an application authorized on the account, and what its tokens are doing. */
@@ -60,4 +60,47 @@ export async function listAuthorizedApps(
     liveTokens: Number(row.live_tokens),
     lastUsedAt: row.last_used_at ? new Date(row.last_used_at) : null,
   }))
+}
+
+/**
+ * One authorization per application and account; re-authorizing updates who
+ * granted it and with what permission. `now` is the configured clock.
+ */
+export async function upsertAuthorization(
+  trx: Transaction<Database>,
+  values: { applicationId: number; accountId: number; userId: number; permission: Role; now: Date },
+): Promise<{ id: number }> {
+  return trx
+    .insertInto('authorizations')
+    .values({
+      application_id: values.applicationId,
+      account_id: values.accountId,
+      user_id: values.userId,
+      permission: values.permission,
+      created_at: values.now,
+      updated_at: values.now,
+    })
+    .onConflict((oc) =>
+      oc.columns(['application_id', 'account_id']).doUpdateSet({
+        user_id: values.userId,
+        permission: values.permission,
+        updated_at: values.now,
+      }),
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow()
+}
+
+/** Deletes the application's authorization on the account; its tokens go with it (ON DELETE CASCADE). */
+export function deleteAuthorization(
+  trx: Transaction<Database>,
+  accountId: number,
+  applicationId: number,
+): Promise<{ id: number } | undefined> {
+  return trx
+    .deleteFrom('authorizations')
+    .where('account_id', '=', accountId)
+    .where('application_id', '=', applicationId)
+    .returning('id')
+    .executeTakeFirst()
 }

@@ -1,11 +1,14 @@
 import type { Kysely, Transaction } from 'kysely'
+import { requireAccess } from '../accounts/access.js'
 import { effectiveRole } from '../accounts/repo.js'
 import { roleAtLeast } from '../accounts/roles.js'
-import { type AuditContext, recordAudit } from '../audit/record.js'
+import { type AuditContext, changeTime } from '../audit/record.js'
+import { recordChange } from '../audit/record-change.js'
 import type { Application, Database, Role } from '../db/schema.js'
 import { NotFoundError, PermissionError } from '../errors.js'
-import { publishInvalidation } from '../invalidation/publish.js'
-import { generateToken, hashToken, tokenHint } from '../tokens/format.js'
+import { issueToken } from '../tokens/issue.js'
+import { AUTHORIZATION_ACCESS, AUTHORIZATIONS_ADMIN_ONLY } from './access.js'
+import { deleteAuthorization, upsertAuthorization } from './repo.js'
 
 export interface Grant {
   authorizationId: number
@@ -23,6 +26,30 @@ export function ineligibility(role: Role | undefined, requested: Role): string |
   return undefined
 }
 
+/**
+ * "User U authorizes application A on account X with permission P", the rule
+ * both flows share: P is at most what the application asks for and at most the
+ * user's effective role on X (read inside the transaction); the authorization is
+ * recorded (one per application and account; re-authorizing updates it).
+ */
+export async function grantAuthorization(
+  trx: Transaction<Database>,
+  input: { application: Application; accountId: number; userId: number; permission: Role; now: Date },
+): Promise<{ id: number }> {
+  if (!roleAtLeast(input.application.permission, input.permission)) {
+    throw new PermissionError(`The application asks for at most ${input.application.permission}.`)
+  }
+  const problem = ineligibility(await effectiveRole(trx, input.userId, input.accountId), input.permission)
+  if (problem) throw new PermissionError(problem)
+  return upsertAuthorization(trx, {
+    applicationId: input.application.id,
+    accountId: input.accountId,
+    userId: input.userId,
+    permission: input.permission,
+    now: input.now,
+  })
+}
+
 export interface AuthorizeInput {
   application: Application
   accountId: number
@@ -32,11 +59,9 @@ export interface AuthorizeInput {
 }
 
 /**
- * "User U authorizes application A on account X with permission P": checks that
- * P is at most what the application asks for and at most the user's effective
- * role on X, records the authorization (one per application and account;
- * re-authorizing updates it), and issues an application token. Used by both
- * authorization flows; `codeHash` ties the token to an authorization code.
+ * Grants the authorization (see grantAuthorization) and issues an application
+ * token under it. Used by both authorization flows; `codeHash` ties the token
+ * to an authorization code.
  */
 export async function authorizeApplication(
   db: Kysely<Database>,
@@ -53,73 +78,40 @@ export async function authorizeInTransaction(
   audit: AuditContext,
 ): Promise<Grant> {
   const permission = input.permission ?? input.application.permission
-  if (!roleAtLeast(input.application.permission, permission)) {
-    throw new PermissionError(`The application asks for at most ${input.application.permission}.`)
-  }
-  const role = await effectiveRole(trx, input.userId, input.accountId)
-  const problem = ineligibility(role, permission)
-  if (problem) throw new PermissionError(problem)
-  const authorization = await upsertAuthorization(trx, {
-    applicationId: input.application.id,
+  const authorization = await grantAuthorization(trx, {
+    application: input.application,
     accountId: input.accountId,
     userId: input.userId,
     permission,
+    now: changeTime(audit),
   })
-  const token = generateToken('application')
-  const row = await trx
-    .insertInto('tokens')
-    .values({
-      kind: 'application',
-      token_hash: hashToken(token),
-      hint: tokenHint(token),
-      name: input.application.name,
-      account_id: input.accountId,
-      user_id: input.userId,
-      application_id: input.application.id,
-      authorization_id: authorization.id,
-      code_hash: input.codeHash ?? null,
-      permission,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow()
-  await recordAudit(trx, audit, {
+  const issued = await issueToken(trx, {
+    kind: 'application',
+    name: input.application.name,
     accountId: input.accountId,
-    action: 'application.authorized',
-    targetType: 'application',
-    targetId: input.application.id,
-    details: { name: input.application.name, permission },
+    userId: input.userId,
+    applicationId: input.application.id,
+    authorizationId: authorization.id,
+    codeHash: input.codeHash ?? null,
+    permission,
+  })
+  await recordChange(trx, audit, {
+    event: {
+      accountId: input.accountId,
+      action: 'application.authorized',
+      targetType: 'application',
+      targetId: input.application.id,
+      details: { name: input.application.name, permission },
+    },
+    invalidate: [],
   })
   return {
     authorizationId: authorization.id,
-    token,
-    tokenId: row.id,
+    token: issued.token,
+    tokenId: issued.id,
     accountId: input.accountId,
     permission,
   }
-}
-
-/** One authorization per application and account; re-authorizing updates who and with what permission. */
-export async function upsertAuthorization(
-  trx: Transaction<Database>,
-  values: { applicationId: number; accountId: number; userId: number; permission: Role },
-): Promise<{ id: number }> {
-  return trx
-    .insertInto('authorizations')
-    .values({
-      application_id: values.applicationId,
-      account_id: values.accountId,
-      user_id: values.userId,
-      permission: values.permission,
-    })
-    .onConflict((oc) =>
-      oc.columns(['application_id', 'account_id']).doUpdateSet({
-        user_id: values.userId,
-        permission: values.permission,
-        updated_at: new Date(),
-      }),
-    )
-    .returning('id')
-    .executeTakeFirstOrThrow()
 }
 
 /**
@@ -133,19 +125,17 @@ export async function revokeAuthorization(
   audit: AuditContext,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const removed = await trx
-      .deleteFrom('authorizations')
-      .where('account_id', '=', input.accountId)
-      .where('application_id', '=', input.applicationId)
-      .returning('id')
-      .executeTakeFirst()
+    await requireAccess(trx, audit, input.accountId, AUTHORIZATION_ACCESS.delete, AUTHORIZATIONS_ADMIN_ONLY)
+    const removed = await deleteAuthorization(trx, input.accountId, input.applicationId)
     if (!removed) throw new NotFoundError('This application is not authorized on this account.')
-    await publishInvalidation(trx, { type: 'authorization', id: removed.id })
-    await recordAudit(trx, audit, {
-      accountId: input.accountId,
-      action: 'authorization.revoked',
-      targetType: 'application',
-      targetId: input.applicationId,
+    await recordChange(trx, audit, {
+      event: {
+        accountId: input.accountId,
+        action: 'authorization.revoked',
+        targetType: 'application',
+        targetId: input.applicationId,
+      },
+      invalidate: [{ type: 'authorization', id: removed.id }],
     })
   })
 }

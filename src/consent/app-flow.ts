@@ -1,5 +1,5 @@
+import { fromViewer } from '../audit/context.js'
 import { authorizeApplication } from '../authorizations/service.js'
-import { viewerAuditContext } from '../http/request-context.js'
 import type { CompleteFlow } from './decision.js'
 import { redirectWithSecret, withParams } from './redirects.js'
 
@@ -21,7 +21,7 @@ export const completeAppFlow: CompleteFlow = async ({ app, request, reply, viewe
   const grant = await authorizeApplication(
     app.db,
     { application, accountId: consent.accountId, userId: viewer.user.id, permission: ticket.permission },
-    viewerAuditContext(request),
+    fromViewer(request),
   )
   request.log.info({ appId: application.id, accountId: grant.accountId }, 'application authorized')
   if (target) {

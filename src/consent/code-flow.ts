@@ -1,5 +1,5 @@
+import { fromViewer } from '../audit/context.js'
 import { BadRequestError } from '../errors.js'
-import { viewerAuditContext } from '../http/request-context.js'
 import { issueAuthorizationCode } from '../oauth/codes.js'
 import type { CompleteFlow, VerifiedConsent } from './decision.js'
 import { redirectWithSecret, withParams } from './redirects.js'
@@ -51,7 +51,7 @@ export const completeCodeFlow: CompleteFlow = async ({ app, request, reply, view
       codeChallenge: ticket.codeChallenge,
     },
     app.config.now(),
-    viewerAuditContext(request),
+    fromViewer(request),
   )
   request.log.info({ appId: application.id, accountId: consent.accountId }, 'authorization code issued')
   return redirectWithSecret(reply, withParams(target, { code, state: ticket.state, iss }))

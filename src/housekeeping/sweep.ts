@@ -18,9 +18,13 @@ export interface SweepPolicy {
 /**
  * Authorization codes live 60 s; a used or expired code is kept an hour more so
  * that a replay in that time is still recognised as a second use (which revokes
- * the tokens issued from it) rather than as an unknown code.
+ * the tokens issued from it, RFC 6749 4.1.2) rather than as an unknown code.
+ * This is the only retention of codes: housekeeping alone deletes them (issuing a
+ * code used to delete day-old ones inline as well; two policies for one table
+ * meant whichever ran first won). An hour is far beyond any client's retry of a
+ * code that lives a minute, and keeps the table a few minutes of traffic deep.
  */
-const CODE_RETENTION_MS = 60 * 60 * 1000
+export const CODE_RETENTION_MS = 60 * 60 * 1000
 
 const ago = (now: Date, ms: number) => new Date(now.getTime() - ms)
 

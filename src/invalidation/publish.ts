@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import type { Database } from '../db/schema.js'
 
 /** The PostgreSQL channel on which every change that can narrow or kill a token is announced. */
@@ -48,14 +48,16 @@ export function onLocalInvalidation(db: Kysely<Database>, listener: LocalInvalid
 }
 
 /**
- * Announces a change with NOTIFY. Call it with the transaction that makes the
- * change: PostgreSQL delivers the notification only if, and when, it commits.
- * The caches of this process drop the affected entries at once as well (a
- * rolled-back change only costs them a few misses).
+ * Announces a change with NOTIFY, inside the transaction that makes the change
+ * (the type refuses a plain handle): PostgreSQL delivers the notification only
+ * if, and when, it commits. The caches of this process drop the affected entries
+ * at once as well (a rolled-back change only costs them a few misses). Services
+ * call it through `recordChange` (audit/record-change.ts), which writes the
+ * audit event in the same step.
  */
-export async function publishInvalidation(db: Kysely<Database>, change: Invalidation): Promise<void> {
-  for (const listener of localListeners.get(databaseKey(db)) ?? []) listener(change)
-  await sql`SELECT pg_notify(${INVALIDATION_CHANNEL}, ${JSON.stringify(change)})`.execute(db)
+export async function publishInvalidation(trx: Transaction<Database>, change: Invalidation): Promise<void> {
+  for (const listener of localListeners.get(databaseKey(trx)) ?? []) listener(change)
+  await sql`SELECT pg_notify(${INVALIDATION_CHANNEL}, ${JSON.stringify(change)})`.execute(trx)
 }
 
 const NUMERIC_FIELDS: Record<Invalidation['type'], readonly string[]> = {

@@ -2,12 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { parseRole, ROLE_DESCRIPTIONS } from '../accounts/roles.js'
+import { fromViewer } from '../audit/context.js'
 import { ROLES } from '../db/schema.js'
 import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
-import { viewerAuditContext } from '../http/request-context.js'
 import { Id, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
-import { addMember, changeMemberRole, listMembers, removeMember, USERS_ADMIN_ONLY } from './service.js'
+import { MEMBER_ACCESS, USERS_ADMIN_ONLY } from './access.js'
+import { addMember, changeMemberRole, listMembers, removeMember } from './service.js'
 
 const PATH = '/settings/accounts/users'
 
@@ -29,7 +30,7 @@ const NOTICES: Record<string, string> = {
 
 /** Settings › Accounts › Users (admin only): members of the current account and their roles. */
 export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const adminOnly = requireRole('admin', USERS_ADMIN_ONLY)
+  const adminOnly = requireRole(MEMBER_ACCESS.read, USERS_ADMIN_ONLY)
 
   async function render(
     reply: FastifyReply,
@@ -74,7 +75,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
             accountId: account.id,
             actorUserId: user.id,
           },
-          viewerAuditContext(request),
+          fromViewer(request),
         )
         return `${PATH}?notice=${created ? 'created' : 'added'}`
       },
@@ -95,7 +96,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
           await changeMemberRole(
             app.db,
             { accountId: account.id, actorUserId: user.id, userId: target, role },
-            viewerAuditContext(request),
+            fromViewer(request),
           )
           // Someone who demoted themselves can no longer see this page.
           return target === user.id && role !== 'admin' ? '/' : `${PATH}?notice=changed`
@@ -117,7 +118,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
           await removeMember(
             app.db,
             { accountId: account.id, actorUserId: user.id, userId: target },
-            viewerAuditContext(request),
+            fromViewer(request),
           )
           return target === user.id ? '/' : `${PATH}?notice=removed`
         },

@@ -1,13 +1,13 @@
 import type { Kysely, Transaction } from 'kysely'
-import { requireAccountAdmin } from '../accounts/require-admin.js'
-import { roleAtLeast, roleRank } from '../accounts/roles.js'
-import { type AuditContext, recordAudit } from '../audit/record.js'
-import type { Database, Role } from '../db/schema.js'
-import { BadRequestError, ConflictError, NotFoundError, PermissionError } from '../errors.js'
-import { publishInvalidation } from '../invalidation/publish.js'
-import { hashPassword } from '../security/passwords.js'
-import { findUserByEmail, insertUser, upsertMembership } from '../users/repo.js'
-import { validatePerson } from '../users/service.js'
+import { requireRoleOn } from '../accounts/access.js'
+import { roleRank } from '../accounts/roles.js'
+import type { AuditContext } from '../audit/record.js'
+import { recordChange } from '../audit/record-change.js'
+import { type Database, ROLES, type Role } from '../db/schema.js'
+import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
+import { upsertMembership } from '../users/repo.js'
+import { MEMBER_ACCESS, requireGrantable, USERS_ADMIN_ONLY } from './access.js'
+import { addPersonToAccount } from './add-person.js'
 import {
   countRemainingAdmins,
   deleteMembership,
@@ -18,8 +18,6 @@ import {
   lockAccountChain,
   type MemberRow,
 } from './repo.js'
-
-export const USERS_ADMIN_ONLY = 'Only Admin users can manage users.'
 
 export interface Member extends MemberRow {
   /** The highest of the direct role and any inherited one. */
@@ -46,11 +44,6 @@ export async function listMembers(
   return { members, inherited }
 }
 
-function requireGrantable(actorRole: Role, role: Role): void {
-  if (!roleAtLeast(actorRole, role))
-    throw new PermissionError(`You cannot grant a role above your own (${actorRole}).`)
-}
-
 /**
  * The last-admin rule. Inherited admins count: an admin of an ancestor still
  * administers this account, so a sub-account may be left without a direct admin
@@ -75,47 +68,18 @@ export interface NewMember {
   role: Role
 }
 
-/**
- * Gives a person a role on the account. A new email creates the user; an
- * existing user just gains the role (the name and password given are ignored).
- */
+/** The Users page's "add": see addPersonToAccount (an existing member is refused). */
 export async function addMember(
   db: Kysely<Database>,
   input: NewMember,
   audit: AuditContext,
 ): Promise<{ userId: number; created: boolean }> {
-  const email = input.email.trim()
-  if (!email) throw new BadRequestError('email must be a valid email address')
-  // argon2 is slow: hash before the transaction, and only when the user is new.
-  const person = (await findUserByEmail(db, email)) ? undefined : validatePerson(input)
-  const passwordHash = person ? await hashPassword(person.password) : undefined
-  return db.transaction().execute(async (trx) => {
-    const actorRole = await requireAccountAdmin(trx, input.actorUserId, input.accountId, USERS_ADMIN_ONLY)
-    requireGrantable(actorRole, input.role)
-    let user = await findUserByEmail(trx, email)
-    const created = !user
-    if (!user) {
-      if (!person || !passwordHash) throw new ConflictError('That user was just removed; try again.')
-      user = await insertUser(trx, { email: person.email, name: person.name, passwordHash })
-    } else {
-      const existing = await findDirectMembership(trx, input.accountId, user.id)
-      if (existing) {
-        throw new ConflictError(
-          `${user.email} is already a member of this account (${existing.role}); change the role in the list.`,
-        )
-      }
-    }
-    // A grant only widens; upsertMembership's announcement still drops any cached "no role" answer.
-    await upsertMembership(trx, { accountId: input.accountId, userId: user.id, role: input.role })
-    await recordAudit(trx, audit, {
-      accountId: input.accountId,
-      action: 'membership.granted',
-      targetType: 'user',
-      targetId: user.id,
-      details: { email: user.email, name: user.name, role: input.role, new_user: created },
-    })
-    return { userId: user.id, created }
-  })
+  const { userId, created } = await addPersonToAccount(
+    db,
+    { ...input, account: { accountId: input.accountId }, by: { actorUserId: input.actorUserId } },
+    audit,
+  )
+  return { userId, created }
 }
 
 /**
@@ -126,7 +90,13 @@ async function lockedMember(
   trx: Transaction<Database>,
   input: { accountId: number; actorUserId: number; userId: number },
 ): Promise<{ actorRole: Role; member: MemberRow }> {
-  const actorRole = await requireAccountAdmin(trx, input.actorUserId, input.accountId, USERS_ADMIN_ONLY)
+  const actorRole = await requireRoleOn(
+    trx,
+    input.actorUserId,
+    input.accountId,
+    MEMBER_ACCESS.change,
+    USERS_ADMIN_ONLY,
+  )
   await lockAccountChain(trx, input.accountId)
   const member = await findDirectMembership(trx, input.accountId, input.userId)
   if (!member) throw new NotFoundError('No such member.')
@@ -146,12 +116,15 @@ export async function changeMemberRole(
     if (member.role === input.role) return
     if (member.role === 'admin') await requireAnotherAdmin(trx, input.accountId, input.userId)
     await upsertMembership(trx, input)
-    await recordAudit(trx, audit, {
-      accountId: input.accountId,
-      action: 'membership.changed',
-      targetType: 'user',
-      targetId: input.userId,
-      details: { email: member.email, from: member.role, to: input.role },
+    await recordChange(trx, audit, {
+      event: {
+        accountId: input.accountId,
+        action: 'membership.changed',
+        targetType: 'user',
+        targetId: input.userId,
+        details: { email: member.email, from: member.role, to: input.role },
+      },
+      invalidate: [{ type: 'membership', accountId: input.accountId, userId: input.userId }],
     })
   })
 }
@@ -167,13 +140,15 @@ export async function removeMember(
     requireGrantable(actorRole, member.role)
     if (member.role === 'admin') await requireAnotherAdmin(trx, input.accountId, input.userId)
     await deleteMembership(trx, input.accountId, input.userId)
-    await publishInvalidation(trx, { type: 'membership', accountId: input.accountId, userId: input.userId })
-    await recordAudit(trx, audit, {
-      accountId: input.accountId,
-      action: 'membership.removed',
-      targetType: 'user',
-      targetId: input.userId,
-      details: { email: member.email, role: member.role },
+    await recordChange(trx, audit, {
+      event: {
+        accountId: input.accountId,
+        action: 'membership.removed',
+        targetType: 'user',
+        targetId: input.userId,
+        details: { email: member.email, role: member.role },
+      },
+      invalidate: [{ type: 'membership', accountId: input.accountId, userId: input.userId }],
     })
   })
 }

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely'
-import { type AuditContext, recordAudit } from '../audit/record.js'
+import type { AuditContext } from '../audit/record.js'
+import { recordChange } from '../audit/record-change.js'
 import type { Application, Database } from '../db/schema.js'
-import { publishInvalidation } from '../invalidation/publish.js'
 import { hashToken, parseToken } from '../tokens/format.js'
+import { revoked, revokeTokens } from '../tokens/revoke.js'
 
 /**
  * RFC 7009 revocation by the application the token was issued to. A token that
@@ -16,23 +17,21 @@ export async function revokeClientToken(
 ): Promise<boolean> {
   if (parseToken(input.token) !== 'application') return false
   return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .updateTable('tokens')
-      .set({ revoked_at: input.now })
-      .where('token_hash', '=', hashToken(input.token))
-      .where('kind', '=', 'application')
-      .where('application_id', '=', input.application.id)
-      .where('revoked_at', 'is', null)
-      .returning(['id', 'account_id'])
-      .executeTakeFirst()
+    const [row] = await revokeTokens(
+      trx,
+      { tokenHash: hashToken(input.token), kind: 'application', applicationId: input.application.id },
+      input.now,
+    )
     if (!row) return false
-    await publishInvalidation(trx, { type: 'token', id: row.id })
-    await recordAudit(trx, audit, {
-      accountId: row.account_id,
-      action: 'application_token.revoked',
-      targetType: 'token',
-      targetId: row.id,
-      details: { application_id: input.application.id, name: input.application.name },
+    await recordChange(trx, audit, {
+      event: {
+        accountId: row.account_id,
+        action: 'application_token.revoked',
+        targetType: 'token',
+        targetId: row.id,
+        details: { application_id: input.application.id, name: input.application.name },
+      },
+      invalidate: revoked([row]),
     })
     return true
   })

@@ -1,8 +1,8 @@
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
+import { fromClient, originOf } from '../audit/context.js'
 import { InvalidRequest, SlowDown, UnsupportedGrantType } from '../errors.js'
-import { requestOrigin } from '../http/request-context.js'
 import { OAuthErrorBody } from '../http/schemas.js'
 import { parseBasicCredentials } from '../security/basic-credentials.js'
 import { authenticateClient } from './client-auth.js'
@@ -73,7 +73,7 @@ export const oauthEndpoints: FastifyPluginAsyncTypebox = async (app) => {
           codeVerifier: body.code_verifier,
           now: app.config.now(),
         },
-        requestOrigin(request),
+        originOf(request),
       )
       request.log.info({ appId: client.application.id, accountId: answer.account_id }, 'code exchanged')
       return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(answer)
@@ -93,7 +93,7 @@ export const oauthEndpoints: FastifyPluginAsyncTypebox = async (app) => {
       const revoked = await revokeClientToken(
         app.db,
         { application, token: request.body.token, now: app.config.now() },
-        { ...requestOrigin(request), actorUserId: null, actorLabel: `application ${application.id}` },
+        fromClient(originOf(request), application),
       )
       if (revoked) request.log.info({ appId: application.id }, 'token revoked by its application')
       return reply.code(200).header('Cache-Control', 'no-store').send()

@@ -1,12 +1,15 @@
 import type { Kysely } from 'kysely'
-import { type AuditContext, recordAudit } from '../audit/record.js'
+import { fromClient, fromPerson } from '../audit/context.js'
+import type { AuditOrigin } from '../audit/record.js'
+import { recordChange } from '../audit/record-change.js'
 import { authorizeInTransaction } from '../authorizations/service.js'
 import type { Database, Role } from '../db/schema.js'
 import { InvalidClient, InvalidGrant, InvalidRequest, OAuthError, PermissionError } from '../errors.js'
 import { sha256Hex } from '../security/secrets.js'
+import { revoked, revokeTokens } from '../tokens/revoke.js'
 import { findUser } from '../users/repo.js'
 import type { AuthenticatedClient } from './client-auth.js'
-import { lockCode, markCodeUsed, revokeTokensFromCode } from './codes.js'
+import { lockCode, markCodeUsed } from './codes.js'
 import { isCodeVerifier, verifierMatches } from './pkce.js'
 
 /** The token endpoint's answer (CONTRACT 4b). */
@@ -38,7 +41,7 @@ const invalidGrant = (description: string) => new InvalidGrant(description)
 export async function exchangeAuthorizationCode(
   db: Kysely<Database>,
   input: CodeExchange,
-  origin: Omit<AuditContext, 'actorUserId' | 'actorLabel'>,
+  origin: AuditOrigin,
 ): Promise<TokenResponse> {
   if (input.codeVerifier !== undefined && !isCodeVerifier(input.codeVerifier)) {
     throw new InvalidRequest('code_verifier must be 43 to 128 unreserved characters')
@@ -49,18 +52,18 @@ export async function exchangeAuthorizationCode(
     const row = await lockCode(trx, codeHash)
     if (!row || row.application_id !== application.id) return invalidGrant('The code is unknown.')
     if (row.used_at) {
-      const revoked = await revokeTokensFromCode(trx, codeHash, input.now)
-      await recordAudit(
-        trx,
-        { ...origin, actorUserId: null, actorLabel: `application ${application.id}` },
-        {
+      // RFC 6749 4.1.2: a code used twice revokes the tokens issued from it; every instance is told.
+      const rows = await revokeTokens(trx, { codeHash }, input.now)
+      await recordChange(trx, fromClient(origin, application), {
+        event: {
           accountId: row.account_id,
           action: 'authorization_code.reused',
           targetType: 'application',
           targetId: application.id,
-          details: { revoked_token_ids: revoked },
+          details: { revoked_token_ids: rows.map((r) => r.id) },
         },
-      )
+        invalidate: revoked(rows),
+      })
       return invalidGrant('The code was already used; the tokens issued from it are revoked.')
     }
     if (row.expires_at.getTime() <= input.now.getTime()) return invalidGrant('The code has expired.')
@@ -90,7 +93,7 @@ export async function exchangeAuthorizationCode(
           permission: row.permission,
           codeHash,
         },
-        { ...origin, actorUserId: row.user_id, actorLabel: user?.email ?? '' },
+        fromPerson(origin, row.user_id, user?.email ?? ''),
       )
       return { grant }
     } catch (error) {

@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../db/schema.js'
-import { publishInvalidation } from '../invalidation/publish.js'
 import { randomSecret, sha256Hex } from '../security/secrets.js'
 
 export interface ServiceView {
@@ -38,17 +37,17 @@ export async function listServices(db: Kysely<Database>): Promise<ServiceView[]>
   }))
 }
 
-/** Revokes a service; running instances forget its verified credentials (they may run elsewhere: NOTIFY). */
-export async function revokeService(db: Kysely<Database>, id: number, now: Date): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const result = await trx
-      .updateTable('services')
-      .set({ revoked_at: now })
-      .where('id', '=', id)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst()
-    const revoked = Number(result.numUpdatedRows) > 0
-    if (revoked) await publishInvalidation(trx, { type: 'service', id })
-    return revoked
-  })
+/** Marks a live service revoked; false when there was none. */
+export async function markServiceRevoked(
+  trx: Transaction<Database>,
+  id: number,
+  now: Date,
+): Promise<boolean> {
+  const result = await trx
+    .updateTable('services')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
 }

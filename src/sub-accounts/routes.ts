@@ -1,18 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
+import { fromViewer } from '../audit/context.js'
 import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
-import { viewerAuditContext } from '../http/request-context.js'
 import { Id, IdParams, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
+import { SUB_ACCOUNT_ACCESS, SUB_ACCOUNTS_ADMIN_ONLY } from './access.js'
 import { listSubAccounts } from './repo.js'
-import {
-  createSubAccount,
-  deleteSubAccount,
-  renameSubAccount,
-  SUB_ACCOUNTS_ADMIN_ONLY,
-  subAccountForDeletion,
-} from './service.js'
+import { createSubAccount, deleteSubAccount, renameSubAccount, subAccountForDeletion } from './service.js'
 
 const PATH = '/settings/accounts/sub-accounts'
 
@@ -30,7 +25,7 @@ const NOTICES: Record<string, string> = {
 
 /** Settings › Accounts › Sub-accounts (admin only): the current account's tree below it. */
 export const subAccountRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const adminOnly = requireRole('admin', SUB_ACCOUNTS_ADMIN_ONLY)
+  const adminOnly = requireRole(SUB_ACCOUNT_ACCESS.read, SUB_ACCOUNTS_ADMIN_ONLY)
 
   async function render(
     reply: FastifyReply,
@@ -64,7 +59,7 @@ export const subAccountRoutes: FastifyPluginAsyncTypebox = async (app) => {
         await createSubAccount(
           app.db,
           { rootId: account.id, actorUserId: user.id, parentId, name },
-          viewerAuditContext(request),
+          fromViewer(request),
         )
         return `${PATH}?notice=created`
       },
@@ -88,7 +83,7 @@ export const subAccountRoutes: FastifyPluginAsyncTypebox = async (app) => {
               id: request.params.id,
               name: request.body?.name ?? '',
             },
-            viewerAuditContext(request),
+            fromViewer(request),
           )
           return `${PATH}?notice=renamed`
         },
@@ -119,7 +114,7 @@ export const subAccountRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await deleteSubAccount(
         app.db,
         { rootId: account.id, actorUserId: user.id, id: request.params.id, now: app.config.now() },
-        viewerAuditContext(request),
+        fromViewer(request),
       )
       return reply.redirect(`${PATH}?notice=deleted`, 303)
     },

@@ -1,11 +1,13 @@
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
+import { requireRoleOn } from '../accounts/access.js'
+import { validateAccountName } from '../accounts/name.js'
 import { createAccount } from '../accounts/repo.js'
-import { requireAccountAdmin } from '../accounts/require-admin.js'
 import { MAX_ACCOUNT_DEPTH } from '../accounts/tree-sql.js'
-import { type AuditContext, recordAudit } from '../audit/record.js'
-import type { Database } from '../db/schema.js'
+import type { AuditContext } from '../audit/record.js'
+import { recordChange } from '../audit/record-change.js'
+import type { Database, Role } from '../db/schema.js'
 import { BadRequestError, NotFoundError } from '../errors.js'
-import { publishInvalidation } from '../invalidation/publish.js'
+import { SUB_ACCOUNT_ACCESS, SUB_ACCOUNTS_ADMIN_ONLY } from './access.js'
 import {
   accountDepth,
   type DeletionImpact,
@@ -16,15 +18,22 @@ import {
   type SubAccountRow,
 } from './repo.js'
 
-export const SUB_ACCOUNTS_ADMIN_ONLY = 'Only Admin users can manage sub-accounts.'
-
 // Sub-account events are recorded on the parent of the sub-account: the account
 // whose list of sub-accounts changed, which is where its admins look.
 
-export function validateSubAccountName(raw: unknown): string {
-  const name = typeof raw === 'string' ? raw.trim() : ''
-  if (name.length < 1 || name.length > 200) throw new BadRequestError('name must be 1 to 200 characters')
-  return name
+/** SUB_ACCOUNT_ACCESS, checked on the account the admin works in, inside the change's transaction. */
+function requireAccessOn(
+  trx: Transaction<Database>,
+  input: { actorUserId: number; rootId: number },
+  action: 'create' | 'change' | 'delete',
+): Promise<Role> {
+  return requireRoleOn(
+    trx,
+    input.actorUserId,
+    input.rootId,
+    SUB_ACCOUNT_ACCESS[action],
+    SUB_ACCOUNTS_ADMIN_ONLY,
+  )
 }
 
 /**
@@ -47,20 +56,23 @@ export async function createSubAccount(
   input: { rootId: number; actorUserId: number; parentId: number; name: string },
   audit: AuditContext,
 ): Promise<{ id: number }> {
-  const name = validateSubAccountName(input.name)
+  const name = validateAccountName(input.name)
   return db.transaction().execute(async (trx) => {
-    await requireAccountAdmin(trx, input.actorUserId, input.rootId, SUB_ACCOUNTS_ADMIN_ONLY)
+    await requireAccessOn(trx, input, 'create')
     if (input.parentId !== input.rootId) await requireSubAccount(trx, input.rootId, input.parentId)
     if ((await accountDepth(trx, input.parentId)) + 1 >= MAX_ACCOUNT_DEPTH) {
       throw new BadRequestError(`Accounts can be nested at most ${MAX_ACCOUNT_DEPTH} levels deep.`)
     }
     const account = await createAccount(trx, { name, parentId: input.parentId })
-    await recordAudit(trx, audit, {
-      accountId: input.parentId,
-      action: 'sub_account.created',
-      targetType: 'account',
-      targetId: account.id,
-      details: { name },
+    await recordChange(trx, audit, {
+      event: {
+        accountId: input.parentId,
+        action: 'sub_account.created',
+        targetType: 'account',
+        targetId: account.id,
+        details: { name },
+      },
+      invalidate: [],
     })
     return { id: account.id }
   })
@@ -71,18 +83,21 @@ export async function renameSubAccount(
   input: { rootId: number; actorUserId: number; id: number; name: string },
   audit: AuditContext,
 ): Promise<void> {
-  const name = validateSubAccountName(input.name)
+  const name = validateAccountName(input.name)
   await db.transaction().execute(async (trx) => {
-    await requireAccountAdmin(trx, input.actorUserId, input.rootId, SUB_ACCOUNTS_ADMIN_ONLY)
+    await requireAccessOn(trx, input, 'change')
     const account = await requireSubAccount(trx, input.rootId, input.id)
     if (account.name === name) return
     await renameAccount(trx, account.id, name)
-    await recordAudit(trx, audit, {
-      accountId: account.parent_id,
-      action: 'sub_account.renamed',
-      targetType: 'account',
-      targetId: account.id,
-      details: { from: account.name, to: name },
+    await recordChange(trx, audit, {
+      event: {
+        accountId: account.parent_id,
+        action: 'sub_account.renamed',
+        targetType: 'account',
+        targetId: account.id,
+        details: { from: account.name, to: name },
+      },
+      invalidate: [],
     })
   })
 }
@@ -108,23 +123,27 @@ export async function deleteSubAccount(
   audit: AuditContext,
 ): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    await requireAccountAdmin(trx, input.actorUserId, input.rootId, SUB_ACCOUNTS_ADMIN_ONLY)
+    await requireAccessOn(trx, input, 'delete')
     const account = await requireSubAccount(trx, input.rootId, input.id)
     const impact = await deletionImpact(trx, account.id, input.now)
     await deleteAccount(trx, account.id)
-    await publishInvalidation(trx, { type: 'account', id: account.id })
-    for (const id of impact.applicationIds) await publishInvalidation(trx, { type: 'application', id })
-    await recordAudit(trx, audit, {
-      accountId: account.parent_id,
-      action: 'sub_account.deleted',
-      targetType: 'account',
-      targetId: account.id,
-      details: {
-        name: account.name,
-        account_ids: impact.accountIds,
-        application_ids: impact.applicationIds,
-        live_tokens: impact.liveTokens,
+    await recordChange(trx, audit, {
+      event: {
+        accountId: account.parent_id,
+        action: 'sub_account.deleted',
+        targetType: 'account',
+        targetId: account.id,
+        details: {
+          name: account.name,
+          account_ids: impact.accountIds,
+          application_ids: impact.applicationIds,
+          live_tokens: impact.liveTokens,
+        },
       },
+      invalidate: [
+        { type: 'account', id: account.id },
+        ...impact.applicationIds.map((id) => ({ type: 'application' as const, id })),
+      ],
     })
   })
 }

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely'
 import type { Database, Role, User } from '../db/schema.js'
-import { publishInvalidation } from '../invalidation/publish.js'
 
 export function findUserByEmail(db: Kysely<Database>, email: string): Promise<User | undefined> {
   return db
@@ -35,8 +34,7 @@ export function insertUser(
 
 /**
  * Grants or changes a role; a user has at most one membership row per account.
- * A change may lower the role, so validation caches are told (pass the
- * transaction that makes the change, if there is one).
+ * A change may lower the role: the caller records it with a `membership` invalidation.
  */
 export async function upsertMembership(
   db: Kysely<Database>,
@@ -47,5 +45,4 @@ export async function upsertMembership(
     .values({ account_id: values.accountId, user_id: values.userId, role: values.role })
     .onConflict((oc) => oc.columns(['account_id', 'user_id']).doUpdateSet({ role: values.role }))
     .execute()
-  await publishInvalidation(db, { type: 'membership', accountId: values.accountId, userId: values.userId })
 }

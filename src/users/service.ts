@@ -1,37 +1,15 @@
 import { type Kysely, sql } from 'kysely'
-import { createAccount, findAccount } from '../accounts/repo.js'
-import { type AuditContext, recordAudit } from '../audit/record.js'
+import { validateAccountName } from '../accounts/name.js'
+import { createAccount } from '../accounts/repo.js'
+import { fromPerson } from '../audit/context.js'
+import type { AuditContext, AuditOrigin } from '../audit/record.js'
+import { recordChange } from '../audit/record-change.js'
 import type { Database, Role } from '../db/schema.js'
-import { BadRequestError, NotFoundError } from '../errors.js'
-import { hashPassword, passwordProblem } from '../security/passwords.js'
-import { findUserByEmail, insertUser, upsertMembership } from './repo.js'
-
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
-
-export interface NewPerson {
-  email: string
-  name: string
-  password: string
-}
-
-/** Normalises and checks a new user's fields; throws a 400 naming the field. */
-export function validatePerson(input: NewPerson): NewPerson {
-  const email = input.email.trim()
-  const name = input.name.trim()
-  if (!EMAIL.test(email) || email.length > 320)
-    throw new BadRequestError('email must be a valid email address')
-  if (name.length < 1 || name.length > 200) throw new BadRequestError('name must be 1 to 200 characters')
-  const problem = passwordProblem(input.password)
-  if (problem) throw new BadRequestError(problem)
-  return { email, name, password: input.password }
-}
-
-export function validateAccountName(raw: string): string {
-  const name = raw.trim()
-  if (name.length < 1 || name.length > 200)
-    throw new BadRequestError('account_name must be 1 to 200 characters')
-  return name
-}
+import { NotFoundError } from '../errors.js'
+import { type AccountChoice, addPersonToAccount } from '../members/add-person.js'
+import { hashPassword } from '../security/passwords.js'
+import { type NewPerson, validatePerson } from './person.js'
+import { insertUser, upsertMembership } from './repo.js'
 
 /**
  * First run: creates the first user as admin of a new top-level account. Refused
@@ -40,10 +18,10 @@ export function validateAccountName(raw: string): string {
 export async function setupFirstAdmin(
   db: Kysely<Database>,
   input: NewPerson & { accountName: string },
-  audit: Omit<AuditContext, 'actorUserId' | 'actorLabel'>,
+  audit: AuditOrigin,
 ): Promise<{ userId: number; accountId: number }> {
   const person = validatePerson(input)
-  const accountName = validateAccountName(input.accountName)
+  const accountName = validateAccountName(input.accountName, 'account_name')
   const passwordHash = await hashPassword(person.password)
   return db.transaction().execute(async (trx) => {
     await sql`LOCK TABLE users IN EXCLUSIVE MODE`.execute(trx)
@@ -52,55 +30,23 @@ export async function setupFirstAdmin(
     const user = await insertUser(trx, { email: person.email, name: person.name, passwordHash })
     const account = await createAccount(trx, { name: accountName })
     await upsertMembership(trx, { accountId: account.id, userId: user.id, role: 'admin' })
-    const context = { ...audit, actorUserId: user.id, actorLabel: user.email }
-    await recordAudit(trx, context, {
-      accountId: account.id,
-      action: 'setup.completed',
-      targetType: 'user',
-      targetId: user.id,
+    await recordChange(trx, fromPerson(audit, user.id, user.email), {
+      event: { accountId: account.id, action: 'setup.completed', targetType: 'user', targetId: user.id },
+      invalidate: [{ type: 'membership', accountId: account.id, userId: user.id }],
     })
     return { userId: user.id, accountId: account.id }
   })
 }
 
-export type AccountChoice = { newAccountName: string } | { accountId: number }
-
 /**
- * Creates a user (or finds an existing one by email) and gives them a role on a
- * new top-level account or an existing one. An existing user keeps their password.
+ * The CLI's `users create`: creates a user (or finds an existing one by email)
+ * and gives them a role on a new top-level account or an existing one. An
+ * existing user keeps their password; an existing member gets the role given.
  */
-export async function addUserWithRole(
+export function addUserWithRole(
   db: Kysely<Database>,
   input: { email: string; name: string; password: string | undefined; role: Role; account: AccountChoice },
   audit: AuditContext,
 ): Promise<{ userId: number; accountId: number; created: boolean }> {
-  return db.transaction().execute(async (trx) => {
-    let user = await findUserByEmail(trx, input.email.trim())
-    const created = !user
-    if (!user) {
-      const person = validatePerson({ email: input.email, name: input.name, password: input.password ?? '' })
-      user = await insertUser(trx, {
-        email: person.email,
-        name: person.name,
-        passwordHash: await hashPassword(person.password),
-      })
-    }
-    let accountId: number
-    if ('accountId' in input.account) {
-      const account = await findAccount(trx, input.account.accountId)
-      if (!account) throw new NotFoundError(`account ${input.account.accountId} does not exist`)
-      accountId = account.id
-    } else {
-      accountId = (await createAccount(trx, { name: validateAccountName(input.account.newAccountName) })).id
-    }
-    await upsertMembership(trx, { accountId, userId: user.id, role: input.role })
-    await recordAudit(trx, audit, {
-      accountId,
-      action: created ? 'user.created' : 'membership.granted',
-      targetType: 'user',
-      targetId: user.id,
-      details: { email: user.email, role: input.role },
-    })
-    return { userId: user.id, accountId, created }
-  })
+  return addPersonToAccount(db, { ...input, password: input.password ?? '', by: 'cli' }, audit)
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 
-/** Writes audit events directly, with chosen times (recordAudit always stamps now()). */
+/** Writes audit events directly, with chosen times (recordAudit stamps the audit context's time). */
 export async function insertEvents(
   app: FastifyInstance,
   accountId: number,

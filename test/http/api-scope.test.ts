@@ -94,7 +94,11 @@ t.test('effective permission: demotion narrows, removal kills, expiry ends a tok
   const me = () => app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${onChild.token}` } })
   t.equal((await me()).json().permission, 'publish', 'inherited from the parent account')
 
-  await upsertMembership(app.db, { accountId: admin.accountId, userId: publisher.userId, role: 'browse' })
+  await app.db.transaction().execute(async (trx) => {
+    const change = { accountId: admin.accountId, userId: publisher.userId }
+    await upsertMembership(trx, { ...change, role: 'browse' })
+    await publishInvalidation(trx, { type: 'membership', ...change })
+  })
   t.equal(
     (await me()).json().permission,
     'browse',

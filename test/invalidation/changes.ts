@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify'
 import { createAccount } from '../../src/accounts/repo.js'
 import { createApiToken, revokeApiToken } from '../../src/api-tokens/service.js'
-import { generateClientSecret } from '../../src/applications/client-secret.js'
-import { deleteApplication, setClientSecretHash } from '../../src/applications/repo.js'
+import { deleteApplication, regenerateClientSecret } from '../../src/applications/service.js'
 import { authorizeApplication, revokeAuthorization } from '../../src/authorizations/service.js'
 import type { Role } from '../../src/db/schema.js'
 import { publishInvalidation } from '../../src/invalidation/publish.js'
-import { createService, revokeService } from '../../src/service-credentials/repo.js'
-import { upsertMembership } from '../../src/users/repo.js'
+import { changeMemberRole } from '../../src/members/service.js'
+import { createService } from '../../src/service-credentials/repo.js'
+import { revokeService } from '../../src/service-credentials/service.js'
 import { seedFirstAdmin, seedUser } from '../helper.js'
 import { AUDIT, basic, introspect, registerApplication, verify } from '../validation/fixtures.js'
 
@@ -96,7 +96,7 @@ export async function changeScenarios(
         before: '200 publish',
         after: '401',
         change: async () => {
-          await deleteApplication(db, admin.accountId, granted.application.id)
+          await deleteApplication(db, { accountId: admin.accountId, id: granted.application.id }, AUDIT)
         },
       }
     },
@@ -127,7 +127,16 @@ export async function changeScenarios(
         before: '200 publish',
         after: '200 browse',
         change: () =>
-          upsertMembership(db, { accountId: admin.accountId, userId: publisher.userId, role: 'browse' }),
+          changeMemberRole(
+            db,
+            {
+              accountId: admin.accountId,
+              actorUserId: admin.userId,
+              userId: publisher.userId,
+              role: 'browse',
+            },
+            AUDIT,
+          ),
       }
     },
     async () => {
@@ -191,8 +200,13 @@ export async function changeScenarios(
         probe: introspectProbe(granted.basic, granted.token),
         before: '200',
         after: '401',
-        change: () =>
-          setClientSecretHash(db, granted.application.id, generateClientSecret().hash, new Date()),
+        change: async () => {
+          await regenerateClientSecret(
+            db,
+            { accountId: admin.accountId, id: granted.application.id, now: new Date() },
+            AUDIT,
+          )
+        },
       }
     },
   ]

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { createApiToken } from '../../src/api-tokens/service.js'
+import { publishInvalidation } from '../../src/invalidation/publish.js'
 import { generateToken, hashToken, tokenHint } from '../../src/tokens/format.js'
 import { upsertMembership } from '../../src/users/repo.js'
 import { build, countQueries, DATABASE_KIND } from '../helper.js'
@@ -154,10 +155,10 @@ t.test(
       .set({ permission: 'admin' })
       .where('id', 'in', [first.id, second.id, third.id])
       .execute()
-    await upsertMembership(app.db, {
-      accountId: seed.admin.accountId,
-      userId: seed.admin.userId,
-      role: 'design',
+    await app.db.transaction().execute(async (trx) => {
+      const change = { accountId: seed.admin.accountId, userId: seed.admin.userId }
+      await upsertMembership(trx, { ...change, role: 'design' })
+      await publishInvalidation(trx, { type: 'membership', ...change })
     })
     const validation = await app.tokens.validate(third.token)
     t.equal(

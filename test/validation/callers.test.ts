@@ -1,10 +1,9 @@
 import t from 'tap'
-import { generateClientSecret } from '../../src/applications/client-secret.js'
-import { deleteApplication, setClientSecretHash } from '../../src/applications/repo.js'
-import { revokeService } from '../../src/service-credentials/repo.js'
+import { deleteApplication, regenerateClientSecret } from '../../src/applications/service.js'
+import { revokeService } from '../../src/service-credentials/service.js'
 import { CALLER_FAILURES_PER_WINDOW } from '../../src/validation/introspect-routes.js'
 import { build, DATABASE_KIND } from '../helper.js'
-import { basic, cacheLookups, introspect, seedValidation } from './fixtures.js'
+import { AUDIT, basic, cacheLookups, introspect, seedValidation } from './fixtures.js'
 
 const INVALID_CLIENT = {
   error: 'invalid_client',
@@ -86,17 +85,20 @@ t.test(
     const reporter = seed.reporter
     t.equal((await introspect(app, reporter.basic, seed.grant.token)).json().active, true)
     t.equal((await introspect(app, reporter.basic, seed.grant.token)).json().active, true)
-    const fresh = generateClientSecret()
-    await setClientSecretHash(app.db, reporter.application.id, fresh.hash, new Date())
+    const fresh = await regenerateClientSecret(
+      app.db,
+      { accountId: seed.admin.accountId, id: reporter.application.id, now: new Date() },
+      AUDIT,
+    )
     t.equal(
       (await introspect(app, reporter.basic, seed.grant.token)).statusCode,
       401,
       'the old secret is dead',
     )
-    const renewed = basic(reporter.application.id, fresh.secret)
+    const renewed = basic(reporter.application.id, fresh.clientSecret)
     t.equal((await introspect(app, renewed, seed.grant.token)).json().active, true, 'the new one works')
 
-    t.ok(await deleteApplication(app.db, seed.admin.accountId, reporter.application.id))
+    await deleteApplication(app.db, { accountId: seed.admin.accountId, id: reporter.application.id }, AUDIT)
     t.equal((await introspect(app, renewed, seed.grant.token)).statusCode, 401, 'a deleted application')
   },
 )

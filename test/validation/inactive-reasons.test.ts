@@ -2,11 +2,11 @@ import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import { createAccount } from '../../src/accounts/repo.js'
 import { createApiToken, revokeApiToken } from '../../src/api-tokens/service.js'
-import { deleteApplication } from '../../src/applications/repo.js'
+import { deleteApplication } from '../../src/applications/service.js'
 import { authorizeApplication, revokeAuthorization } from '../../src/authorizations/service.js'
 import { publishInvalidation } from '../../src/invalidation/publish.js'
+import { addMember, changeMemberRole } from '../../src/members/service.js'
 import { generateToken } from '../../src/tokens/format.js'
-import { upsertMembership } from '../../src/users/repo.js'
 import { build, DATABASE_KIND, seedUser } from '../helper.js'
 import {
   AUDIT,
@@ -123,7 +123,7 @@ t.test(
         AUDIT,
       )
       await expectActive(t, app, serviceBasic, grant.token, 'publish')
-      await deleteApplication(app.db, admin.accountId, doomed.application.id)
+      await deleteApplication(app.db, { accountId: admin.accountId, id: doomed.application.id }, AUDIT)
       await expectInactive(t, app, serviceBasic, grant.token, 'application deleted')
     })
 
@@ -176,17 +176,33 @@ t.test(
     await expectActive(t, app, seed.serviceBasic, token.token, 'publish')
     t.equal((await verify(app, token.token, '?permission=publish')).statusCode, 200)
 
-    await upsertMembership(app.db, {
-      accountId: seed.admin.accountId,
-      userId: publisher.userId,
-      role: 'browse',
-    })
+    await changeMemberRole(
+      app.db,
+      {
+        accountId: seed.admin.accountId,
+        actorUserId: seed.admin.userId,
+        userId: publisher.userId,
+        role: 'browse',
+      },
+      AUDIT,
+    )
     await expectActive(t, app, seed.serviceBasic, token.token, 'browse')
     const denied = await verify(app, token.token, '?permission=publish')
     t.equal(denied.statusCode, 403)
     t.same(denied.json().permission, 'browse')
 
-    await upsertMembership(app.db, { accountId: child.id, userId: publisher.userId, role: 'design' })
+    await addMember(
+      app.db,
+      {
+        accountId: child.id,
+        actorUserId: seed.admin.userId,
+        email: publisher.email,
+        name: '',
+        password: '',
+        role: 'design',
+      },
+      AUDIT,
+    )
     await expectActive(t, app, seed.serviceBasic, token.token, 'design')
   },
 )

@@ -1,0 +1,9 @@
+import type { AccessTable } from '../accounts/access.js'
+
+/** Personal tokens are managed by admins only (CONTRACT: the Tokens tab and /api/v1/tokens). */
+export const API_TOKEN_ACCESS = {
+  read: 'admin',
+  create: 'admin',
+  delete: 'admin',
+} as const satisfies AccessTable
+export const API_TOKENS_ADMIN_ONLY = 'Only Admin users can access API Tokens.'
