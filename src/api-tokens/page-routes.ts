@@ -4,7 +4,7 @@ import { type Static, Type } from 'typebox'
 import { parseRole, ROLE_DESCRIPTIONS } from '../accounts/roles.js'
 import { fromViewer } from '../audit/context.js'
 import { displayTime } from '../http/display.js'
-import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
+import { type PageState, redirectOrShowProblem, selfFormPage } from '../http/form-outcome.js'
 import { IdParams, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import { API_TOKEN_ACCESS, API_TOKENS_ADMIN_ONLY } from './access.js'
@@ -28,10 +28,7 @@ type Form = Static<typeof FormBody>
 export const apiTokenPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = requireRole(API_TOKEN_ACCESS.read, API_TOKENS_ADMIN_ONLY)
 
-  async function tokensPage(
-    reply: FastifyReply,
-    extra: { form?: Form; problem?: string; created?: unknown; notice?: string },
-  ) {
+  async function tokensPage(reply: FastifyReply, extra: PageState<Form> & { created?: unknown }) {
     const { account } = viewerOf(reply.request)
     const now = app.config.now().getTime()
     const rows = await listApiTokens(app.db, account.id)
@@ -53,13 +50,12 @@ export const apiTokenPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     })
   }
 
+  const page = selfFormPage<Form>(NOTICES, tokensPage)
+
   app.get(
     '/developers/tokens',
     { preHandler: adminOnly, schema: { querystring: NoticeQuery } },
-    async (request, reply) =>
-      tokensPage(reply, {
-        notice: noticeFor(NOTICES, request.query.notice),
-      }),
+    async (request, reply) => page.withNotice(reply, request.query.notice),
   )
 
   app.post(
@@ -89,7 +85,7 @@ export const apiTokenPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
             created: { ...created, expires: displayTime(created.expiresAt) || 'never' },
           })
         },
-        (r, problem) => tokensPage(r, { form, problem }),
+        page.withProblem(form),
       )
     },
   )

@@ -26,3 +26,29 @@ export async function redirectOrShowProblem(
 export function noticeFor(notices: Record<string, string>, key: string | undefined): string | undefined {
   return key !== undefined && Object.hasOwn(notices, key) ? notices[key] : undefined
 }
+
+/** What a page that answers its own forms is drawn with: the form as sent and its problem, or the notice after a redirect. */
+export interface PageState<Form> {
+  form?: Form
+  problem?: string
+  notice?: string
+}
+
+/**
+ * A page that is its own form (a list with its add form and row actions): its GET
+ * shows the notice the last redirect named, and a refused form is answered with
+ * the page again, the form as sent and the problem on it (`redirectOrShowProblem`).
+ */
+export function selfFormPage<Form>(
+  notices: Record<string, string>,
+  render: (reply: FastifyReply, state: PageState<Form>) => unknown,
+) {
+  return {
+    withNotice: (reply: FastifyReply, key: string | undefined) =>
+      render(reply, { notice: noticeFor(notices, key) }),
+    withProblem:
+      (form?: Form) =>
+      (reply: FastifyReply, problem: string): unknown =>
+        render(reply, { problem, form }),
+  }
+}

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { parseRole, ROLE_DESCRIPTIONS } from '../accounts/roles.js'
 import { fromViewer } from '../audit/context.js'
-import { ROLES } from '../db/schema.js'
-import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
+import { ROLES, type Role } from '../db/schema.js'
+import { redirectOrShowProblem, selfFormPage } from '../http/form-outcome.js'
 import { Id, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import { MEMBER_ACCESS, USERS_ADMIN_ONLY } from './access.js'
@@ -32,10 +32,7 @@ const NOTICES: Record<string, string> = {
 export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = requireRole(MEMBER_ACCESS.read, USERS_ADMIN_ONLY)
 
-  async function render(
-    reply: FastifyReply,
-    extra: { problem?: string; form?: Record<string, string>; notice?: string } = {},
-  ) {
+  const page = selfFormPage<Record<string, string>>(NOTICES, async (reply, state) => {
     const { account } = viewerOf(reply.request)
     const { members, inherited } = await listMembers(app.db, account.id)
     return reply.page('settings/users', {
@@ -45,18 +42,37 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
       inherited,
       roles: ROLES,
       roleDescriptions: ROLE_DESCRIPTIONS,
-      form: extra.form ?? { role: 'browse' },
-      problem: extra.problem,
-      notice: extra.notice,
+      form: state.form ?? { role: 'browse' },
+      problem: state.problem,
+      notice: state.notice,
     })
+  })
+
+  /**
+   * Changes or removes one member, answered like every form on the page. `change`
+   * returns the member's role afterwards; someone who took their own admin role
+   * away can no longer see this page, so they go home.
+   */
+  function changeMember(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    userId: number,
+    notice: string,
+    change: (member: { accountId: number; actorUserId: number; userId: number }) => Promise<Role | undefined>,
+  ) {
+    const { account, user } = viewerOf(request)
+    return redirectOrShowProblem(
+      reply,
+      async () => {
+        const roleAfter = await change({ accountId: account.id, actorUserId: user.id, userId })
+        return userId === user.id && roleAfter !== 'admin' ? '/' : `${PATH}?notice=${notice}`
+      },
+      page.withProblem(),
+    )
   }
 
-  /** Rule violations are shown on the page, with the status code of the error. */
-  const onPage = (form?: Record<string, string>) => (reply: FastifyReply, problem: string) =>
-    render(reply, { problem, form })
-
   app.get(PATH, { preHandler: adminOnly, schema: { querystring: NoticeQuery } }, (request, reply) =>
-    render(reply, { notice: noticeFor(NOTICES, request.query.notice) }),
+    page.withNotice(reply, request.query.notice),
   )
 
   app.post(PATH, { schema: { body: AddForm }, preHandler: adminOnly }, (request, reply) => {
@@ -79,51 +95,28 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
         )
         return `${PATH}?notice=${created ? 'created' : 'added'}`
       },
-      onPage(form),
+      page.withProblem(form),
     )
   })
 
   app.post(
     `${PATH}/:userId/role`,
     { schema: { params: MemberParams, body: RoleForm }, preHandler: adminOnly },
-    (request, reply) => {
-      const { account, user } = viewerOf(request)
-      const target = request.params.userId
-      return redirectOrShowProblem(
-        reply,
-        async () => {
-          const role = parseRole(request.body?.role)
-          await changeMemberRole(
-            app.db,
-            { accountId: account.id, actorUserId: user.id, userId: target, role },
-            fromViewer(request),
-          )
-          // Someone who demoted themselves can no longer see this page.
-          return target === user.id && role !== 'admin' ? '/' : `${PATH}?notice=changed`
-        },
-        onPage(),
-      )
-    },
+    (request, reply) =>
+      changeMember(request, reply, request.params.userId, 'changed', async (member) => {
+        const role = parseRole(request.body?.role)
+        await changeMemberRole(app.db, { ...member, role }, fromViewer(request))
+        return role
+      }),
   )
 
   app.post(
     `${PATH}/:userId/remove`,
     { schema: { params: MemberParams }, preHandler: adminOnly },
-    (request, reply) => {
-      const { account, user } = viewerOf(request)
-      const target = request.params.userId
-      return redirectOrShowProblem(
-        reply,
-        async () => {
-          await removeMember(
-            app.db,
-            { accountId: account.id, actorUserId: user.id, userId: target },
-            fromViewer(request),
-          )
-          return target === user.id ? '/' : `${PATH}?notice=removed`
-        },
-        onPage(),
-      )
-    },
+    (request, reply) =>
+      changeMember(request, reply, request.params.userId, 'removed', async (member) => {
+        await removeMember(app.db, member, fromViewer(request))
+        return undefined
+      }),
   )
 }

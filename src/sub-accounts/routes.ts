@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { fromViewer } from '../audit/context.js'
-import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
+import { redirectOrShowProblem, selfFormPage } from '../http/form-outcome.js'
 import { Id, IdParams, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import { SUB_ACCOUNT_ACCESS, SUB_ACCOUNTS_ADMIN_ONLY } from './access.js'
@@ -27,26 +26,20 @@ const NOTICES: Record<string, string> = {
 export const subAccountRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = requireRole(SUB_ACCOUNT_ACCESS.read, SUB_ACCOUNTS_ADMIN_ONLY)
 
-  async function render(
-    reply: FastifyReply,
-    extra: { problem?: string; name?: string; notice?: string } = {},
-  ) {
+  const page = selfFormPage<string>(NOTICES, async (reply, state) => {
     const { account } = viewerOf(reply.request)
     return reply.page('settings/sub-accounts', {
       title: 'Sub-accounts',
       account,
       subAccounts: await listSubAccounts(app.db, account.id),
-      name: extra.name ?? '',
-      problem: extra.problem,
-      notice: extra.notice,
+      name: state.form ?? '',
+      problem: state.problem,
+      notice: state.notice,
     })
-  }
-
-  /** Rule violations are shown on the page, with the status code of the error. */
-  const onPage = (name?: string) => (reply: FastifyReply, problem: string) => render(reply, { problem, name })
+  })
 
   app.get(PATH, { preHandler: adminOnly, schema: { querystring: NoticeQuery } }, (request, reply) =>
-    render(reply, { notice: noticeFor(NOTICES, request.query.notice) }),
+    page.withNotice(reply, request.query.notice),
   )
 
   app.post(PATH, { schema: { body: CreateForm }, preHandler: adminOnly }, (request, reply) => {
@@ -63,7 +56,7 @@ export const subAccountRoutes: FastifyPluginAsyncTypebox = async (app) => {
         )
         return `${PATH}?notice=created`
       },
-      onPage(name),
+      page.withProblem(name),
     )
   })
 
@@ -87,7 +80,7 @@ export const subAccountRoutes: FastifyPluginAsyncTypebox = async (app) => {
           )
           return `${PATH}?notice=renamed`
         },
-        onPage(),
+        page.withProblem(),
       )
     },
   )
