@@ -5,8 +5,9 @@ import { principalOf, requirePermission } from '../http/api-scope.js'
 import { ApiErrorResponses, IdParams } from '../http/schemas.js'
 import { API_TOKEN_ACCESS } from './access.js'
 import { apiExpiry } from './expiry.js'
+import { listApiTokens } from './repo.js'
 import { ApiTokenListResponse, CreatedApiTokenResponse, CreateTokenBody } from './schemas.js'
-import { createApiToken, listApiTokens, revokeApiToken } from './service.js'
+import { createApiToken, revokeApiToken } from './service.js'
 import { apiTokenView } from './view.js'
 
 const tags = ['tokens']

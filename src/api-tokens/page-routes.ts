@@ -9,7 +9,8 @@ import { IdParams, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
 import { API_TOKEN_ACCESS, API_TOKENS_ADMIN_ONLY } from './access.js'
 import { EXPIRY_DAY_CHOICES, formExpiry } from './expiry.js'
-import { createApiToken, listApiTokens, revokeApiToken } from './service.js'
+import { listApiTokens } from './repo.js'
+import { createApiToken, revokeApiToken } from './service.js'
 
 const NOTICES: Record<string, string> = { revoked: 'The token was revoked; it no longer works.' }
 

@@ -1,5 +1,5 @@
 import type { Role } from '../db/schema.js'
-import type { ApiTokenListing } from './service.js'
+import type { ApiTokenListing } from './repo.js'
 
 /** An API token as the API lists it: the hint, never the token. */
 export interface ApiTokenView {

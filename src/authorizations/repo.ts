@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { Database, Role } from '../db/schema.js'
+import { USER_SUMMARY_COLUMNS, type UserSummary, userSummary } from '../users/repo.js'
 
 /** One row of the Apps page: an application authorized on the account, and what its tokens are doing. */
 export interface AuthorizedApp {
@@ -8,7 +9,7 @@ export interface AuthorizedApp {
   /** The account that owns the application (often another one). */
   ownerAccountId: number
   permission: Role
-  authorizedBy: { id: number; email: string; name: string }
+  authorizedBy: UserSummary
   authorizedAt: Date
   liveTokens: number
   lastUsedAt: Date | null
@@ -34,9 +35,7 @@ export async function listAuthorizedApps(
       'a.name as application_name',
       'a.account_id as owner_account_id',
       'z.permission',
-      'u.id as user_id',
-      'u.email',
-      'u.name as user_name',
+      ...USER_SUMMARY_COLUMNS,
       'z.updated_at',
     ])
     .select((eb) => [
@@ -55,7 +54,7 @@ export async function listAuthorizedApps(
     applicationName: row.application_name,
     ownerAccountId: row.owner_account_id,
     permission: row.permission,
-    authorizedBy: { id: row.user_id, email: row.email, name: row.user_name },
+    authorizedBy: userSummary(row),
     authorizedAt: row.updated_at,
     liveTokens: Number(row.live_tokens),
     lastUsedAt: row.last_used_at ? new Date(row.last_used_at) : null,

@@ -9,6 +9,19 @@ export function findUserByEmail(db: Kysely<Database>, email: string): Promise<Us
     .executeTakeFirst()
 }
 
+/** Who made or granted something, as lists show them (joined as `u`). */
+export interface UserSummary {
+  id: number
+  email: string
+  name: string
+}
+
+export const USER_SUMMARY_COLUMNS = ['u.id as user_id', 'u.email', 'u.name as user_name'] as const
+
+export function userSummary(row: { user_id: number; email: string; user_name: string }): UserSummary {
+  return { id: row.user_id, email: row.email, name: row.user_name }
+}
+
 export function findUser(db: Kysely<Database>, id: number): Promise<User | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
 }
