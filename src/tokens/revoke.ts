@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely'
-import type { Database, TokenKind } from '../db/schema.js'
+import type { Database, Role, TokenKind } from '../db/schema.js'
 import type { Invalidation } from '../invalidation/publish.js'
 
 /** Which live tokens to revoke; every given field must match. */
@@ -12,6 +12,9 @@ export interface RevokeWhere {
   accountIds?: readonly number[]
   userId?: number
   applicationId?: number
+  authorizationId?: number
+  /** Only tokens whose own permission is higher than this one (the `role` enum is ordered). */
+  permissionAbove?: Role
   codeHash?: string
 }
 
@@ -42,6 +45,8 @@ export async function revokeTokens(
   if (where.accountIds !== undefined) query = query.where('account_id', 'in', where.accountIds)
   if (where.userId !== undefined) query = query.where('user_id', '=', where.userId)
   if (where.applicationId !== undefined) query = query.where('application_id', '=', where.applicationId)
+  if (where.authorizationId !== undefined) query = query.where('authorization_id', '=', where.authorizationId)
+  if (where.permissionAbove !== undefined) query = query.where('permission', '>', where.permissionAbove)
   if (where.codeHash !== undefined) query = query.where('code_hash', '=', where.codeHash)
   return query.returning(['id', 'name', 'account_id']).execute()
 }
