@@ -6,6 +6,7 @@ import type { OAuthErrorCode } from '../errors.js'
 import { isS256Challenge } from '../oauth/pkce.js'
 import type { ConsentRequest } from './consent.js'
 import { MAX_STATE_LENGTH, param, REPEATED } from './params.js'
+import { UNUSABLE_REDIRECT, usableRedirect } from './redirects.js'
 
 /**
  * A checked `/oauth/authorize` request. RFC 6749 4.1.2.1: when the client or
@@ -41,7 +42,8 @@ export async function checkAuthorizeRequest(
     )
   }
 
-  const target = application.redirect_url
+  const target = usableRedirect(application.redirect_url)
+  if (!target) return page(UNUSABLE_REDIRECT)
   const stateParam = param(query, 'state')
   const state = typeof stateParam === 'string' && stateParam.length <= MAX_STATE_LENGTH ? stateParam : ''
   const fail = (error: OAuthErrorCode, description: string): AuthorizeRequestCheck => ({
