@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { fromPrincipal } from '../audit/context.js'
-import { principalOf, requirePermission } from '../http/api-scope.js'
+import { principalOf, requirePermission, requirePerson } from '../http/api-scope.js'
 import { ApiErrorResponses, IdParams } from '../http/schemas.js'
 import { API_TOKEN_ACCESS } from './access.js'
 import { apiExpiry } from './expiry.js'
@@ -34,7 +34,7 @@ export const apiTokenApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: CreateTokenBody,
         response: { 201: CreatedApiTokenResponse, ...ApiErrorResponses },
       },
-      preHandler: requirePermission(API_TOKEN_ACCESS.create),
+      preHandler: [requirePerson(), requirePermission(API_TOKEN_ACCESS.create)],
     },
     async (request, reply) => {
       const principal = principalOf(request)

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { fromPrincipal } from '../audit/context.js'
-import { principalOf, requirePermission } from '../http/api-scope.js'
+import { principalOf, requirePermission, requirePerson } from '../http/api-scope.js'
 import { ApiErrorResponses, ErrorResponse, IdParams } from '../http/schemas.js'
 import { APPLICATION_ACCESS } from './access.js'
 import { listApplications } from './repo.js'
@@ -41,7 +41,7 @@ export const applicationApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: CreateApplicationBody,
         response: { 201: CreatedApplicationResponse, 409: ErrorResponse, ...ApiErrorResponses },
       },
-      preHandler: requirePermission(APPLICATION_ACCESS.create),
+      preHandler: [requirePerson(), requirePermission(APPLICATION_ACCESS.create)],
     },
     async (request, reply) => {
       const principal = principalOf(request)

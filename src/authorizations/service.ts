@@ -7,6 +7,7 @@ import { recordChange } from '../audit/record-change.js'
 import type { Application, Database, Role } from '../db/schema.js'
 import { NotFoundError, PermissionError } from '../errors.js'
 import { issueToken } from '../tokens/issue.js'
+import { type RevokedToken, revoked, revokeTokens } from '../tokens/revoke.js'
 import { AUTHORIZATION_ACCESS, AUTHORIZATIONS_ADMIN_ONLY } from './access.js'
 import { deleteAuthorization, upsertAuthorization } from './repo.js'
 
@@ -31,23 +32,35 @@ export function ineligibility(role: Role | undefined, requested: Role): string |
  * both flows share: P is at most what the application asks for and at most the
  * user's effective role on X (read inside the transaction); the authorization is
  * recorded (one per application and account; re-authorizing updates it).
+ *
+ * One authorization, one truth (issue 11, item 8): re-authorizing with a lower
+ * permission revokes the authorization's older tokens that are wider than P, so
+ * none outlives what the Apps page shows. They are returned as `narrowed`; the
+ * caller announces them (`revoked(narrowed)`) in the change it records, so every
+ * instance drops them from its cache.
  */
 export async function grantAuthorization(
   trx: Transaction<Database>,
   input: { application: Application; accountId: number; userId: number; permission: Role; now: Date },
-): Promise<{ id: number }> {
+): Promise<{ id: number; narrowed: RevokedToken[] }> {
   if (!roleAtLeast(input.application.permission, input.permission)) {
     throw new PermissionError(`The application asks for at most ${input.application.permission}.`)
   }
   const problem = ineligibility(await effectiveRole(trx, input.userId, input.accountId), input.permission)
   if (problem) throw new PermissionError(problem)
-  return upsertAuthorization(trx, {
+  const { id } = await upsertAuthorization(trx, {
     applicationId: input.application.id,
     accountId: input.accountId,
     userId: input.userId,
     permission: input.permission,
     now: input.now,
   })
+  const narrowed = await revokeTokens(
+    trx,
+    { authorizationId: id, permissionAbove: input.permission },
+    input.now,
+  )
+  return { id, narrowed }
 }
 
 export interface AuthorizeInput {
@@ -101,9 +114,13 @@ export async function authorizeInTransaction(
       action: 'application.authorized',
       targetType: 'application',
       targetId: input.application.id,
-      details: { name: input.application.name, permission },
+      details: {
+        name: input.application.name,
+        permission,
+        ...(authorization.narrowed.length > 0 ? { wider_tokens_revoked: authorization.narrowed.length } : {}),
+      },
     },
-    invalidate: [],
+    invalidate: revoked(authorization.narrowed),
   })
   return {
     authorizationId: authorization.id,

@@ -1,17 +1,18 @@
 import { fromViewer } from '../audit/context.js'
 import { authorizeApplication } from '../authorizations/service.js'
 import type { CompleteFlow } from './decision.js'
-import { redirectWithSecret, withParams } from './redirects.js'
+import { redirectBase, redirectWithSecret, withParams } from './redirects.js'
 
 /**
  * The end of the application flow (CONTRACT 4a.4). Allow: record the
  * authorization, issue a token, and hand it over by a 303 to the registered
  * redirect URL or on a page shown once. Deny: `error=access_denied` or a page.
- * The redirect target is always the URL registered now, never one from the request.
+ * The redirect target is always the URL registered now, never one from the request,
+ * and it is worked out before the token is issued (redirectBase).
  */
 export const completeAppFlow: CompleteFlow = async ({ app, request, reply, viewer, consent }) => {
   const { application, ticket } = consent
-  const target = application.redirect_url
+  const target = redirectBase(application.redirect_url)
   if (consent.decision === 'deny') {
     request.log.info({ appId: application.id }, 'authorization denied')
     if (target)

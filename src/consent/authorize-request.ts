@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely'
 import { isRole, notARole, roleAtLeast } from '../accounts/roles.js'
 import { findApplication } from '../applications/repo.js'
+import { namesRegisteredRedirect } from '../applications/urls.js'
 import type { Database } from '../db/schema.js'
 import type { OAuthErrorCode } from '../errors.js'
 import { isS256Challenge } from '../oauth/pkce.js'
 import type { ConsentRequest } from './consent.js'
 import { MAX_STATE_LENGTH, param, REPEATED } from './params.js'
+import { UNUSABLE_REDIRECT, usableRedirect } from './redirects.js'
 
 /**
  * A checked `/oauth/authorize` request. RFC 6749 4.1.2.1: when the client or
@@ -35,13 +37,14 @@ export async function checkAuthorizeRequest(
     )
   }
   const redirectUri = param(query, 'redirect_uri')
-  if (redirectUri === REPEATED || (redirectUri !== undefined && redirectUri !== application.redirect_url)) {
+  if (redirectUri === REPEATED || (redirectUri !== undefined && !namesRegisteredRedirect(redirectUri, application.redirect_url))) {
     return page(
       `The redirect_uri does not match the redirect URL registered for ${application.name}. For your safety you were not sent on.`,
     )
   }
 
-  const target = application.redirect_url
+  const target = usableRedirect(application.redirect_url)
+  if (!target) return page(UNUSABLE_REDIRECT)
   const stateParam = param(query, 'state')
   const state = typeof stateParam === 'string' && stateParam.length <= MAX_STATE_LENGTH ? stateParam : ''
   const fail = (error: OAuthErrorCode, description: string): AuthorizeRequestCheck => ({

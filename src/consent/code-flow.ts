@@ -2,7 +2,7 @@ import { fromViewer } from '../audit/context.js'
 import { BadRequestError } from '../errors.js'
 import { issueAuthorizationCode } from '../oauth/codes.js'
 import type { CompleteFlow, VerifiedConsent } from './decision.js'
-import { redirectWithSecret, withParams } from './redirects.js'
+import { redirectBase, redirectWithSecret, withParams } from './redirects.js'
 
 /**
  * The registered redirect URL the response goes to. The request's
@@ -17,7 +17,7 @@ function redirectTarget(consent: VerifiedConsent): string {
       'The application’s redirect URL changed while this page was open. Go back to the application and start again.',
     )
   }
-  return registered
+  return redirectBase(registered)
 }
 
 /**

@@ -1,4 +1,35 @@
 import type { FastifyReply } from 'fastify'
+import { validateRedirectUrl } from '../applications/urls.js'
+import { BadRequestError } from '../errors.js'
+
+export const UNUSABLE_REDIRECT =
+  'This application’s redirect URL cannot be used, so you were not sent on and nothing was authorized. Ask its developer to correct it.'
+
+/**
+ * The registered redirect URL as the URL parser serialises it (plain ASCII, so
+ * a Location built from it cannot fail), or undefined when it no longer passes
+ * the registration rules. Registration stores URLs serialised; this also covers
+ * one stored raw before that (issue 11, item 10).
+ */
+export function usableRedirect(registered: string): string | undefined {
+  try {
+    return validateRedirectUrl(registered) || undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The redirect URL a flow will answer with ('' for none), worked out before
+ * anything is issued, so a URL that cannot be used ends the flow with a page
+ * instead of a token nobody receives and a 500.
+ */
+export function redirectBase(registered: string): string {
+  if (!registered) return ''
+  const usable = usableRedirect(registered)
+  if (!usable) throw new BadRequestError(UNUSABLE_REDIRECT)
+  return usable
+}
 
 /**
  * Adds parameters to a registered redirect URL, keeping its own query exactly

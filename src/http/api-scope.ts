@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { roleAtLeast } from '../accounts/roles.js'
 import type { Role } from '../db/schema.js'
-import { AuthenticationError, PermissionError } from '../errors.js'
+import { AuthenticationError, ForbiddenError, PermissionError } from '../errors.js'
 import { headerToken, TOKEN_INACTIVE } from '../validation/header-token.js'
 import type { Principal } from '../validation/validator.js'
 
@@ -28,6 +28,23 @@ export function requirePermission(role: Role) {
         permission: principal.permission,
       })
     }
+  }
+}
+
+/** What an application token is told when it asks for a credential. */
+export const PERSON_ONLY =
+  'An application token cannot create credentials (API tokens, client secrets): a person must do it, signed in or with an API token.'
+
+/**
+ * preHandler for every `/api/v1` route that creates or reveals a credential (an
+ * API token, an application and its client secret): only a person may, through
+ * their own API token. An application's token acts for a person within a grant
+ * the person can revoke; a credential it minted would outlive that grant
+ * (issue 11, item 5), so it is refused whatever its permission.
+ */
+export function requirePerson() {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    if (principalOf(request).kind !== 'personal') throw new ForbiddenError(PERSON_ONLY)
   }
 }
 

@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely'
-import { ancestorsCte } from '../accounts/tree-sql.js'
+import { ancestorsCte, descendantsCte } from '../accounts/tree-sql.js'
 import type { Database, Role } from '../db/schema.js'
 
 export interface MemberRow {
@@ -102,4 +102,23 @@ export async function deleteMembership(
     .where('account_id', '=', accountId)
     .where('user_id', '=', userId)
     .execute()
+}
+
+/**
+ * The sub-accounts below the account where the user holds no role through any
+ * membership on the way down to them (read after their membership on the account
+ * is gone, and only meaningful when no ancestor gives them one).
+ */
+export async function subAccountsWithoutRole(
+  trx: Transaction<Database>,
+  accountId: number,
+  userId: number,
+): Promise<number[]> {
+  const { rows } = await sql<{ id: number }>`
+    WITH RECURSIVE ${descendantsCte(accountId)}
+    SELECT t.id FROM tree t
+    WHERE NOT EXISTS (
+      SELECT 1 FROM memberships m WHERE m.user_id = ${userId} AND m.account_id = ANY(t.path)
+    )`.execute(trx)
+  return rows.map((row) => row.id)
 }

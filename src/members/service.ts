@@ -1,10 +1,12 @@
 import type { Kysely, Transaction } from 'kysely'
 import { requireRoleOn } from '../accounts/access.js'
+import { effectiveRole } from '../accounts/repo.js'
 import { roleRank } from '../accounts/roles.js'
-import type { AuditContext } from '../audit/record.js'
+import { type AuditContext, changeTime } from '../audit/record.js'
 import { recordChange } from '../audit/record-change.js'
 import type { Database, Role } from '../db/schema.js'
 import { ConflictError, NotFoundError } from '../errors.js'
+import { revoked, revokeTokens } from '../tokens/revoke.js'
 import { upsertMembership } from '../users/repo.js'
 import { MEMBER_ACCESS, requireGrantable, USERS_ADMIN_ONLY } from './access.js'
 import { addPersonToAccount } from './add-person.js'
@@ -17,6 +19,7 @@ import {
   listInheritedMembers,
   lockAccountChain,
   type MemberRow,
+  subAccountsWithoutRole,
 } from './repo.js'
 
 export interface Member extends MemberRow {
@@ -129,7 +132,12 @@ export async function changeMemberRole(
   })
 }
 
-/** Removes a direct membership; the person's tokens on the account stop unless a role is inherited. */
+/**
+ * Removes a direct membership and revokes, for good, the person's tokens (API
+ * and application tokens) on the account, and on the sub-accounts below it where
+ * no other membership leaves them a role. Suspending them was not enough: adding
+ * the person again revived an old admin token (issue 11, item 13).
+ */
 export async function removeMember(
   db: Kysely<Database>,
   input: { accountId: number; actorUserId: number; userId: number },
@@ -140,15 +148,25 @@ export async function removeMember(
     requireGrantable(actorRole, member.role)
     if (member.role === 'admin') await requireAnotherAdmin(trx, input.accountId, input.userId)
     await deleteMembership(trx, input.accountId, input.userId)
+    const stillInherits = (await effectiveRole(trx, input.userId, input.accountId)) !== undefined
+    const below = stillInherits ? [] : await subAccountsWithoutRole(trx, input.accountId, input.userId)
+    const tokens = await revokeTokens(
+      trx,
+      { accountIds: [input.accountId, ...below], userId: input.userId },
+      changeTime(audit),
+    )
     await recordChange(trx, audit, {
       event: {
         accountId: input.accountId,
         action: 'membership.removed',
         targetType: 'user',
         targetId: input.userId,
-        details: { email: member.email, role: member.role },
+        details: { email: member.email, role: member.role, tokens_revoked: tokens.length },
       },
-      invalidate: [{ type: 'membership', accountId: input.accountId, userId: input.userId }],
+      invalidate: [
+        { type: 'membership', accountId: input.accountId, userId: input.userId },
+        ...revoked(tokens),
+      ],
     })
   })
 }

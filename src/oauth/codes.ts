@@ -4,6 +4,7 @@ import { recordChange } from '../audit/record-change.js'
 import { grantAuthorization } from '../authorizations/service.js'
 import type { Application, Database, Role } from '../db/schema.js'
 import { randomSecret, sha256Hex } from '../security/secrets.js'
+import { revoked } from '../tokens/revoke.js'
 
 /** RFC 6749 4.1.2 recommends at most ten minutes; CONTRACT 4b says 60 seconds. */
 export const CODE_LIFETIME_SECONDS = 60
@@ -61,7 +62,7 @@ export async function issueAuthorizationCode(
         targetId: input.application.id,
         details: { name: input.application.name, permission: input.permission },
       },
-      invalidate: [],
+      invalidate: revoked(authorization.narrowed),
     })
     return code
   })

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { fromClient, fromPerson } from '../audit/context.js'
 import type { AuditOrigin } from '../audit/record.js'
 import { recordChange } from '../audit/record-change.js'
+import { namesRegisteredRedirect } from '../applications/urls.js'
 import { authorizeInTransaction } from '../authorizations/service.js'
 import type { Database, Role } from '../db/schema.js'
 import { InvalidClient, InvalidGrant, InvalidRequest, OAuthError, PermissionError } from '../errors.js'
@@ -67,9 +68,12 @@ export async function exchangeAuthorizationCode(
       return invalidGrant('The code was already used; the tokens issued from it are revoked.')
     }
     if (row.expires_at.getTime() <= input.now.getTime()) return invalidGrant('The code has expired.')
-    const expectedUri = row.redirect_uri || application.redirect_url
-    const mustMatch = row.redirect_uri !== '' || input.redirectUri !== undefined
-    if (mustMatch && input.redirectUri !== expectedUri) {
+    // RFC 6749 4.1.3: the same redirect_uri as at /oauth/authorize, to the letter;
+    // when none was sent there, one sent here must name the registered URL.
+    const uriMatches = row.redirect_uri
+      ? input.redirectUri === row.redirect_uri
+      : input.redirectUri === undefined || namesRegisteredRedirect(input.redirectUri, application.redirect_url)
+    if (!uriMatches) {
       return invalidGrant('redirect_uri does not match the one in the authorization request.')
     }
     if (row.code_challenge) {

@@ -200,5 +200,11 @@ t.test('removal stops and demotion narrows the member’s tokens, announced to e
   t.equal((await me(app, childToken)).status, 401, 'and the one on the sub-account')
 
   const change = { type: 'membership', accountId: admin.accountId, userId: member.userId }
-  t.same(await invalidations.settle(), [change, change], 'one invalidation per change, after commit')
+  const announced = await invalidations.settle()
+  t.same(
+    announced.filter((i) => i.type === 'membership'),
+    [change, change],
+    'one invalidation per change, after commit',
+  )
+  t.equal(announced.filter((i) => i.type === 'token').length, 2, 'and the two tokens removal revoked')
 })
