@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { metricsAllowOf, metricsTokenOf } from './config-ops.js'
+import { OWASP_PASSWORD_HASHING, type PasswordHashing } from './security/passwords.js'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -41,6 +42,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number
   /** The clock every time-dependent rule reads, so tests can move time instead of sleeping. */
   readonly now: () => Date
+  /** argon2id cost for new password hashes; OWASP's minimum, lowered only by tests. */
+  readonly passwordHashing: PasswordHashing
 }
 
 export class ConfigError extends Error {
@@ -164,6 +167,7 @@ export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
     tokenRetentionDays: integer(env, 'TOKEN_RETENTION_DAYS', 30, 0, 3650),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 8, 1, 3600) * 1000,
     now: () => new Date(),
+    passwordHashing: OWASP_PASSWORD_HASHING,
     ...overrides,
   }
   return Object.freeze(config)

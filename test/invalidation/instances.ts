@@ -31,7 +31,7 @@ export async function postgresInstances(
   const url = await createEmptyPostgresDatabase(t, POSTGRES_SERVER_URL)
   const instances: Instance[] = []
   for (let i = 0; i < count; i++) {
-    const database = connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
+    const database = await connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
     if (i === 0) await migrateToLatest(database.db)
     const app = await buildApp(testConfig(), { ...options, database, logger: false })
     t.teardown(async () => {

@@ -18,7 +18,7 @@ t.test(
     if (!observer) throw new Error('one instance expected')
     const app = observer.app
     // Changes come from a plain connection pool, as from another instance or the CLI.
-    const changer = connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
+    const changer = await connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
     t.teardown(() => changer.close())
     const admin = new pg.Client({ connectionString: url })
     await admin.connect()

@@ -43,7 +43,7 @@ interface Outcome {
 t.test(`SIGTERM during traffic loses no request (${DATABASE_KIND})`, async (t) => {
   const env = { ...(await serverDatabaseEnv(t)), SHUTDOWN_TIMEOUT_SECONDS: '20' }
   // A user and an API token, made before the server starts (PGlite allows one process at a time).
-  const seed = openServerDatabase(env)
+  const seed = await openServerDatabase(env)
   await migrateToLatest(seed.db)
   const admin = await setupFirstAdmin(
     seed.db,
@@ -195,7 +195,7 @@ t.test(`SIGTERM during traffic loses no request (${DATABASE_KIND})`, async (t) =
   )
 
   // Token use is written in batches; the last batch is flushed on the way out, before the pool closes.
-  const reopened = openServerDatabase(env)
+  const reopened = await openServerDatabase(env)
   t.teardown(() => reopened.close())
   const row = await reopened.db
     .selectFrom('tokens')

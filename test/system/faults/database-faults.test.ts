@@ -19,7 +19,7 @@ import { OwnPostgres } from './own-postgres.js'
 const AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }
 
 async function appOn(t: Teardown, url: string): Promise<FastifyInstance> {
-  const database = connectDatabase({ databaseUrl: url, pgliteDataDir: '', poolSize: 4 })
+  const database = await connectDatabase({ databaseUrl: url, pgliteDataDir: '', poolSize: 4 })
   await migrateToLatest(database.db)
   const app = await buildApp(testConfig(), { database, logger: false })
   t.teardown(async () => {
