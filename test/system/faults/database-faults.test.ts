@@ -14,6 +14,7 @@ import { insertApplication } from '../../../src/applications/repo.js'
 import { connectDatabase } from '../../../src/db/connect.js'
 import { migrateToLatest } from '../../../src/db/migrate.js'
 import { seedFirstAdmin, type Teardown, testConfig } from '../../helper.js'
+import { POSTGRES_SERVER, requirePrograms } from '../require-program.js'
 import { OwnPostgres } from './own-postgres.js'
 
 const AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }
@@ -32,7 +33,9 @@ async function appOn(t: Teardown, url: string): Promise<FastifyInstance> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-t.test('PostgreSQL stopped and restarted while requests flow', async (t) => {
+const skip = requirePrograms(t, [POSTGRES_SERVER])
+
+t.test('PostgreSQL stopped and restarted while requests flow', { skip }, async (t) => {
   const cluster = await OwnPostgres.create()
   t.teardown(() => cluster.destroy())
   const app = await appOn(t, cluster.url)
@@ -94,54 +97,57 @@ t.test('PostgreSQL stopped and restarted while requests flow', async (t) => {
   t.equal((await me()).json().token.name, 'kept', 'the token committed before the outage still works')
 })
 
-t.test('a process killed in the middle of issuing tokens leaves no half-written rows', async (t) => {
-  const cluster = await OwnPostgres.create()
-  t.teardown(() => cluster.destroy())
-  const app = await appOn(t, cluster.url)
-  const admin = await seedFirstAdmin(app)
-  const { hash } = generateClientSecret()
-  const application = await insertApplication(app.db, {
-    accountId: admin.accountId,
-    name: 'Worker app',
-    description: '',
-    url: '',
-    redirectUrl: '',
-    permission: 'browse',
-    clientSecretHash: hash,
-    createdBy: admin.userId,
-  })
-
-  for (let round = 0; round < 3; round++) {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(import.meta.dirname, 'issue-tokens-worker.ts'),
-        cluster.url,
-        String(admin.accountId),
-        String(admin.userId),
-        String(application.id),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    )
-    let issued = 0
-    child.stdout.on('data', (chunk: Buffer) => {
-      issued += chunk.toString().split('\n').filter(Boolean).length
+t.test(
+  'a process killed in the middle of issuing tokens leaves no half-written rows',
+  { skip },
+  async (t) => {
+    const cluster = await OwnPostgres.create()
+    t.teardown(() => cluster.destroy())
+    const app = await appOn(t, cluster.url)
+    const admin = await seedFirstAdmin(app)
+    const { hash } = generateClientSecret()
+    const application = await insertApplication(app.db, {
+      accountId: admin.accountId,
+      name: 'Worker app',
+      description: '',
+      url: '',
+      redirectUrl: '',
+      permission: 'browse',
+      clientSecretHash: hash,
+      createdBy: admin.userId,
     })
-    const target = 5 + round * 7
-    while (issued < target) await sleep(5)
-    child.kill('SIGKILL')
-    await new Promise((resolve) => child.once('close', resolve))
-  }
 
-  const { rows } = await sql<{
-    personal: number
-    created_events: number
-    app_tokens: number
-    authorized_events: number
-    orphans: number
-  }>`
+    for (let round = 0; round < 3; round++) {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(import.meta.dirname, 'issue-tokens-worker.ts'),
+          cluster.url,
+          String(admin.accountId),
+          String(admin.userId),
+          String(application.id),
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      )
+      let issued = 0
+      child.stdout.on('data', (chunk: Buffer) => {
+        issued += chunk.toString().split('\n').filter(Boolean).length
+      })
+      const target = 5 + round * 7
+      while (issued < target) await sleep(5)
+      child.kill('SIGKILL')
+      await new Promise((resolve) => child.once('close', resolve))
+    }
+
+    const { rows } = await sql<{
+      personal: number
+      created_events: number
+      app_tokens: number
+      authorized_events: number
+      orphans: number
+    }>`
     SELECT
       (SELECT count(*)::int FROM tokens WHERE kind = 'personal') AS personal,
       (SELECT count(*)::int FROM audit_events WHERE action = 'api_token.created') AS created_events,
@@ -149,15 +155,16 @@ t.test('a process killed in the middle of issuing tokens leaves no half-written 
       (SELECT count(*)::int FROM audit_events WHERE action = 'application.authorized') AS authorized_events,
       (SELECT count(*)::int FROM tokens t WHERE t.kind = 'application'
          AND NOT EXISTS (SELECT 1 FROM authorizations a WHERE a.id = t.authorization_id)) AS orphans`.execute(
-    app.db,
-  )
-  const counts = rows[0]!
-  t.ok(counts.personal >= 3 * 5, `tokens were issued (${counts.personal})`)
-  t.equal(
-    counts.created_events,
-    counts.personal,
-    'every API token has its audit event and no event lacks its token',
-  )
-  t.equal(counts.authorized_events, counts.app_tokens, 'every application token has its audit event')
-  t.equal(counts.orphans, 0, 'no application token without its authorization')
-})
+      app.db,
+    )
+    const counts = rows[0]!
+    t.ok(counts.personal >= 3 * 5, `tokens were issued (${counts.personal})`)
+    t.equal(
+      counts.created_events,
+      counts.personal,
+      'every API token has its audit event and no event lacks its token',
+    )
+    t.equal(counts.authorized_events, counts.app_tokens, 'every application token has its audit event')
+    t.equal(counts.orphans, 0, 'no application token without its authorization')
+  },
+)
