@@ -6,7 +6,7 @@ import type { DatabaseHandle } from '../src/db/connect.js'
 import type { Role } from '../src/db/schema.js'
 import type { PasswordHashing } from '../src/security/passwords.js'
 import { addUserWithRole, setupFirstAdmin } from '../src/users/service.js'
-import { freshDatabase, type Teardown } from './fixtures/database.js'
+import { freshDatabase, type Teardown } from './database.js'
 
 export {
   createEmptyPostgresDatabase,
@@ -15,7 +15,9 @@ export {
   freshDatabase,
   TEST_DATABASE_URL,
   type Teardown,
-} from './fixtures/database.js'
+} from './database.js'
+
+import { AUDIT } from './fixtures.js'
 
 export const TEST_SECRET = 'test-session-secret-that-is-long-enough-0123456789'
 
@@ -78,8 +80,6 @@ export interface Seeded {
   password: string
 }
 
-const SEED_AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }
-
 /** The first admin, through the same service as /setup. */
 export async function seedFirstAdmin(app: FastifyInstance, accountName = 'Acme'): Promise<Seeded> {
   const email = uniqueEmail('admin')
@@ -101,7 +101,7 @@ export async function seedUser(
   const { userId, accountId } = await addUserWithRole(
     app.db,
     { email, name: `${role} user`, password: PASSWORD, role, account },
-    SEED_AUDIT,
+    AUDIT,
   )
   return { userId, accountId, email, password: PASSWORD }
 }

@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
+import { EventEmitter } from 'node:events'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -138,20 +139,34 @@ t.test(
     // A rolling restart: SIGTERM one instance while traffic flows through the front.
     const statuses: number[] = []
     let stop = false
+    const progress = new EventEmitter()
     const lane = async () => {
-      while (!stop)
+      while (!stop) {
         statuses.push(
           await httpOnce(frontPort, '/readyz').then(
             (r) => r.status,
             () => 0,
           ),
         )
+        progress.emit('answer')
+      }
     }
+    /** Resolves once `count` answers have come through the front (counted after every request). */
+    const answers = (count: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (statuses.length < count) return
+          progress.off('answer', check)
+          resolve()
+        }
+        progress.on('answer', check)
+        check()
+      })
     const lanes = [lane(), lane(), lane()]
-    await sleep(500)
+    await answers(15) // traffic flows through both instances
     first.child.kill('SIGTERM')
     t.equal(await first.exited, 0, 'the first instance stopped cleanly')
-    await sleep(1000)
+    await answers(statuses.length + 15) // and goes on through the one left
     stop = true
     await Promise.all(lanes)
     t.ok(statuses.length > 20, `requests through the front: ${statuses.length}`)

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import t from 'tap'
-import { createTestApplication } from '../../consent/factory.js'
 import { listenOnLoopback } from '../../consent/loopback.js'
 import { seedChooser } from '../../consent/people.js'
+import { seedApplication } from '../../fixtures.js'
 import { DATABASE_KIND } from '../../helper.js'
 import { CHROMIUM as CHROMIUM_PACKAGE, requirePrograms } from '../require-program.js'
 import { CHROMIUM, collectProblems, launchChromium, startCatcher } from './page-checks.js'
@@ -20,14 +20,17 @@ t.test(`the application flow in headless chromium (${DATABASE_KIND})`, { skip },
   const { app, publicUrl } = await listenOnLoopback(t)
   const catcher = await startCatcher(t)
   const user = await seedChooser(app)
-  const { application } = await createTestApplication(app, {
-    accountId: user.studioId,
-    name: 'Catcher App',
-    description: 'A stand-in application that catches the token.',
-    url: 'https://catcher.example.com',
-    redirectUrl: `${catcher}/callback?from=latchkey`,
-    permission: 'design',
-  })
+  const { application } = await seedApplication(
+    app,
+    { accountId: user.studioId },
+    {
+      name: 'Catcher App',
+      description: 'A stand-in application that catches the token.',
+      url: 'https://catcher.example.com',
+      redirect_url: `${catcher}/callback?from=latchkey`,
+      permission: 'design',
+    },
+  )
 
   const browser = await launchChromium(t)
   const page = await browser.newPage()

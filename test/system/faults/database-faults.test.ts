@@ -3,6 +3,7 @@
 // runs (the PGlite run included): a fault in the embedded database is a fault of
 // the process itself, which the kill test covers.
 import { spawn } from 'node:child_process'
+import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
@@ -13,11 +14,10 @@ import { generateClientSecret } from '../../../src/applications/client-secret.js
 import { insertApplication } from '../../../src/applications/repo.js'
 import { connectDatabase } from '../../../src/db/connect.js'
 import { migrateToLatest } from '../../../src/db/migrate.js'
+import { AUDIT } from '../../fixtures.js'
 import { seedFirstAdmin, type Teardown, testConfig } from '../../helper.js'
 import { POSTGRES_SERVER, requirePrograms } from '../require-program.js'
 import { OwnPostgres } from './own-postgres.js'
-
-const AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }
 
 async function appOn(t: Teardown, url: string): Promise<FastifyInstance> {
   const database = await connectDatabase({ databaseUrl: url, pgliteDataDir: '', poolSize: 4 })
@@ -50,6 +50,7 @@ t.test('PostgreSQL stopped and restarted while requests flow', { skip }, async (
 
   const seen = new Map<number, number>()
   let flowing = true
+  const progress = new EventEmitter()
   const traffic = (async () => {
     while (flowing) {
       const responses = await Promise.all([
@@ -58,9 +59,21 @@ t.test('PostgreSQL stopped and restarted while requests flow', { skip }, async (
         app.inject({ url: '/login' }),
       ])
       for (const r of responses) seen.set(r.statusCode, (seen.get(r.statusCode) ?? 0) + 1)
+      progress.emit('round')
       await sleep(20)
     }
   })()
+  /** Resolves once the traffic has seen `count` answers of `status`. */
+  const answered = (status: number, count: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if ((seen.get(status) ?? 0) < count) return
+        progress.off('round', check)
+        resolve()
+      }
+      progress.on('round', check)
+      check()
+    })
 
   cluster.stop('fast')
   const ready = await app.inject({ url: '/readyz' })
@@ -72,7 +85,7 @@ t.test('PostgreSQL stopped and restarted while requests flow', { skip }, async (
   const page = await app.inject({ url: '/login' })
   t.equal(page.statusCode, 503, 'pages answer 503 too')
   t.match(page.headers['content-type'], /text\/html/)
-  await sleep(500)
+  await answered(503, 15) // the traffic, too, has met the outage for a while
 
   cluster.start()
   const restarted = Date.now()

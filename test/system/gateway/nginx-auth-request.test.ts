@@ -2,12 +2,11 @@
 // auth_request snippet, in front of a tiny upstream, asking Latchkey's /verify.
 import t from 'tap'
 import { createApiToken } from '../../../src/api-tokens/service.js'
+import { AUDIT } from '../../fixtures.js'
 import { build, DATABASE_KIND, seedFirstAdmin, seedUser } from '../../helper.js'
 import { freePort } from '../faults/own-postgres.js'
 import { NGINX, requirePrograms } from '../require-program.js'
 import { Nginx, startEchoUpstream } from './nginx.js'
-
-const AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }
 
 const skip = requirePrograms(t, [NGINX])
 
