@@ -25,7 +25,7 @@ export async function createBenchDatabase(serverUrl: string): Promise<string> {
   await admin.end()
   const url = new URL(serverUrl)
   url.pathname = `/${BENCH_DATABASE}`
-  const database = connectDatabase({ databaseUrl: url.href, pgliteDataDir: '' })
+  const database = await connectDatabase({ databaseUrl: url.href, pgliteDataDir: '' })
   await migrateToLatest(database.db)
   await database.close()
   return url.href
@@ -51,7 +51,7 @@ export async function seedOwner(pool: pg.Pool, databaseUrl: string): Promise<Own
     "INSERT INTO authorizations (application_id, account_id, user_id, permission) VALUES ($1, $2, $3, 'publish') RETURNING id",
     [applicationId, accountId, userId],
   )
-  const database = connectDatabase({ databaseUrl, pgliteDataDir: '' })
+  const database = await connectDatabase({ databaseUrl, pgliteDataDir: '' })
   const service = await createService(database.db, 'bench gateway')
   await database.close()
   const serviceBasic = `Basic ${Buffer.from(`${service.id}:${service.secret}`).toString('base64')}`

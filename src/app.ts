@@ -37,6 +37,7 @@ import { httpMetrics } from './metrics/http-metrics.js'
 import { createMetrics, type Metrics, registerPoolMetrics } from './metrics/metrics.js'
 import { metricsRoutes } from './metrics/routes.js'
 import { oauthEndpoints } from './oauth/routes.js'
+import { usePasswordHashing } from './security/passwords.js'
 import { subAccountRoutes } from './sub-accounts/routes.js'
 import type { TokenCacheOptions } from './validation/cache.js'
 import { introspectionRoutes } from './validation/introspect-routes.js'
@@ -84,14 +85,15 @@ export interface BuildOptions {
 
 /** Builds the whole application; never listens. Used by the server, the CLI and every test. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  usePasswordHashing(config.passwordHashing)
   const ownsDatabase = !options.database
   const database =
     options.database ??
-    connectDatabase({
+    (await connectDatabase({
       databaseUrl: config.databaseUrl,
       pgliteDataDir: `${config.dataDir}/pgdata`,
       poolSize: config.databasePoolSize,
-    })
+    }))
 
   const app = Fastify({
     logger:

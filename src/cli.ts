@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util'
 import { isRole, notARole } from './accounts/roles.js'
 import { fromCli } from './audit/context.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
-import { connectDatabase } from './db/connect.js'
+import { connectDatabase, type DatabaseHandle } from './db/connect.js'
 import { migrateToLatest } from './db/migrate.js'
 import { AppError } from './errors.js'
 import { startServer } from './server.js'
@@ -43,11 +43,8 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '')
 }
 
-async function withDatabase<T>(
-  config: Config,
-  work: (db: ReturnType<typeof connectDatabase>) => Promise<T>,
-): Promise<T> {
-  const database = connectDatabase({
+async function withDatabase<T>(config: Config, work: (db: DatabaseHandle) => Promise<T>): Promise<T> {
+  const database = await connectDatabase({
     databaseUrl: config.databaseUrl,
     pgliteDataDir: `${config.dataDir}/pgdata`,
   })
@@ -86,7 +83,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return -1 // keeps running until a signal
   }
   if (command === 'migrate') {
-    const database = connectDatabase({
+    const database = await connectDatabase({
       databaseUrl: config.databaseUrl,
       pgliteDataDir: `${config.dataDir}/pgdata`,
     })

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { metricsAllowOf, metricsTokenOf } from './config-ops.js'
+import { OWASP_PASSWORD_HASHING, type PasswordHashing } from './security/passwords.js'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -47,6 +48,8 @@ export interface Config {
   readonly keepAliveTimeoutMs: number
   /** The clock every time-dependent rule reads, so tests can move time instead of sleeping. */
   readonly now: () => Date
+  /** argon2id cost for new password hashes; OWASP's minimum, lowered only by tests. */
+  readonly passwordHashing: PasswordHashing
 }
 
 export class ConfigError extends Error {
@@ -173,6 +176,7 @@ export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_SECONDS', 30, 1, 3600) * 1000,
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_SECONDS', 72, 1, 3600) * 1000,
     now: () => new Date(),
+    passwordHashing: OWASP_PASSWORD_HASHING,
     ...overrides,
   }
   // Node refuses a header timeout longer than the whole-request timeout.

@@ -17,8 +17,8 @@ t.test('/readyz answers 503 when the database does not answer', async (t) => {
   // PostgreSQL: nothing listens on port 1. PGlite: the embedded instance is closed.
   const database =
     DATABASE_KIND === 'postgres'
-      ? connectDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', pgliteDataDir: '' })
-      : connectDatabase({ databaseUrl: undefined, pgliteDataDir: 'memory://' })
+      ? await connectDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', pgliteDataDir: '' })
+      : await connectDatabase({ databaseUrl: undefined, pgliteDataDir: 'memory://' })
   if (database.pglite) await database.pglite.close()
   const app = await buildApp(testConfig(), { database, logger: false })
   t.teardown(async () => {

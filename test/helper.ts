@@ -1,65 +1,32 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
-import pg from 'pg'
 import { type BuildOptions, buildApp } from '../src/app.js'
 import { type Config, loadConfig } from '../src/config.js'
-import { connectDatabase, type DatabaseHandle } from '../src/db/connect.js'
-import { migrateToLatest } from '../src/db/migrate.js'
+import type { DatabaseHandle } from '../src/db/connect.js'
 import type { Role } from '../src/db/schema.js'
+import type { PasswordHashing } from '../src/security/passwords.js'
 import { addUserWithRole, setupFirstAdmin } from '../src/users/service.js'
+import { freshDatabase, type Teardown } from './database.js'
 
-/** Teardown registration: tap's `t` or anything with the same `teardown`. */
-export interface Teardown {
-  teardown(fn: () => unknown): void
-}
+export {
+  createEmptyPostgresDatabase,
+  createMigratedPostgresDatabase,
+  DATABASE_KIND,
+  freshDatabase,
+  TEST_DATABASE_URL,
+  type Teardown,
+} from './database.js'
 
-/** postgres when TEST_DATABASE_URL is set (each test file gets a database of its own), else in-memory PGlite. */
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined
-export const DATABASE_KIND = TEST_DATABASE_URL ? 'postgres' : 'pglite'
+import { AUDIT } from './fixtures.js'
 
 export const TEST_SECRET = 'test-session-secret-that-is-long-enough-0123456789'
 
-/** A fresh, migrated database for one test; dropped in teardown. Returns its URL too (postgres only). */
-export async function freshDatabase(
-  t: Teardown,
-): Promise<{ database: DatabaseHandle; url: string | undefined }> {
-  if (!TEST_DATABASE_URL) {
-    const database = connectDatabase({ databaseUrl: undefined, pgliteDataDir: 'memory://' })
-    await migrateToLatest(database.db)
-    t.teardown(() => database.close())
-    return { database, url: undefined }
-  }
-  const url = await createEmptyPostgresDatabase(t)
-  const database = connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
-  await migrateToLatest(database.db)
-  t.teardown(() => database.close())
-  return { database, url }
-}
-
 /**
- * An empty PostgreSQL database, dropped in teardown (after everything registered later has closed).
- * `serverUrl` defaults to TEST_DATABASE_URL; tests that need PostgreSQL in both CI runs pass their own.
+ * argon2id at a test cost (1 MiB, one pass: under a millisecond instead of ~60 ms).
+ * auth/security.test.ts keeps OWASP's cost for its timing property; the CLI tests
+ * and the process-level suites run with the production configuration.
  */
-export async function createEmptyPostgresDatabase(
-  t: Teardown,
-  serverUrl: string | undefined = TEST_DATABASE_URL,
-): Promise<string> {
-  if (!serverUrl) throw new Error('TEST_DATABASE_URL is not set')
-  const name = `lk_test_${process.pid}_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: serverUrl })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
-  t.teardown(async () => {
-    const client = new pg.Client({ connectionString: serverUrl })
-    await client.connect()
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await client.end()
-  })
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
-  return url.href
-}
+export const TEST_PASSWORD_HASHING: PasswordHashing = { memoryCost: 1024, timeCost: 1 }
 
 export function testConfig(overrides: Partial<Config> = {}, env: Record<string, string> = {}): Config {
   return loadConfig(
@@ -70,7 +37,7 @@ export function testConfig(overrides: Partial<Config> = {}, env: Record<string, 
       HOUSEKEEPING_INTERVAL_SECONDS: '0',
       ...env,
     },
-    { sessionSecret: TEST_SECRET, loginSlowdownMs: 0, ...overrides },
+    { sessionSecret: TEST_SECRET, loginSlowdownMs: 0, passwordHashing: TEST_PASSWORD_HASHING, ...overrides },
   )
 }
 
@@ -113,8 +80,6 @@ export interface Seeded {
   password: string
 }
 
-const SEED_AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }
-
 /** The first admin, through the same service as /setup. */
 export async function seedFirstAdmin(app: FastifyInstance, accountName = 'Acme'): Promise<Seeded> {
   const email = uniqueEmail('admin')
@@ -136,7 +101,7 @@ export async function seedUser(
   const { userId, accountId } = await addUserWithRole(
     app.db,
     { email, name: `${role} user`, password: PASSWORD, role, account },
-    SEED_AUDIT,
+    AUDIT,
   )
   return { userId, accountId, email, password: PASSWORD }
 }

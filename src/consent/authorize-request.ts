@@ -37,7 +37,10 @@ export async function checkAuthorizeRequest(
     )
   }
   const redirectUri = param(query, 'redirect_uri')
-  if (redirectUri === REPEATED || (redirectUri !== undefined && !namesRegisteredRedirect(redirectUri, application.redirect_url))) {
+  if (
+    redirectUri === REPEATED ||
+    (redirectUri !== undefined && !namesRegisteredRedirect(redirectUri, application.redirect_url))
+  ) {
     return page(
       `The redirect_uri does not match the redirect URL registered for ${application.name}. For your safety you were not sent on.`,
     )

@@ -1,4 +1,4 @@
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { Database } from './schema.js'
@@ -20,11 +20,16 @@ export interface ConnectOptions {
   databaseUrl: string | undefined
   /** Where PGlite keeps its files; `memory://` keeps nothing (tests). */
   pgliteDataDir: string
+  /** A data directory dumped by PGlite's `dumpDataDir()` to start from (tests: a migrated snapshot). */
+  pgliteSnapshot?: Blob
   poolSize?: number
 }
 
-/** One code path for both databases: Kysely over `pg`, or over embedded PGlite. */
-export function connectDatabase(options: ConnectOptions): DatabaseHandle {
+/**
+ * One code path for both databases: Kysely over `pg`, or over embedded PGlite.
+ * PGlite (WebAssembly, several MB) is imported only when no DATABASE_URL is set.
+ */
+export async function connectDatabase(options: ConnectOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
@@ -43,7 +48,11 @@ export function connectDatabase(options: ConnectOptions): DatabaseHandle {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     return { db, kind: 'postgres', pool, pglite: undefined, close: () => db.destroy() }
   }
-  const pglite = new PGlite(options.pgliteDataDir)
+  const { PGlite } = await import('@electric-sql/pglite')
+  const pglite = new PGlite({
+    dataDir: options.pgliteDataDir,
+    ...(options.pgliteSnapshot ? { loadDataDir: options.pgliteSnapshot } : {}),
+  })
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) })
   return {
     db,

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
+import { namesRegisteredRedirect } from '../applications/urls.js'
 import { fromClient, fromPerson } from '../audit/context.js'
 import type { AuditOrigin } from '../audit/record.js'
 import { recordChange } from '../audit/record-change.js'
-import { namesRegisteredRedirect } from '../applications/urls.js'
 import { authorizeInTransaction } from '../authorizations/service.js'
 import type { Database, Role } from '../db/schema.js'
 import { InvalidClient, InvalidGrant, InvalidRequest, OAuthError, PermissionError } from '../errors.js'
@@ -72,7 +72,8 @@ export async function exchangeAuthorizationCode(
     // when none was sent there, one sent here must name the registered URL.
     const uriMatches = row.redirect_uri
       ? input.redirectUri === row.redirect_uri
-      : input.redirectUri === undefined || namesRegisteredRedirect(input.redirectUri, application.redirect_url)
+      : input.redirectUri === undefined ||
+        namesRegisteredRedirect(input.redirectUri, application.redirect_url)
     if (!uriMatches) {
       return invalidGrant('redirect_uri does not match the one in the authorization request.')
     }

@@ -1,25 +1,43 @@
 import argon2 from 'argon2'
 
+/** argon2id cost: memory in KiB and passes. */
+export interface PasswordHashing {
+  readonly memoryCost: number
+  readonly timeCost: number
+}
+
 /**
  * argon2id at OWASP's minimum (19 MiB, t=2, p=1). The native binding runs on
  * libuv's thread pool, so hashing never blocks the event loop.
  */
-const OPTIONS = { type: argon2.argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const
+export const OWASP_PASSWORD_HASHING: PasswordHashing = Object.freeze({ memoryCost: 19456, timeCost: 2 })
+
+// Set from Config by buildApp (the services that hash take no config). Only tests
+// lower it: at OWASP cost, seeding users and logging in are most of the suite's time.
+let cost: PasswordHashing = OWASP_PASSWORD_HASHING
+
+export function usePasswordHashing(hashing: PasswordHashing): void {
+  cost = hashing
+}
 
 export const MIN_PASSWORD_LENGTH = 10
 export const MAX_PASSWORD_LENGTH = 1024
 
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, OPTIONS)
+  return argon2.hash(password, { type: argon2.argon2id, ...cost, parallelism: 1 })
 }
 
 // Verified against when the email is unknown, so that an unknown email costs the
-// same as a wrong password and the two cannot be told apart by timing.
-let dummyHash: Promise<string> | undefined
+// same as a wrong password and the two cannot be told apart by timing (one per cost).
+const dummyHashes = new Map<PasswordHashing, Promise<string>>()
 
 export async function verifyPassword(hash: string | undefined, password: string): Promise<boolean> {
   if (hash === undefined) {
-    dummyHash ??= hashPassword('latchkey-dummy-password')
+    let dummyHash = dummyHashes.get(cost)
+    if (!dummyHash) {
+      dummyHash = hashPassword('latchkey-dummy-password')
+      dummyHashes.set(cost, dummyHash)
+    }
     await argon2.verify(await dummyHash, password).catch(() => false)
     return false
   }

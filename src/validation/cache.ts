@@ -14,6 +14,8 @@ export interface TokenCacheOptions {
   unknownTtlMs?: number
   /** (user, account) pairs whose effective role is kept, so a new token of a known pair costs one simple query. */
   accessEntries?: number
+  /** The clock lifetimes are measured on: the configured one (Config.now), so that tests move time instead of sleeping. */
+  now?: () => Date
 }
 
 export type CacheOutcome = 'hit' | 'unknown_hit' | 'miss' | 'bypass'
@@ -86,22 +88,27 @@ export class TokenCache implements InvalidationSubscriber {
     private readonly countAccess: (outcome: CacheOutcome) => void,
     options: TokenCacheOptions = {},
   ) {
+    // lru-cache reads its clock through `perf`. With an injected clock every TTL check
+    // reads it (ttlResolution 0): caching "now" for 100 ms on a timer would hide a moved
+    // clock, and one Date per lookup costs tens of nanoseconds.
+    const now = options.now
+    const clock = now ? { perf: { now: () => now().getTime() }, ttlResolution: 0 } : { ttlResolution: 100 }
     this.records = new LRUCache<string, TokenRecord>({
       max: options.maxEntries ?? 100_000,
       maxSize: options.maxBytes ?? 48 * 1024 * 1024,
       sizeCalculation: estimatedBytes,
       ttl: options.ttlMs ?? 10 * 60_000,
-      ttlResolution: 100,
+      ...clock,
     })
     this.unknown = new LRUCache<string, true>({
       max: options.unknownEntries ?? 10_000,
       ttl: options.unknownTtlMs ?? 60_000,
-      ttlResolution: 100,
+      ...clock,
     })
     this.access = new LRUCache<string, AccessEntry>({
       max: options.accessEntries ?? 10_000,
       ttl: options.ttlMs ?? 10 * 60_000,
-      ttlResolution: 100,
+      ...clock,
     })
     feed.subscribe(this)
   }

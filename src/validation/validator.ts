@@ -54,7 +54,7 @@ export class TokenValidator {
       feed,
       (result) => metrics.cacheLookups.inc({ cache: 'token', result }),
       (result) => metrics.cacheLookups.inc({ cache: 'access', result }),
-      cacheOptions,
+      { now, ...cacheOptions },
     )
     feed.subscribe(this.lookups)
     feed.subscribe(this.accessLookups)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createApiToken } from '../../src/api-tokens/service.js'
 import { upsertMembership } from '../../src/users/repo.js'
-import { AUDIT, apiClient, ROLES_LOW_TO_HIGH, tokenFor } from '../dashboard-fixtures.js'
+import { AUDIT, apiClient, personalToken, ROLES } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
 
 const ADMIN_ONLY = 'Only Admin users can access API Tokens.'
@@ -20,10 +20,10 @@ t.test(`the Tokens tab and /api/v1/tokens are for admins only (${DATABASE_KIND})
     },
     AUDIT,
   )
-  for (const role of ROLES_LOW_TO_HIGH) {
+  for (const role of ROLES) {
     const member = role === 'admin' ? admin : await seedUser(app, role, { accountId: admin.accountId })
     const browser = await loginAs(app, member)
-    const call = apiClient(app, await tokenFor(app, member, role))
+    const call = apiClient(app, await personalToken(app, member, role))
     const allowed = role === 'admin'
 
     const tab = await browser.get('/developers/tokens')
@@ -99,7 +99,7 @@ t.test('a token can never carry more permission than whoever mints it', async (t
   // An admin's token and session stop being able to mint as soon as the admin is demoted.
   const demoted = await seedUser(app, 'admin', { accountId: admin.accountId })
   const browser = await loginAs(app, demoted)
-  const call = apiClient(app, await tokenFor(app, demoted, 'admin'))
+  const call = apiClient(app, await personalToken(app, demoted, 'admin'))
   t.equal((await browser.get('/developers/tokens')).statusCode, 200, 'the form loads while admin')
   await upsertMembership(app.db, { accountId: admin.accountId, userId: demoted.userId, role: 'publish' })
   const page = await browser.post('/developers/tokens', { name: 'too much', permission: 'admin' })
@@ -107,7 +107,7 @@ t.test('a token can never carry more permission than whoever mints it', async (t
   const api = await call('POST', '/api/v1/tokens', { name: 'too much', permission: 'admin' })
   t.equal(api.statusCode, 403, 'so does the API: the token now acts as publish')
   t.match(api.json(), { required: 'admin', permission: 'publish' })
-  const bogus = await apiClient(app, await tokenFor(app, admin, 'admin'))('POST', '/api/v1/tokens', {
+  const bogus = await apiClient(app, await personalToken(app, admin, 'admin'))('POST', '/api/v1/tokens', {
     name: 'x',
     permission: 'superadmin',
   })
@@ -133,7 +133,7 @@ t.test('another account’s token is 404 on the page and the API', async (t) => 
     AUDIT,
   )
   const browser = await loginAs(app, admin)
-  const call = apiClient(app, await tokenFor(app, admin, 'admin'))
+  const call = apiClient(app, await personalToken(app, admin, 'admin'))
   t.notMatch((await browser.get('/developers/tokens')).body, 'theirs', 'not listed on the page')
   t.notOk(
     (await call('GET', '/api/v1/tokens')).json().tokens.some((x: { name: string }) => x.name === 'theirs'),

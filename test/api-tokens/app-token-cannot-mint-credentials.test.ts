@@ -1,9 +1,9 @@
 import t from 'tap'
 import { authorizeApplication } from '../../src/authorizations/service.js'
 import { PERSON_ONLY } from '../../src/http/api-scope.js'
-import { apiClient, tokenFor } from '../dashboard-fixtures.js'
+import { AUDIT, apiClient, personalToken, seedApplication } from '../fixtures.js'
 import { build, DATABASE_KIND, seedFirstAdmin } from '../helper.js'
-import { AUDIT, registerApplication, verify } from '../validation/fixtures.js'
+import { verify } from '../validation/fixtures.js'
 
 type Operation = { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }
 type Document = { paths: Record<string, Record<string, Operation>> }
@@ -32,7 +32,11 @@ function revealsCredential(operation: Operation): boolean {
 t.test(`an application token cannot create credentials of any kind (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const admin = await seedFirstAdmin(app)
-  const registered = await registerApplication(app, admin.accountId, 'Greedy', 'admin')
+  const registered = await seedApplication(
+    app,
+    { accountId: admin.accountId },
+    { name: 'Greedy', permission: 'admin' },
+  )
   const grant = await authorizeApplication(
     app.db,
     { application: registered.application, accountId: admin.accountId, userId: admin.userId },
@@ -40,7 +44,7 @@ t.test(`an application token cannot create credentials of any kind (${DATABASE_K
   )
   t.equal(grant.permission, 'admin', 'the application holds admin on the account')
   const asApplication = apiClient(app, grant.token)
-  const asPerson = apiClient(app, await tokenFor(app, admin, 'admin'))
+  const asPerson = apiClient(app, await personalToken(app, admin, 'admin'))
 
   // Every /api/v1 operation whose answer carries a credential, from the route list.
   const document = (await app.inject({ url: '/docs/openapi.json' })).json() as Document

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { apiClient, tokenFor } from '../dashboard-fixtures.js'
+import { apiClient, personalToken } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin } from '../helper.js'
 
 const DAY = 86_400_000
@@ -83,7 +83,7 @@ t.test('expiry and bad input on POST /api/v1/tokens: 400 naming the field, never
   let now = START
   const { app } = await build(t, { now: () => now })
   const admin = await seedFirstAdmin(app)
-  const call = apiClient(app, await tokenFor(app, admin, 'admin'))
+  const call = apiClient(app, await personalToken(app, admin, 'admin'))
   const made = async (body: Record<string, unknown>) => {
     const response = await call('POST', '/api/v1/tokens', { name: 'x', permission: 'browse', ...body })
     t.equal(response.statusCode, 201, JSON.stringify(body))

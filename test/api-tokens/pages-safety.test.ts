@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createApiToken } from '../../src/api-tokens/service.js'
-import { AUDIT, postWithoutCsrf, XSS, XSS_ESCAPED } from '../dashboard-fixtures.js'
+import { AUDIT, postWithoutCsrf, XSS, XSS_ESCAPED } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin } from '../helper.js'
 
 t.test(`a token name full of markup is escaped on the Tokens tab (${DATABASE_KIND})`, async (t) => {

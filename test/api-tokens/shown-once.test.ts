@@ -1,13 +1,6 @@
 import t from 'tap'
 import { hashToken } from '../../src/tokens/format.js'
-import {
-  apiClient,
-  collectInvalidations,
-  inputValue,
-  invalidationArrives,
-  storedText,
-  tokenFor,
-} from '../dashboard-fixtures.js'
+import { apiClient, inputValue, listenInvalidations, personalToken, storedText } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin } from '../helper.js'
 
 const TOKEN_SHAPE = /^lkp_[0-9A-Za-z]{49}$/
@@ -16,7 +9,7 @@ t.test(`a new API token is shown once, listed by hint, stored as a hash (${DATAB
   const { app } = await build(t)
   const admin = await seedFirstAdmin(app)
   const browser = await loginAs(app, admin)
-  const call = apiClient(app, await tokenFor(app, admin, 'admin'))
+  const call = apiClient(app, await personalToken(app, admin, 'admin'))
 
   const page = await browser.post('/developers/tokens', {
     name: 'deploy bot',
@@ -82,10 +75,10 @@ t.test(`a new API token is shown once, listed by hint, stored as a hash (${DATAB
 
 t.test('revoking a token from the tab or the API stops it at once', async (t) => {
   const { app, database } = await build(t)
-  const seen = await collectInvalidations(t, database)
+  const seen = await listenInvalidations(t, database)
   const admin = await seedFirstAdmin(app)
   const browser = await loginAs(app, admin)
-  const call = apiClient(app, await tokenFor(app, admin, 'admin'))
+  const call = apiClient(app, await personalToken(app, admin, 'admin'))
   for (const via of ['page', 'api'] as const) {
     const created = await call('POST', '/api/v1/tokens', { name: `revoked via ${via}`, permission: 'browse' })
     const { id, token } = created.json()
@@ -103,7 +96,7 @@ t.test('revoking a token from the tab or the API stops it at once', async (t) =>
         : await call('DELETE', `/api/v1/tokens/${id}`)
     t.equal(revoked.statusCode, via === 'page' ? 303 : 204, `${via}: revoked`)
     t.equal((await me()).statusCode, 401, `${via}: the token no longer works`)
-    t.ok(await invalidationArrives(seen, { type: 'token', id }), `${via}: announced`)
+    t.ok(await seen.arrives({ type: 'token', id }), `${via}: announced`)
     t.notMatch((await browser.get('/developers/tokens')).body, `revoked via ${via}`, 'gone from the list')
     t.equal((await call('DELETE', `/api/v1/tokens/${id}`)).statusCode, 404, 'revoking twice: 404')
   }

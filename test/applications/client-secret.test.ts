@@ -2,7 +2,7 @@ import t from 'tap'
 import { clientSecretMatches } from '../../src/applications/client-secret.js'
 import { findApplication } from '../../src/applications/repo.js'
 import { sha256Hex } from '../../src/security/secrets.js'
-import { apiClient, inputValue, storedText, tokenFor } from '../dashboard-fixtures.js'
+import { apiClient, inputValue, personalToken, storedText } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin } from '../helper.js'
 
 const SECRET_SHAPE = /^lkc_[A-Za-z0-9_-]{43}$/
@@ -11,7 +11,7 @@ t.test(`the client secret is shown once and only its hash is stored (${DATABASE_
   const { app } = await build(t)
   const admin = await seedFirstAdmin(app)
   const browser = await loginAs(app, admin)
-  const call = apiClient(app, await tokenFor(app, admin, 'admin'))
+  const call = apiClient(app, await personalToken(app, admin, 'admin'))
 
   const created = await browser.post('/developers/applications', {
     name: 'Page app',

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createAccount } from '../../src/accounts/repo.js'
 import { findApplication } from '../../src/applications/repo.js'
-import { apiClient, seedApplication, tokenFor } from '../dashboard-fixtures.js'
+import { apiClient, personalToken, seedApplication } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
 
 // CONTRACT section 6: resources of another account are 404, never 403, so ids do not leak.
@@ -32,7 +32,7 @@ t.test(`another account’s application is 404 on every id route (${DATABASE_KIN
     }
   }
 
-  const call = apiClient(app, await tokenFor(app, admin, 'admin'))
+  const call = apiClient(app, await personalToken(app, admin, 'admin'))
   t.same((await call('GET', '/api/v1/applications')).json(), { applications: [] })
   for (const id of [theirs.id, missing]) {
     const url = `/api/v1/applications/${id}`

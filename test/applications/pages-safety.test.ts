@@ -1,6 +1,6 @@
 import t from 'tap'
 import { findApplication } from '../../src/applications/repo.js'
-import { postWithoutCsrf, seedApplication, XSS, XSS_ESCAPED } from '../dashboard-fixtures.js'
+import { postWithoutCsrf, seedApplication, XSS, XSS_ESCAPED } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin } from '../helper.js'
 
 t.test(`an application name full of markup is escaped on every page (${DATABASE_KIND})`, async (t) => {

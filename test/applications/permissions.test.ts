@@ -1,7 +1,7 @@
 import t from 'tap'
 import { roleAtLeast } from '../../src/accounts/roles.js'
 import { findApplication } from '../../src/applications/repo.js'
-import { apiClient, ROLES_LOW_TO_HIGH, seedApplication, tokenFor } from '../dashboard-fixtures.js'
+import { apiClient, personalToken, ROLES, seedApplication } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
 
 // CONTRACT section 1: browse reads; design also creates; publish also changes and deletes; admin all.
@@ -9,7 +9,7 @@ import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../help
 t.test(`applications pages: what each role may do (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const admin = await seedFirstAdmin(app)
-  for (const role of ROLES_LOW_TO_HIGH) {
+  for (const role of ROLES) {
     const member = role === 'admin' ? admin : await seedUser(app, role, { accountId: admin.accountId })
     const browser = await loginAs(app, member)
     const { application } = await seedApplication(app, admin, { name: `Target of ${role}` })
@@ -60,9 +60,9 @@ t.test(`applications pages: what each role may do (${DATABASE_KIND})`, async (t)
 t.test(`applications API: what each token permission may do (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const admin = await seedFirstAdmin(app)
-  for (const role of ROLES_LOW_TO_HIGH) {
+  for (const role of ROLES) {
     const member = role === 'admin' ? admin : await seedUser(app, role, { accountId: admin.accountId })
-    const call = apiClient(app, await tokenFor(app, member, role))
+    const call = apiClient(app, await personalToken(app, member, role))
     const { application } = await seedApplication(app, admin, { name: `Target of ${role}` })
     const url = `/api/v1/applications/${application.id}`
     const canCreate = roleAtLeast(role, 'design')
@@ -92,7 +92,7 @@ t.test(`applications API: what each token permission may do (${DATABASE_KIND})`,
 t.test('a token acts with the lower of its own permission and its user’s role', async (t) => {
   const { app } = await build(t)
   const admin = await seedFirstAdmin(app)
-  const readOnly = apiClient(app, await tokenFor(app, admin, 'browse'))
+  const readOnly = apiClient(app, await personalToken(app, admin, 'browse'))
   const refused = await readOnly('POST', '/api/v1/applications', { name: 'Nope', permission: 'browse' })
   t.equal(refused.statusCode, 403, 'an admin’s browse token cannot create')
   t.match(refused.json(), { required: 'design', permission: 'browse' })

@@ -1,22 +1,15 @@
 import t from 'tap'
 import { authorizeApplication } from '../../src/authorizations/service.js'
-import {
-  AUDIT,
-  apiClient,
-  collectInvalidations,
-  invalidationArrives,
-  seedApplication,
-  tokenFor,
-} from '../dashboard-fixtures.js'
+import { AUDIT, apiClient, listenInvalidations, personalToken, seedApplication } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
 
 t.test(`deleting an application kills its tokens, on the page and the API (${DATABASE_KIND})`, async (t) => {
   const { app, database } = await build(t)
-  const seen = await collectInvalidations(t, database)
+  const seen = await listenInvalidations(t, database)
   const admin = await seedFirstAdmin(app)
   const customer = await seedUser(app, 'publish', { newAccountName: 'Customer' })
   const browser = await loginAs(app, admin)
-  const call = apiClient(app, await tokenFor(app, admin, 'admin'))
+  const call = apiClient(app, await personalToken(app, admin, 'admin'))
 
   for (const via of ['page', 'api'] as const) {
     const { application } = await seedApplication(app, admin, {
@@ -43,7 +36,7 @@ t.test(`deleting an application kills its tokens, on the page and the API (${DAT
     t.equal(after.statusCode, 401, `${via}: the token stopped working`)
     t.equal(after.json().error, 'Authentication Failed')
     t.ok(
-      await invalidationArrives(seen, { type: 'application', id: application.id }),
+      await seen.arrives({ type: 'application', id: application.id }),
       `${via}: the deletion was announced to every instance`,
     )
     const rows = await app.db
@@ -64,7 +57,7 @@ t.test(`deleting an application kills its tokens, on the page and the API (${DAT
 
 t.test('lowering the permission an application asks for narrows what it was granted', async (t) => {
   const { app, database } = await build(t)
-  const seen = await collectInvalidations(t, database)
+  const seen = await listenInvalidations(t, database)
   const admin = await seedFirstAdmin(app)
   const { application } = await seedApplication(app, admin, { name: 'Shrinking', permission: 'publish' })
   const grant = await authorizeApplication(
@@ -74,14 +67,14 @@ t.test('lowering the permission an application asks for narrows what it was gran
   )
   const me = () => app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${grant.token}` } })
   t.equal((await me()).json().permission, 'publish')
-  const call = apiClient(app, await tokenFor(app, admin, 'admin'))
+  const call = apiClient(app, await personalToken(app, admin, 'admin'))
   const raised = await call('PATCH', `/api/v1/applications/${application.id}`, { permission: 'admin' })
   t.equal(raised.statusCode, 200)
   t.equal((await me()).json().permission, 'publish', 'asking for more later grants nothing more')
   const lowered = await call('PATCH', `/api/v1/applications/${application.id}`, { permission: 'browse' })
   t.equal(lowered.json().permission, 'browse')
   t.equal((await me()).json().permission, 'browse', 'the existing token narrowed at once')
-  t.ok(await invalidationArrives(seen, { type: 'application', id: application.id }))
+  t.ok(await seen.arrives({ type: 'application', id: application.id }))
   const [authorization] = await app.db.selectFrom('authorizations').select('permission').execute()
   t.equal(authorization?.permission, 'browse', 'and so did the authorization')
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { apiClient, seedApplication, tokenFor } from '../dashboard-fixtures.js'
+import { apiClient, personalToken, seedApplication } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
 
 const ACCEPTED_REDIRECTS = [
@@ -28,7 +28,7 @@ const REFUSED_REDIRECTS: [string, RegExp][] = [
 t.test(`every redirect URL rule, on the API and the pages (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const admin = await seedFirstAdmin(app)
-  const call = apiClient(app, await tokenFor(app, admin, 'admin'))
+  const call = apiClient(app, await personalToken(app, admin, 'admin'))
   let n = 0
   for (const redirect_url of ACCEPTED_REDIRECTS) {
     const created = await call('POST', '/api/v1/applications', {
@@ -85,7 +85,7 @@ t.test(
     const { app } = await build(t)
     const admin = await seedFirstAdmin(app)
     const stranger = await seedUser(app, 'admin', { newAccountName: 'Elsewhere' })
-    const call = apiClient(app, await tokenFor(app, admin, 'admin'))
+    const call = apiClient(app, await personalToken(app, admin, 'admin'))
     t.equal(
       (await call('POST', '/api/v1/applications', { name: 'Reporter', permission: 'browse' })).statusCode,
       201,
@@ -121,7 +121,7 @@ t.test(
 t.test('bad input is a 400 that names the field, never a 500', async (t) => {
   const { app } = await build(t)
   const admin = await seedFirstAdmin(app)
-  const token = await tokenFor(app, admin, 'admin')
+  const token = await personalToken(app, admin, 'admin')
   const call = apiClient(app, token)
   const { application } = await seedApplication(app, admin)
   const one = `/api/v1/applications/${application.id}`

@@ -1,13 +1,13 @@
 import t from 'tap'
 import { createAccount } from '../../src/accounts/repo.js'
+import { personalToken } from '../fixtures.js'
 import { build, DATABASE_KIND, seedFirstAdmin, seedUser } from '../helper.js'
-import { personalToken } from '../members/helpers.js'
 import { insertEvents } from './helpers.js'
 
 t.test(`GET /api/v1/audit-events pages newest first by "before" (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const admin = await seedFirstAdmin(app)
-  const token = await personalToken(app, admin.userId, admin.accountId, 'admin')
+  const token = await personalToken(app, { userId: admin.userId, accountId: admin.accountId }, 'admin')
   await insertEvents(
     app,
     admin.accountId,
@@ -85,7 +85,7 @@ t.test(`GET /api/v1/audit-events pages newest first by "before" (${DATABASE_KIND
 t.test('GET /api/v1/audit-events filters like the page', async (t) => {
   const { app } = await build(t)
   const admin = await seedFirstAdmin(app)
-  const token = await personalToken(app, admin.userId, admin.accountId, 'admin')
+  const token = await personalToken(app, { userId: admin.userId, accountId: admin.accountId }, 'admin')
   await insertEvents(app, admin.accountId, [
     { action: 'x.alpha', actor: 'ann@example.com', at: new Date('2026-03-01T10:00:00Z') },
     { action: 'x.beta', actor: 'bob@example.com', at: new Date('2026-03-02T10:00:00Z') },
@@ -119,8 +119,14 @@ t.test('GET /api/v1/audit-events: admin only, and only the token’s account', a
   const call = (token: string, query = '') =>
     app.inject({ url: `/api/v1/audit-events${query}`, headers: { authorization: `Bearer ${token}` } })
   for (const [who, token] of [
-    ['an admin’s browse token', await personalToken(app, admin.userId, admin.accountId, 'browse')],
-    ['a publisher’s token', await personalToken(app, publisher.userId, admin.accountId, 'publish')],
+    [
+      'an admin’s browse token',
+      await personalToken(app, { userId: admin.userId, accountId: admin.accountId }, 'browse'),
+    ],
+    [
+      'a publisher’s token',
+      await personalToken(app, { userId: publisher.userId, accountId: admin.accountId }, 'publish'),
+    ],
   ] as const) {
     const refused = await call(token)
     t.equal(refused.statusCode, 403, who)
@@ -128,7 +134,7 @@ t.test('GET /api/v1/audit-events: admin only, and only the token’s account', a
   }
   t.equal((await app.inject({ url: '/api/v1/audit-events' })).statusCode, 401, 'no token')
 
-  const adminToken = await personalToken(app, admin.userId, admin.accountId, 'admin')
+  const adminToken = await personalToken(app, { userId: admin.userId, accountId: admin.accountId }, 'admin')
   const events = (await call(adminToken, '?limit=200')).json().events as {
     id: number
     action: string
@@ -143,7 +149,7 @@ t.test('GET /api/v1/audit-events: admin only, and only the token’s account', a
   const crafted = (await call(adminToken, `?before=${otherIds[1]! + 1}&action=other.secret`)).json()
   t.same(crafted, { events: [], next_before: null }, 'another account’s ids lead nowhere')
 
-  const childToken = await personalToken(app, admin.userId, child.id, 'admin')
+  const childToken = await personalToken(app, { userId: admin.userId, accountId: child.id }, 'admin')
   const childEvents = (await call(childToken)).json().events as { action: string }[]
   t.ok(
     childEvents.some((e) => e.action === 'child.event'),

@@ -1,6 +1,6 @@
 import t from 'tap'
+import { ROLES, XSS, XSS_ESCAPED } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
-import { ROLES, XSS, XSS_ESCAPED } from '../members/helpers.js'
 import { insertEvents } from './helpers.js'
 
 const AUDIT = '/settings/accounts/audit'

@@ -119,7 +119,7 @@ async function twoInstances(t: Teardown): Promise<FastifyInstance[]> {
   const url = await createEmptyPostgresDatabase(t, server)
   const apps: FastifyInstance[] = []
   for (let i = 0; i < 2; i++) {
-    const database = connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
+    const database = await connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
     if (i === 0) await migrateToLatest(database.db)
     const app = await buildApp(testConfig({ loginMaxFailuresPerEmail: LIMIT }), { database, logger: false })
     t.teardown(async () => {

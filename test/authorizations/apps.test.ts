@@ -3,14 +3,13 @@ import { authorizeApplication } from '../../src/authorizations/service.js'
 import {
   AUDIT,
   apiClient,
-  collectInvalidations,
-  invalidationArrives,
-  ROLES_LOW_TO_HIGH,
+  listenInvalidations,
+  personalToken,
+  ROLES,
   seedApplication,
-  tokenFor,
   XSS,
   XSS_ESCAPED,
-} from '../dashboard-fixtures.js'
+} from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
 
 const NOW = new Date('2026-06-01T12:00:00Z')
@@ -75,7 +74,7 @@ t.test(
       'revoke asks first',
     )
 
-    const call = apiClient(app, await tokenFor(app, admin, 'admin'))
+    const call = apiClient(app, await personalToken(app, admin, 'admin'))
     const list = await call('GET', '/api/v1/authorized-apps')
     t.equal(list.statusCode, 200)
     const rows = list.json().authorized_apps
@@ -105,12 +104,12 @@ t.test(
 
 t.test('revoking on the Apps page or the API kills the authorization’s tokens', async (t) => {
   const { app, database } = await build(t)
-  const seen = await collectInvalidations(t, database)
+  const seen = await listenInvalidations(t, database)
   const admin = await seedFirstAdmin(app)
   const vendor = await seedUser(app, 'admin', { newAccountName: 'Vendor' })
   const stranger = await seedUser(app, 'admin', { newAccountName: 'Elsewhere' })
   const browser = await loginAs(app, admin)
-  const call = apiClient(app, await tokenFor(app, admin, 'admin'))
+  const call = apiClient(app, await personalToken(app, admin, 'admin'))
   const me = (token: string) =>
     app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })
 
@@ -142,10 +141,7 @@ t.test('revoking on the Apps page or the API kills the authorization’s tokens'
     t.equal((await me(here.token)).statusCode, 401, `${via}: the first token died`)
     t.equal((await me(again.token)).statusCode, 401, `${via}: and the second`)
     t.equal((await me(there.token)).statusCode, 200, `${via}: the same app on another account is untouched`)
-    t.ok(
-      await invalidationArrives(seen, { type: 'authorization', id: here.authorizationId }),
-      `${via}: announced`,
-    )
+    t.ok(await seen.arrives({ type: 'authorization', id: here.authorizationId }), `${via}: announced`)
     t.notMatch(
       (await browser.get('/settings/accounts/apps')).body,
       `Revoked via ${via}`,
@@ -179,14 +175,14 @@ t.test('only admins, only this account, only with a CSRF token', async (t) => {
     AUDIT,
   )
 
-  for (const role of ROLES_LOW_TO_HIGH.filter((r) => r !== 'admin')) {
+  for (const role of ROLES.filter((r) => r !== 'admin')) {
     const member = await seedUser(app, role, { accountId: admin.accountId })
     const browser = await loginAs(app, member)
     const page = await browser.get('/settings/accounts/apps')
     t.equal(page.statusCode, 403, `${role}: the Apps page`)
     t.match(page.body, 'Only Admin users')
     t.equal((await browser.post(`/settings/accounts/apps/${application.id}/revoke`, {})).statusCode, 403)
-    const call = apiClient(app, await tokenFor(app, member, role))
+    const call = apiClient(app, await personalToken(app, member, role))
     t.match((await call('GET', '/api/v1/authorized-apps')).json(), {
       statusCode: 403,
       required: 'admin',
@@ -200,7 +196,7 @@ t.test('only admins, only this account, only with a CSRF token', async (t) => {
   }
 
   const browser = await loginAs(app, admin)
-  const call = apiClient(app, await tokenFor(app, admin, 'admin'))
+  const call = apiClient(app, await personalToken(app, admin, 'admin'))
   for (const id of [foreign.id, foreign.id + 1000]) {
     t.equal((await browser.post(`/settings/accounts/apps/${id}/revoke`, {})).statusCode, 404, `page: ${id}`)
     t.equal((await call('DELETE', `/api/v1/authorized-apps/${id}`)).statusCode, 404, `API: ${id}`)

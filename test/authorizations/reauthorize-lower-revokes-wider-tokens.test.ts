@@ -3,17 +3,16 @@ import { authorizeApplication } from '../../src/authorizations/service.js'
 import type { Role } from '../../src/db/schema.js'
 import { issueAuthorizationCode } from '../../src/oauth/codes.js'
 import { createService } from '../../src/service-credentials/repo.js'
-import { apiClient, tokenFor } from '../dashboard-fixtures.js'
-import { build, DATABASE_KIND, seedFirstAdmin, type Teardown } from '../helper.js'
-import { listenInvalidations } from '../members/helpers.js'
 import {
   AUDIT,
-  basic,
-  cacheLookups,
-  introspect,
-  registerApplication,
-  verify,
-} from '../validation/fixtures.js'
+  apiClient,
+  basicAuth,
+  listenInvalidations,
+  personalToken,
+  seedApplication,
+} from '../fixtures.js'
+import { build, DATABASE_KIND, seedFirstAdmin, type Teardown } from '../helper.js'
+import { cacheLookups, introspect, verify } from '../validation/fixtures.js'
 
 // Issue 11, item 8: re-authorizing an application with a lower permission left
 // the older, wider tokens of that authorization live while the Apps page showed
@@ -21,7 +20,11 @@ import {
 async function setUp(t: Teardown) {
   const { app, database } = await build(t)
   const admin = await seedFirstAdmin(app)
-  const registered = await registerApplication(app, admin.accountId, 'Reporter', 'admin')
+  const registered = await seedApplication(
+    app,
+    { accountId: admin.accountId },
+    { name: 'Reporter', permission: 'admin' },
+  )
   const authorize = (permission: Role) =>
     authorizeApplication(
       app.db,
@@ -29,7 +32,7 @@ async function setUp(t: Teardown) {
       AUDIT,
     )
   const service = await createService(app.db, 'gateway')
-  const asAdmin = apiClient(app, await tokenFor(app, admin, 'admin'))
+  const asAdmin = apiClient(app, await personalToken(app, admin, 'admin'))
   const appsPage = async () => (await asAdmin('GET', '/api/v1/authorized-apps')).json().authorized_apps
   return {
     app,
@@ -37,7 +40,7 @@ async function setUp(t: Teardown) {
     admin,
     registered,
     authorize,
-    serviceBasic: basic(service.id, service.secret),
+    serviceBasic: basicAuth(service.id, service.secret),
     appsPage,
   }
 }
@@ -82,7 +85,7 @@ t.test(
     const now = await verify(app, narrow.token)
     t.equal(now.statusCode, 200)
     t.equal(now.headers['x-auth-permission'], 'browse', 'the new token carries the new permission')
-    const announced = await invalidations.settle()
+    const announced = await invalidations.settled()
     t.same(
       announced
         .filter((i) => i.type === 'token')

@@ -176,7 +176,7 @@ t.test(`latchkey migrate, users create, services (${DATABASE_KIND})`, async (t) 
   const revokedAgain = await cli(['services', 'revoke', String(id)], env)
   t.equal(revokedAgain.code, 2)
 
-  const database = open()
+  const database = await open()
   t.teardown(() => database.close())
   const users = await database.db
     .selectFrom('users')

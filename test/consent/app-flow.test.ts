@@ -1,8 +1,8 @@
 import t from 'tap'
 import { deleteApplication } from '../../src/applications/repo.js'
+import { seedApplication } from '../fixtures.js'
 import { Browser, build, DATABASE_KIND, loginAs, PASSWORD, seedUser } from '../helper.js'
-import { consentFields, createTestApplication } from './factory.js'
-import { decide, locationParams, openConsent } from './flow-helpers.js'
+import { CLIENT_APP, consentFields, decide, locationParams, openConsent } from './flow-helpers.js'
 import { seedChooser } from './people.js'
 
 // CONTRACT 4a, step by step.
@@ -10,7 +10,7 @@ import { seedChooser } from './people.js'
 t.test(`4a.1 unknown or deleted application: 404 page, no redirect (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const owner = await seedUser(app, 'admin', { newAccountName: 'Owner' })
-  const { application } = await createTestApplication(app, { accountId: owner.accountId })
+  const { application } = await seedApplication(app, { accountId: owner.accountId }, { ...CLIENT_APP })
   const browser = await loginAs(app, owner)
   for (const url of ['/authorize?app=999999', '/authorize?app=abc', '/authorize']) {
     const page = await browser.get(url)
@@ -29,7 +29,7 @@ t.test(
   async (t) => {
     const { app } = await build(t)
     const user = await seedChooser(app)
-    const { application } = await createTestApplication(app, { accountId: user.studioId })
+    const { application } = await seedApplication(app, { accountId: user.studioId }, { ...CLIENT_APP })
     const original = `/authorize?app=${application.id}&state=a%20b%26c`
     const browser = new Browser(app)
     const first = await browser.get(original)
@@ -72,14 +72,18 @@ t.test(
   async (t) => {
     const { app } = await build(t)
     const user = await seedChooser(app)
-    const { application } = await createTestApplication(app, {
-      accountId: user.studioId,
-      name: 'Print <Shop>',
-      description: 'Prints your "designs" & more',
-      url: 'https://print.example.com/about',
-      redirectUrl: 'https://callback.print.example.com/done',
-      permission: 'design',
-    })
+    const { application } = await seedApplication(
+      app,
+      { accountId: user.studioId },
+      {
+        ...CLIENT_APP,
+        name: 'Print <Shop>',
+        description: 'Prints your "designs" & more',
+        url: 'https://print.example.com/about',
+        redirect_url: 'https://callback.print.example.com/done',
+        permission: 'design',
+      },
+    )
     const browser = await loginAs(app, user)
     const page = await browser.get(`/authorize?app=${application.id}`)
     t.equal(page.statusCode, 200)
@@ -114,10 +118,11 @@ t.test(
 t.test(`4a.3 no eligible account: only deny is possible (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const user = await seedUser(app, 'browse', { newAccountName: 'Readers' })
-  const { application } = await createTestApplication(app, {
-    accountId: user.accountId,
-    permission: 'publish',
-  })
+  const { application } = await seedApplication(
+    app,
+    { accountId: user.accountId },
+    { ...CLIENT_APP, permission: 'publish' },
+  )
   const browser = await loginAs(app, user)
   const page = await browser.get(`/authorize?app=${application.id}`)
   t.equal(page.statusCode, 200)
@@ -139,11 +144,11 @@ t.test(
     const { app } = await build(t)
     const user = await seedChooser(app)
     const registered = 'https://app.example.com/cb?source=latch%20key&x=1'
-    const { application } = await createTestApplication(app, {
-      accountId: user.studioId,
-      redirectUrl: registered,
-      permission: 'design',
-    })
+    const { application } = await seedApplication(
+      app,
+      { accountId: user.studioId },
+      { ...CLIENT_APP, redirect_url: registered, permission: 'design' },
+    )
     const browser = await loginAs(app, user)
     const fields = await openConsent(browser, `/authorize?app=${application.id}&state=st-1`)
     const allowed = await decide(browser, fields, {
@@ -191,10 +196,11 @@ t.test(
 t.test(`4a.4 deny: 303 with error=access_denied and state, no token (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const user = await seedChooser(app)
-  const { application } = await createTestApplication(app, {
-    accountId: user.studioId,
-    redirectUrl: 'http://127.0.0.1:8123/cb?keep=me',
-  })
+  const { application } = await seedApplication(
+    app,
+    { accountId: user.studioId },
+    { ...CLIENT_APP, redirect_url: 'http://127.0.0.1:8123/cb?keep=me' },
+  )
   const browser = await loginAs(app, user)
   const fields = await openConsent(browser, `/authorize?app=${application.id}&state=s2`)
   const denied = await decide(browser, fields, { decision: 'deny' })
@@ -210,11 +216,11 @@ t.test(
   async (t) => {
     const { app } = await build(t)
     const user = await seedChooser(app)
-    const { application } = await createTestApplication(app, {
-      accountId: user.studioId,
-      redirectUrl: '',
-      name: 'Desk Tool',
-    })
+    const { application } = await seedApplication(
+      app,
+      { accountId: user.studioId },
+      { ...CLIENT_APP, redirect_url: '', name: 'Desk Tool' },
+    )
     const browser = await loginAs(app, user)
     const consent = await browser.get(`/authorize?app=${application.id}`)
     t.match(consent.body, 'the token will be shown to you', 'the consent page says where the token goes')

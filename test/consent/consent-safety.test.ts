@@ -1,19 +1,19 @@
 import t from 'tap'
 import { upsertMembership } from '../../src/users/repo.js'
+import { seedApplication, TestClock } from '../fixtures.js'
 import { Browser, build, DATABASE_KIND, loginAs, seedUser } from '../helper.js'
-import { createTestApplication } from './factory.js'
-import { decide, openConsent, TestClock } from './flow-helpers.js'
+import { CLIENT_APP, decide, openConsent } from './flow-helpers.js'
 import { seedChooser } from './people.js'
 
-async function tokenCount(app: Parameters<typeof createTestApplication>[0]): Promise<number> {
+async function tokenCount(app: Parameters<typeof seedApplication>[0]): Promise<number> {
   return (await app.db.selectFrom('tokens').select('id').execute()).length
 }
 
 t.test(`a tampered consent form is refused (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const user = await seedChooser(app)
-  const { application: wanted } = await createTestApplication(app, { accountId: user.studioId })
-  const { application: other } = await createTestApplication(app, { accountId: user.studioId })
+  const { application: wanted } = await seedApplication(app, { accountId: user.studioId }, { ...CLIENT_APP })
+  const { application: other } = await seedApplication(app, { accountId: user.studioId }, { ...CLIENT_APP })
   const stranger = await seedUser(app, 'admin', { newAccountName: 'Elsewhere' })
   const browser = await loginAs(app, user)
   const fields = await openConsent(browser, `/authorize?app=${wanted.id}&state=orig`)
@@ -64,7 +64,7 @@ t.test(`a tampered consent form is refused (${DATABASE_KIND})`, async (t) => {
 t.test(`the consent decision is bound to the session (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const user = await seedChooser(app)
-  const { application } = await createTestApplication(app, { accountId: user.studioId })
+  const { application } = await seedApplication(app, { accountId: user.studioId }, { ...CLIENT_APP })
   const first = await loginAs(app, user)
   const fields = await openConsent(first, `/authorize?app=${application.id}`)
   const second = await loginAs(app, user)
@@ -89,7 +89,7 @@ t.test(`a stale consent form is refused (${DATABASE_KIND})`, async (t) => {
   const clock = new TestClock()
   const { app } = await build(t, { now: clock.now })
   const user = await seedChooser(app)
-  const { application } = await createTestApplication(app, { accountId: user.studioId })
+  const { application } = await seedApplication(app, { accountId: user.studioId }, { ...CLIENT_APP })
   const browser = await loginAs(app, user)
   const fields = await openConsent(browser, `/authorize?app=${application.id}`)
   clock.advance(31 * 60)
@@ -102,7 +102,11 @@ t.test(`a stale consent form is refused (${DATABASE_KIND})`, async (t) => {
 t.test(`eligibility is checked again when the decision arrives (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const user = await seedChooser(app)
-  const { application } = await createTestApplication(app, { accountId: user.studioId, permission: 'design' })
+  const { application } = await seedApplication(
+    app,
+    { accountId: user.studioId },
+    { ...CLIENT_APP, permission: 'design' },
+  )
   const browser = await loginAs(app, user)
   const fields = await openConsent(browser, `/authorize?app=${application.id}`)
   await upsertMembership(app.db, { accountId: user.studioId, userId: user.userId, role: 'browse' })

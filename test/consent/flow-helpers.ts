@@ -1,15 +1,14 @@
 import type { LightMyRequestResponse } from 'fastify'
+import type { ApplicationInput } from '../../src/applications/input.js'
 import type { Browser } from '../helper.js'
-import { consentFields } from './factory.js'
 
-/** A clock the tests move instead of sleeping. */
-export class TestClock {
-  private offsetMs = 0
-  readonly now = (): Date => new Date(Date.now() + this.offsetMs)
-  advance(seconds: number): void {
-    this.offsetMs += seconds * 1000
-  }
-}
+/** What the consent tests' applications say unless a test says otherwise (through `seedApplication`). */
+export const CLIENT_APP = {
+  description: 'Publishes your designs to the web.',
+  url: 'https://app.example.com',
+  redirect_url: 'https://app.example.com/callback',
+  permission: 'design',
+} as const satisfies ApplicationInput
 
 /** Opens an authorization URL, expecting the consent page, and returns its form fields. */
 export async function openConsent(browser: Browser, url: string): Promise<Record<string, string>> {
@@ -31,4 +30,23 @@ export function decide(
 /** The query parameters of a redirect's Location. */
 export function locationParams(response: LightMyRequestResponse): URLSearchParams {
   return new URL(String(response.headers.location)).searchParams
+}
+
+/** The hidden inputs of the consent form on a page. */
+export function consentFields(html: string): Record<string, string> {
+  const fields: Record<string, string> = {}
+  const form = /<form method="post" action="\/authorize">([\s\S]*?)<\/form>/.exec(html)?.[1] ?? ''
+  for (const match of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    fields[match[1] as string] = decodeEntities(match[2] as string)
+  }
+  return fields
+}
+
+function decodeEntities(value: string): string {
+  return value
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
 }

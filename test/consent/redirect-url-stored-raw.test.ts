@@ -1,21 +1,32 @@
+import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { UNUSABLE_REDIRECT } from '../../src/consent/redirects.js'
-import { apiClient, tokenFor } from '../dashboard-fixtures.js'
+import { apiClient, personalToken, seedApplication } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedUser } from '../helper.js'
 import { verify } from '../validation/fixtures.js'
-import { consentFields, createTestApplication } from './factory.js'
-import { decide, openConsent } from './flow-helpers.js'
+import { CLIENT_APP, consentFields, decide, openConsent } from './flow-helpers.js'
 
 // Issue 11, item 10: redirect URLs were checked but stored raw; `€` or a newline
 // passed the check, and the consent redirect then failed with a 500 exposing
 // ERR_INVALID_CHAR, after a live token nobody received had been issued.
+
+/** An application whose redirect URL was stored raw, as registration did before the fix. */
+async function storedRaw(app: FastifyInstance, accountId: number, redirectUrl: string) {
+  const seeded = await seedApplication(app, { accountId }, { ...CLIENT_APP })
+  await app.db
+    .updateTable('applications')
+    .set({ redirect_url: redirectUrl })
+    .where('id', '=', seeded.application.id)
+    .execute()
+  return seeded
+}
 
 t.test(
   `redirect and home page URLs are stored as the URL parser serialises them (${DATABASE_KIND})`,
   async (t) => {
     const { app } = await build(t)
     const admin = await seedUser(app, 'admin', { newAccountName: 'Studio' })
-    const call = apiClient(app, await tokenFor(app, admin, 'admin'))
+    const call = apiClient(app, await personalToken(app, admin, 'admin'))
     const cases: [string, string][] = [
       ['https://app.example.com/€/cb?x=€', 'https://app.example.com/%E2%82%AC/cb?x=%E2%82%AC'],
       ['https://app.example.com/c\nb', 'https://app.example.com/cb'],
@@ -62,10 +73,7 @@ t.test(
     const tokens = () => app.db.selectFrom('tokens').select('id').where('kind', '=', 'application').execute()
 
     // A URL stored raw before the fix (registration no longer stores one like it).
-    const legacy = await createTestApplication(app, {
-      accountId: user.accountId,
-      redirectUrl: 'https://app.example.com/€/cb\n',
-    })
+    const legacy = await storedRaw(app, user.accountId, 'https://app.example.com/€/cb\n')
     const fields = await openConsent(browser, `/authorize?app=${legacy.application.id}&state=s1`)
     const allowed = await decide(browser, fields, { decision: 'allow', account_id: String(user.accountId) })
     t.equal(
@@ -85,10 +93,7 @@ t.test(
     t.equal(location.searchParams.get('state'), 's1')
 
     // A stored URL that no longer passes the rules at all: a page, and no token.
-    const broken = await createTestApplication(app, {
-      accountId: user.accountId,
-      redirectUrl: 'https://app.example.com/€#fragment',
-    })
+    const broken = await storedRaw(app, user.accountId, 'https://app.example.com/€#fragment')
     const before = (await tokens()).length
     for (const decision of ['allow', 'deny']) {
       const page = await browser.get(`/authorize?app=${broken.application.id}&state=s2`)

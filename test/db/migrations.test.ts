@@ -7,7 +7,7 @@ import { createEmptyPostgresDatabase, DATABASE_KIND, type Teardown } from '../he
 
 async function emptyDatabase(t: Teardown) {
   const url = DATABASE_KIND === 'postgres' ? await createEmptyPostgresDatabase(t) : undefined
-  return { url, handle: connectDatabase({ databaseUrl: url, pgliteDataDir: 'memory://' }) }
+  return { url, handle: await connectDatabase({ databaseUrl: url, pgliteDataDir: 'memory://' }) }
 }
 
 t.test(`migrations apply from empty and re-run as a no-op (${DATABASE_KIND})`, async (t) => {
@@ -67,7 +67,7 @@ t.test(`migrations apply from empty and re-run as a no-op (${DATABASE_KIND})`, a
 // connection, so two migrators share it and Kysely serialises them.
 t.test(`two migrators started at once on one database (${DATABASE_KIND})`, async (t) => {
   const { url, handle } = await emptyDatabase(t)
-  const other = url ? connectDatabase({ databaseUrl: url, pgliteDataDir: '' }) : handle
+  const other = url ? await connectDatabase({ databaseUrl: url, pgliteDataDir: '' }) : handle
   t.teardown(async () => {
     await handle.close()
     if (other !== handle) await other.close()

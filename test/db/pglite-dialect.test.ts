@@ -5,7 +5,7 @@ import { connectDatabase } from '../../src/db/connect.js'
 // The embedded database must behave like PostgreSQL for everything the app does:
 // queries, transactions, rollbacks and interleaved callers.
 t.test('PGlite through Kysely: queries, transactions, rollback, concurrent callers', async (t) => {
-  const database = connectDatabase({ databaseUrl: undefined, pgliteDataDir: 'memory://' })
+  const database = await connectDatabase({ databaseUrl: undefined, pgliteDataDir: 'memory://' })
   t.teardown(() => database.close())
   const db = database.db
   await sql`CREATE TABLE t (v integer NOT NULL)`.execute(db)
@@ -54,11 +54,11 @@ t.test('PGlite persists in its data directory', async (t) => {
   const { join } = await import('node:path')
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-pglite-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const first = connectDatabase({ databaseUrl: undefined, pgliteDataDir: dir })
+  const first = await connectDatabase({ databaseUrl: undefined, pgliteDataDir: dir })
   await sql`CREATE TABLE kept (v text)`.execute(first.db)
   await sql`INSERT INTO kept VALUES ('still here')`.execute(first.db)
   await first.close()
-  const second = connectDatabase({ databaseUrl: undefined, pgliteDataDir: dir })
+  const second = await connectDatabase({ databaseUrl: undefined, pgliteDataDir: dir })
   t.teardown(() => second.close())
   const { rows } = await sql<{ v: string }>`SELECT v FROM kept`.execute(second.db)
   t.same(rows, [{ v: 'still here' }])

@@ -4,9 +4,8 @@ import { createApiToken, revokeApiToken } from '../../src/api-tokens/service.js'
 import { publishInvalidation } from '../../src/invalidation/publish.js'
 import { generateToken } from '../../src/tokens/format.js'
 import { upsertMembership } from '../../src/users/repo.js'
+import { AUDIT } from '../fixtures.js'
 import { build, countQueries, DATABASE_KIND, seedFirstAdmin, seedUser } from '../helper.js'
-
-const AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }
 
 t.test(`/api/v1 reads the token from a header only (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)

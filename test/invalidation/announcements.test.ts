@@ -1,8 +1,9 @@
 import t, { type Test } from 'tap'
 import { deleteApplication, regenerateClientSecret } from '../../src/applications/service.js'
 import { type Invalidation, onLocalInvalidation } from '../../src/invalidation/publish.js'
+import { AUDIT } from '../fixtures.js'
 import { build, DATABASE_KIND } from '../helper.js'
-import { AUDIT, cacheLookups, seedValidation, verify } from '../validation/fixtures.js'
+import { cacheLookups, seedValidation, verify } from '../validation/fixtures.js'
 
 /** What the services announce in this process, in order (PostgreSQL would fold identical NOTIFYs). */
 function announcements(t: Test, db: Parameters<typeof onLocalInvalidation>[0]): Invalidation[] {

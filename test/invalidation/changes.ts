@@ -8,8 +8,9 @@ import { publishInvalidation } from '../../src/invalidation/publish.js'
 import { changeMemberRole } from '../../src/members/service.js'
 import { createService } from '../../src/service-credentials/repo.js'
 import { revokeService } from '../../src/service-credentials/service.js'
+import { AUDIT, basicAuth, seedApplication } from '../fixtures.js'
 import { seedFirstAdmin, seedUser } from '../helper.js'
-import { AUDIT, basic, introspect, registerApplication, verify } from '../validation/fixtures.js'
+import { introspect, verify } from '../validation/fixtures.js'
 
 /** One kind of change: what the observing instance answers before and after it. */
 export interface ChangeScenario {
@@ -45,7 +46,11 @@ export async function changeScenarios(
   const personal = async (userId: number, accountId = admin.accountId, permission: Role = 'browse') =>
     createApiToken(db, { accountId, userId, name: 'x', permission, expiresAt: null }, AUDIT)
   const grant = async (name: string) => {
-    const registered = await registerApplication(changer, admin.accountId, name)
+    const registered = await seedApplication(
+      changer,
+      { accountId: admin.accountId },
+      { name: name, permission: 'publish' },
+    )
     const granted = await authorizeApplication(
       db,
       { application: registered.application, accountId: admin.accountId, userId: admin.userId },
@@ -54,7 +59,7 @@ export async function changeScenarios(
     return { ...registered, token: granted.token }
   }
   const service = await createService(db, 'gateway')
-  const serviceBasic = basic(service.id, service.secret)
+  const serviceBasic = basicAuth(service.id, service.secret)
   const introspectProbe = (authorization: string, token: string) => async () =>
     String((await introspect(observer, authorization, token)).statusCode)
 

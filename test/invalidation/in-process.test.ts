@@ -7,8 +7,9 @@ import { buildApp } from '../../src/app.js'
 import type { DatabaseHandle } from '../../src/db/connect.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import type { Database } from '../../src/db/schema.js'
+import { AUDIT } from '../fixtures.js'
 import { type Teardown, testConfig } from '../helper.js'
-import { AUDIT, cacheLookups, seedValidation, verify } from '../validation/fixtures.js'
+import { cacheLookups, seedValidation, verify } from '../validation/fixtures.js'
 import { changeScenarios } from './changes.js'
 import { waitFor, warm } from './instances.js'
 
@@ -50,7 +51,7 @@ t.test(
         t.equal(warmed.answer, scenario.before)
         t.ok(warmed.cached, 'the observing app answers from its cache')
         await scenario.change()
-        const seen = await waitFor(scenario.probe, scenario.after)
+        const seen = await waitFor(observer, scenario.probe, scenario.after)
         t.equal(seen.answer, scenario.after)
         t.ok(seen.elapsedMs < 1000, `seen by the other app after ${seen.elapsedMs.toFixed(1)} ms`)
       })

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { type BuildOptions, buildApp } from '../../src/app.js'
 import { connectDatabase, type DatabaseHandle } from '../../src/db/connect.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
+import { nextFeedEvent, whenTrusted } from '../fixtures.js'
 import { createEmptyPostgresDatabase, type Teardown, testConfig } from '../helper.js'
 import { cacheLookups } from '../validation/fixtures.js'
 
@@ -31,7 +32,7 @@ export async function postgresInstances(
   const url = await createEmptyPostgresDatabase(t, POSTGRES_SERVER_URL)
   const instances: Instance[] = []
   for (let i = 0; i < count; i++) {
-    const database = connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
+    const database = await connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
     if (i === 0) await migrateToLatest(database.db)
     const app = await buildApp(testConfig(), { ...options, database, logger: false })
     t.teardown(async () => {
@@ -44,34 +45,38 @@ export async function postgresInstances(
   return { instances, url }
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
 /** Probes until the answer is served from the cache (the token cache, or the caller cache). */
 export async function warm(
   app: FastifyInstance,
   probe: () => Promise<string>,
   cache: 'token' | 'caller' = 'token',
 ): Promise<{ answer: string; cached: boolean }> {
+  // Nothing is cached before the instance listens for changes; after that, the second probe is a hit.
+  await whenTrusted(app)
   let answer = await probe()
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 20; i++) {
     const before = (await cacheLookups(app, cache)).hit ?? 0
     answer = await probe()
     if (((await cacheLookups(app, cache)).hit ?? 0) > before) return { answer, cached: true }
-    await sleep(10)
   }
   return { answer, cached: false }
 }
 
-/** Polls until the probe gives `expected` (or 5 s pass); returns what it saw and how long it took. */
+/**
+ * Probes the instance until it gives `expected` (or 5 s pass), probing again at
+ * every event of its invalidation feed; returns what it saw and how long it took.
+ */
 export async function waitFor(
+  app: FastifyInstance,
   probe: () => Promise<string>,
   expected: string,
 ): Promise<{ answer: string; elapsedMs: number }> {
   const started = performance.now()
-  let answer = await probe()
-  while (answer !== expected && performance.now() - started < 5_000) {
-    await sleep(2)
-    answer = await probe()
+  for (;;) {
+    const elapsed = performance.now() - started
+    const next = nextFeedEvent(app, 5_000 - elapsed) // before the probe, so that no event slips between
+    const answer = await probe()
+    if (answer === expected || elapsed >= 5_000) return { answer, elapsedMs: performance.now() - started }
+    await next
   }
-  return { answer, elapsedMs: performance.now() - started }
 }

@@ -18,7 +18,7 @@ t.test(
         t.equal(warmed.answer, scenario.before)
         t.ok(warmed.cached, 'the observing instance answers from its cache')
         await scenario.change()
-        const seen = await waitFor(scenario.probe, scenario.after)
+        const seen = await waitFor(observer.app, scenario.probe, scenario.after)
         t.equal(seen.answer, scenario.after)
         t.ok(seen.elapsedMs < 1000, `seen by the other instance after ${seen.elapsedMs.toFixed(1)} ms`)
       })

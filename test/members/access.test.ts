@@ -1,8 +1,8 @@
 import t from 'tap'
 import { createAccount } from '../../src/accounts/repo.js'
 import { findDirectMembership } from '../../src/members/repo.js'
+import { ROLES, XSS, XSS_ESCAPED } from '../fixtures.js'
 import { Browser, build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
-import { ROLES, XSS, XSS_ESCAPED } from './helpers.js'
 
 const USERS = '/settings/accounts/users'
 

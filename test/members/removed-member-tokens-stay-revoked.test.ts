@@ -4,9 +4,9 @@ import { authorizeApplication } from '../../src/authorizations/service.js'
 import { findDirectMembership } from '../../src/members/repo.js'
 import { removeMember } from '../../src/members/service.js'
 import { upsertMembership } from '../../src/users/repo.js'
+import { AUDIT, listenInvalidations, personalToken, seedApplication } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
-import { registerApplication, verify } from '../validation/fixtures.js'
-import { AUDIT, listenInvalidations, personalToken } from './helpers.js'
+import { verify } from '../validation/fixtures.js'
 
 const USERS = '/settings/accounts/users'
 
@@ -22,16 +22,28 @@ t.test(
     const ownChild = await createAccount(app.db, { name: 'Own child', parentId: admin.accountId })
     await upsertMembership(app.db, { accountId: ownChild.id, userId: member.userId, role: 'publish' })
 
-    const token = await personalToken(app, member.userId, admin.accountId, 'admin')
-    const childToken = await personalToken(app, member.userId, child.id, 'admin')
-    const ownChildToken = await personalToken(app, member.userId, ownChild.id, 'publish')
-    const registered = await registerApplication(app, admin.accountId, 'Helper', 'admin')
+    const token = await personalToken(app, { userId: member.userId, accountId: admin.accountId }, 'admin')
+    const childToken = await personalToken(app, { userId: member.userId, accountId: child.id }, 'admin')
+    const ownChildToken = await personalToken(
+      app,
+      { userId: member.userId, accountId: ownChild.id },
+      'publish',
+    )
+    const registered = await seedApplication(
+      app,
+      { accountId: admin.accountId },
+      { name: 'Helper', permission: 'admin' },
+    )
     const grant = await authorizeApplication(
       app.db,
       { application: registered.application, accountId: admin.accountId, userId: member.userId },
       AUDIT,
     )
-    const adminsToken = await personalToken(app, admin.userId, admin.accountId, 'admin')
+    const adminsToken = await personalToken(
+      app,
+      { userId: admin.userId, accountId: admin.accountId },
+      'admin',
+    )
     for (const live of [token, childToken, ownChildToken, grant.token])
       t.equal((await verify(app, live)).statusCode, 200, 'live before, and cached')
 
@@ -54,7 +66,7 @@ t.test(
       ],
       'revoked on the account and the sub-account it alone gave a role on; kept where another membership does',
     )
-    const announced = await invalidations.settle()
+    const announced = await invalidations.settled()
     for (const row of rows.filter((r) => r.revoked_at))
       t.ok(
         announced.some((i) => i.type === 'token' && i.id === row.id),
@@ -90,7 +102,7 @@ t.test('a member who still inherits a role loses the tokens on the account all t
   const child = await createAccount(app.db, { name: 'Child', parentId: admin.accountId })
   const member = await seedUser(app, 'browse', { accountId: admin.accountId })
   await upsertMembership(app.db, { accountId: child.id, userId: member.userId, role: 'publish' })
-  const token = await personalToken(app, member.userId, child.id, 'publish')
+  const token = await personalToken(app, { userId: member.userId, accountId: child.id }, 'publish')
   await removeMember(app.db, { accountId: child.id, actorUserId: admin.userId, userId: member.userId }, AUDIT)
   await upsertMembership(app.db, { accountId: child.id, userId: member.userId, role: 'publish' })
   t.equal((await verify(app, token)).statusCode, 401, 'revoked, not narrowed to the inherited browse')

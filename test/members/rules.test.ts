@@ -2,8 +2,8 @@ import t from 'tap'
 import { createAccount } from '../../src/accounts/repo.js'
 import { findDirectMembership } from '../../src/members/repo.js'
 import { findUserByEmail } from '../../src/users/repo.js'
+import { listenInvalidations, meSays, personalToken } from '../fixtures.js'
 import { Browser, build, DATABASE_KIND, loginAs, PASSWORD, seedFirstAdmin, seedUser } from '../helper.js'
-import { listenInvalidations, me, personalToken } from './helpers.js'
 
 const USERS = '/settings/accounts/users'
 
@@ -184,23 +184,23 @@ t.test('removal stops and demotion narrows the member’s tokens, announced to e
   const { app, database } = await build(t)
   const admin = await seedFirstAdmin(app)
   const member = await seedUser(app, 'publish', { accountId: admin.accountId })
-  const token = await personalToken(app, member.userId, admin.accountId, 'publish')
+  const token = await personalToken(app, { userId: member.userId, accountId: admin.accountId }, 'publish')
   const child = await createAccount(app.db, { name: 'Child', parentId: admin.accountId })
-  const childToken = await personalToken(app, member.userId, child.id, 'publish')
-  t.same(await me(app, token), { status: 200, permission: 'publish' })
+  const childToken = await personalToken(app, { userId: member.userId, accountId: child.id }, 'publish')
+  t.same(await meSays(app, token), { status: 200, permission: 'publish' })
   const invalidations = await listenInvalidations(t, database)
   const browser = await loginAs(app, admin)
 
   t.equal((await browser.post(`${USERS}/${member.userId}/role`, { role: 'browse' })).statusCode, 303)
-  t.same(await me(app, token), { status: 200, permission: 'browse' }, 'demotion narrows at once')
-  t.same(await me(app, childToken), { status: 200, permission: 'browse' }, 'on sub-accounts too')
+  t.same(await meSays(app, token), { status: 200, permission: 'browse' }, 'demotion narrows at once')
+  t.same(await meSays(app, childToken), { status: 200, permission: 'browse' }, 'on sub-accounts too')
 
   t.equal((await browser.post(`${USERS}/${member.userId}/remove`, {})).statusCode, 303)
-  t.equal((await me(app, token)).status, 401, 'removal stops the token')
-  t.equal((await me(app, childToken)).status, 401, 'and the one on the sub-account')
+  t.equal((await meSays(app, token)).status, 401, 'removal stops the token')
+  t.equal((await meSays(app, childToken)).status, 401, 'and the one on the sub-account')
 
   const change = { type: 'membership', accountId: admin.accountId, userId: member.userId }
-  const announced = await invalidations.settle()
+  const announced = await invalidations.settled()
   t.same(
     announced.filter((i) => i.type === 'membership'),
     [change, change],

@@ -1,8 +1,8 @@
 import t from 'tap'
 import { updateApplication } from '../../src/applications/repo.js'
-import { createTestApplication } from '../consent/factory.js'
-import { decide, locationParams, openConsent } from '../consent/flow-helpers.js'
+import { CLIENT_APP, decide, locationParams, openConsent } from '../consent/flow-helpers.js'
 import { seedChooser } from '../consent/people.js'
+import { seedApplication } from '../fixtures.js'
 import { Browser, build, DATABASE_KIND, loginAs, PASSWORD } from '../helper.js'
 import { authorizeUrl, pkcePair } from './oauth-helpers.js'
 
@@ -11,14 +11,16 @@ const ISSUER = 'http://localhost:3000'
 t.test(`invalid client or redirect_uri: an error page, never a redirect (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const user = await seedChooser(app)
-  const { application } = await createTestApplication(app, {
-    accountId: user.studioId,
-    redirectUrl: 'https://app.example.com/cb',
-  })
-  const { application: noRedirect } = await createTestApplication(app, {
-    accountId: user.studioId,
-    redirectUrl: '',
-  })
+  const { application } = await seedApplication(
+    app,
+    { accountId: user.studioId },
+    { ...CLIENT_APP, redirect_url: 'https://app.example.com/cb' },
+  )
+  const { application: noRedirect } = await seedApplication(
+    app,
+    { accountId: user.studioId },
+    { ...CLIENT_APP, redirect_url: '' },
+  )
   const browser = await loginAs(app, user)
   const cases: [string, string][] = [
     ['unknown client', authorizeUrl(application, { client_id: '999999' })],
@@ -49,11 +51,11 @@ t.test(
   async (t) => {
     const { app } = await build(t)
     const user = await seedChooser(app)
-    const { application } = await createTestApplication(app, {
-      accountId: user.studioId,
-      redirectUrl: 'https://app.example.com/cb?tenant=7',
-      permission: 'design',
-    })
+    const { application } = await seedApplication(
+      app,
+      { accountId: user.studioId },
+      { ...CLIENT_APP, redirect_url: 'https://app.example.com/cb?tenant=7', permission: 'design' },
+    )
     const { challenge } = pkcePair()
     const cases: [string, Record<string, string | undefined>, string][] = [
       ['no response_type', { response_type: undefined }, 'invalid_request'],
@@ -83,10 +85,11 @@ t.test(
   async (t) => {
     const { app } = await build(t)
     const user = await seedChooser(app)
-    const { application } = await createTestApplication(app, {
-      accountId: user.studioId,
-      redirectUrl: 'https://app.example.com/cb?tenant=7',
-    })
+    const { application } = await seedApplication(
+      app,
+      { accountId: user.studioId },
+      { ...CLIENT_APP, redirect_url: 'https://app.example.com/cb?tenant=7' },
+    )
     const { challenge } = pkcePair()
     const url = authorizeUrl(application, {
       code_challenge: challenge,
@@ -140,7 +143,7 @@ t.test(
 t.test(`deny: 303 with error=access_denied, state and iss (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const user = await seedChooser(app)
-  const { application } = await createTestApplication(app, { accountId: user.studioId })
+  const { application } = await seedApplication(app, { accountId: user.studioId }, { ...CLIENT_APP })
   const browser = await loginAs(app, user)
   const fields = await openConsent(browser, authorizeUrl(application, { state: 'd1' }))
   const denied = await decide(browser, fields, { decision: 'deny' })
@@ -156,7 +159,11 @@ t.test(`deny: 303 with error=access_denied, state and iss (${DATABASE_KIND})`, a
 t.test(`scope may ask for less than the application's permission (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const user = await seedChooser(app)
-  const { application } = await createTestApplication(app, { accountId: user.studioId, permission: 'design' })
+  const { application } = await seedApplication(
+    app,
+    { accountId: user.studioId },
+    { ...CLIENT_APP, permission: 'design' },
+  )
   const browser = await loginAs(app, user)
   const page = await browser.get(authorizeUrl(application, { scope: 'browse', redirect_uri: undefined }))
   t.equal(page.statusCode, 200)
@@ -178,7 +185,7 @@ t.test(
   async (t) => {
     const { app } = await build(t)
     const user = await seedChooser(app)
-    const { application } = await createTestApplication(app, { accountId: user.studioId })
+    const { application } = await seedApplication(app, { accountId: user.studioId }, { ...CLIENT_APP })
     const browser = await loginAs(app, user)
     const fields = await openConsent(browser, authorizeUrl(application))
     await updateApplication(

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { Application } from '../../src/db/schema.js'
 import { decide, locationParams, openConsent } from '../consent/flow-helpers.js'
+import { basicAuth } from '../fixtures.js'
 import type { Browser } from '../helper.js'
 
 export function pkcePair(): { verifier: string; challenge: string } {
@@ -49,11 +50,6 @@ export function formPost(
   const body = new URLSearchParams()
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) body.set(k, v)
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' }
-  if (basic) headers.authorization = `Basic ${Buffer.from(`${basic.id}:${basic.secret}`).toString('base64')}`
+  if (basic) headers.authorization = basicAuth(basic.id, basic.secret)
   return app.inject({ method: 'POST', url, payload: body.toString(), headers })
-}
-
-export async function meStatus(app: FastifyInstance, token: string): Promise<number> {
-  const me = await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })
-  return me.statusCode
 }

@@ -1,8 +1,9 @@
 import * as client from 'openid-client'
 import t from 'tap'
-import { consentFields, createTestApplication } from '../consent/factory.js'
+import { CLIENT_APP, consentFields } from '../consent/flow-helpers.js'
 import { HttpBrowser, listenOnLoopback } from '../consent/loopback.js'
 import { seedChooser } from '../consent/people.js'
+import { seedApplication } from '../fixtures.js'
 import { DATABASE_KIND, PASSWORD } from '../helper.js'
 
 // The whole code flow with PKCE, driven by a real OAuth client library (openid-client v6)
@@ -58,11 +59,11 @@ async function me(publicUrl: string, token: string): Promise<Response> {
 t.test(`openid-client: confidential client (client_secret_basic) with PKCE (${DATABASE_KIND})`, async (t) => {
   const { app, publicUrl } = await listenOnLoopback(t)
   const user = await seedChooser(app)
-  const { application, secret } = await createTestApplication(app, {
-    accountId: user.studioId,
-    redirectUrl: REDIRECT,
-    permission: 'design',
-  })
+  const { application, clientSecret: secret } = await seedApplication(
+    app,
+    { accountId: user.studioId },
+    { ...CLIENT_APP, redirect_url: REDIRECT, permission: 'design' },
+  )
   const config = await client.discovery(
     new URL(publicUrl),
     String(application.id),
@@ -136,11 +137,11 @@ t.test(`openid-client: confidential client (client_secret_basic) with PKCE (${DA
 t.test(`openid-client: public client (none) with PKCE (${DATABASE_KIND})`, async (t) => {
   const { app, publicUrl } = await listenOnLoopback(t)
   const user = await seedChooser(app)
-  const { application } = await createTestApplication(app, {
-    accountId: user.studioId,
-    redirectUrl: REDIRECT,
-    permission: 'design',
-  })
+  const { application } = await seedApplication(
+    app,
+    { accountId: user.studioId },
+    { ...CLIENT_APP, redirect_url: REDIRECT, permission: 'design' },
+  )
   const config = await client.discovery(
     new URL(publicUrl),
     String(application.id),

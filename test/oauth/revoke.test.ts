@@ -1,10 +1,11 @@
 import t from 'tap'
 import { createApiToken } from '../../src/api-tokens/service.js'
 import { generateToken } from '../../src/tokens/format.js'
-import { createTestApplication } from '../consent/factory.js'
+import { CLIENT_APP } from '../consent/flow-helpers.js'
 import { seedChooser } from '../consent/people.js'
+import { AUDIT, me, seedApplication } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs } from '../helper.js'
-import { formPost, meStatus, obtainCode } from './oauth-helpers.js'
+import { formPost, obtainCode } from './oauth-helpers.js'
 
 const REDIRECT = 'https://app.example.com/cb'
 
@@ -13,17 +14,25 @@ t.test(
   async (t) => {
     const { app } = await build(t)
     const user = await seedChooser(app)
-    const client = await createTestApplication(app, { accountId: user.studioId, redirectUrl: REDIRECT })
-    const other = await createTestApplication(app, { accountId: user.studioId, redirectUrl: REDIRECT })
+    const client = await seedApplication(
+      app,
+      { accountId: user.studioId },
+      { ...CLIENT_APP, redirect_url: REDIRECT },
+    )
+    const other = await seedApplication(
+      app,
+      { accountId: user.studioId },
+      { ...CLIENT_APP, redirect_url: REDIRECT },
+    )
     const browser = await loginAs(app, user)
-    const basic = { id: client.application.id, secret: client.secret }
+    const basic = { id: client.application.id, secret: client.clientSecret }
     const exchange = async (c: typeof client) => {
       const code = await obtainCode(browser, c.application, user.studioId)
       const response = await formPost(
         app,
         '/oauth/token',
         { grant_type: 'authorization_code', code, redirect_uri: REDIRECT },
-        { id: c.application.id, secret: c.secret },
+        { id: c.application.id, secret: c.clientSecret },
       )
       return String(response.json().access_token)
     }
@@ -38,31 +47,31 @@ t.test(
         permission: 'browse',
         expiresAt: null,
       },
-      { actorUserId: null, actorLabel: 'test', ip: '', userAgent: '' },
+      AUDIT,
     )
 
     const foreign = await formPost(app, '/oauth/revoke', { token: othersToken }, basic)
     t.equal(foreign.statusCode, 200, "another application's token: 200 …")
-    t.equal(await meStatus(app, othersToken), 200, '… and it still works')
+    t.equal((await me(app, othersToken)).statusCode, 200, '… and it still works')
     const notOurs = await formPost(app, '/oauth/revoke', { token: personal.token }, basic)
     t.equal(notOurs.statusCode, 200, 'a personal API token: 200 …')
-    t.equal(await meStatus(app, personal.token), 200, '… and it still works')
+    t.equal((await me(app, personal.token)).statusCode, 200, '… and it still works')
     for (const unknown of [generateToken('application'), 'not-a-token']) {
       const response = await formPost(app, '/oauth/revoke', { token: unknown }, basic)
       t.equal(response.statusCode, 200, `unknown token ${unknown.slice(0, 8)}…: 200`)
     }
 
-    t.equal(await meStatus(app, token), 200)
+    t.equal((await me(app, token)).statusCode, 200)
     const revoked = await formPost(app, '/oauth/revoke', {
       token,
       token_type_hint: 'access_token',
       client_id: String(client.application.id),
-      client_secret: client.secret,
+      client_secret: client.clientSecret,
     })
     t.equal(revoked.statusCode, 200)
     t.equal(revoked.body, '', 'empty body')
     t.equal(revoked.headers['cache-control'], 'no-store')
-    t.equal(await meStatus(app, token), 401, 'the revoked token no longer works on /api/v1/me')
+    t.equal((await me(app, token)).statusCode, 401, 'the revoked token no longer works on /api/v1/me')
     const again = await formPost(app, '/oauth/revoke', { token }, basic)
     t.equal(again.statusCode, 200, 'revoking twice is fine')
     const audit = await app.db
@@ -78,7 +87,11 @@ t.test(
 t.test(`revocation needs client authentication (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const user = await seedChooser(app)
-  const client = await createTestApplication(app, { accountId: user.studioId, redirectUrl: REDIRECT })
+  const client = await seedApplication(
+    app,
+    { accountId: user.studioId },
+    { ...CLIENT_APP, redirect_url: REDIRECT },
+  )
   const token = generateToken('application')
   const anonymous = await formPost(app, '/oauth/revoke', { token })
   t.equal(anonymous.statusCode, 401)
@@ -97,7 +110,7 @@ t.test(`revocation needs client authentication (${DATABASE_KIND})`, async (t) =>
     app,
     '/oauth/revoke',
     {},
-    { id: client.application.id, secret: client.secret },
+    { id: client.application.id, secret: client.clientSecret },
   )
   t.equal(missing.statusCode, 400)
   t.equal(missing.json().error, 'invalid_request')
@@ -106,7 +119,11 @@ t.test(`revocation needs client authentication (${DATABASE_KIND})`, async (t) =>
 t.test(`/oauth/token and /oauth/revoke are rate limited (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const user = await seedChooser(app)
-  const client = await createTestApplication(app, { accountId: user.studioId, redirectUrl: REDIRECT })
+  const client = await seedApplication(
+    app,
+    { accountId: user.studioId },
+    { ...CLIENT_APP, redirect_url: REDIRECT },
+  )
   for (const url of ['/oauth/token', '/oauth/revoke']) {
     const guess = { id: client.application.id, secret: 'lkc_guess' }
     const statuses = new Set<number>()
@@ -125,7 +142,7 @@ t.test(`/oauth/token and /oauth/revoke are rate limited (${DATABASE_KIND})`, asy
       app,
       url,
       { token: 't' },
-      { id: client.application.id, secret: client.secret },
+      { id: client.application.id, secret: client.clientSecret },
     )
     t.equal(right.statusCode, 429, 'the right secret is refused too until the window passes')
   }

@@ -1,17 +1,18 @@
 import t from 'tap'
-import { createTestApplication } from '../consent/factory.js'
-import { TestClock } from '../consent/flow-helpers.js'
+import { CLIENT_APP } from '../consent/flow-helpers.js'
 import { seedChooser } from '../consent/people.js'
+import { me, seedApplication, TestClock } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, type Teardown } from '../helper.js'
-import { formPost, meStatus, obtainCode, pkcePair } from './oauth-helpers.js'
+import { formPost, obtainCode, pkcePair } from './oauth-helpers.js'
 
 async function setup(t: Teardown, clock?: TestClock) {
   const { app } = await build(t, clock ? { now: clock.now } : {})
   const user = await seedChooser(app)
-  const client = await createTestApplication(app, {
-    accountId: user.studioId,
-    redirectUrl: 'https://app.example.com/cb',
-  })
+  const client = await seedApplication(
+    app,
+    { accountId: user.studioId },
+    { ...CLIENT_APP, redirect_url: 'https://app.example.com/cb' },
+  )
   const browser = await loginAs(app, user)
   return { app, user, client, browser, redirectUri: 'https://app.example.com/cb' }
 }
@@ -23,7 +24,7 @@ t.test(`client_secret_basic without PKCE: the contract's answer, no-store (${DAT
     app,
     '/oauth/token',
     { grant_type: 'authorization_code', code, redirect_uri: redirectUri },
-    { id: client.application.id, secret: client.secret },
+    { id: client.application.id, secret: client.clientSecret },
   )
   t.equal(response.statusCode, 200, response.body)
   t.equal(response.headers['cache-control'], 'no-store')
@@ -33,7 +34,7 @@ t.test(`client_secret_basic without PKCE: the contract's answer, no-store (${DAT
   t.equal(body.token_type, 'Bearer')
   t.equal(body.scope, 'design')
   t.equal(body.account_id, user.studioId)
-  t.equal(await meStatus(app, body.access_token), 200, 'the token works')
+  t.equal((await me(app, body.access_token)).statusCode, 200, 'the token works')
   const token = await app.db.selectFrom('tokens').selectAll().executeTakeFirstOrThrow()
   t.ok(token.code_hash, 'the token remembers its code')
 })
@@ -49,7 +50,7 @@ t.test(`client_secret_post with PKCE, and a public client (none) with PKCE (${DA
     redirect_uri: redirectUri,
     code_verifier: pkce.verifier,
     client_id: String(client.application.id),
-    client_secret: client.secret,
+    client_secret: client.clientSecret,
   })
   t.equal(posted.statusCode, 200, posted.body)
 
@@ -63,7 +64,7 @@ t.test(`client_secret_post with PKCE, and a public client (none) with PKCE (${DA
   })
   t.equal(exchanged.statusCode, 200, exchanged.body)
   t.equal(exchanged.json().account_id, user.studioKidsId)
-  t.equal(await meStatus(app, exchanged.json().access_token), 200)
+  t.equal((await me(app, exchanged.json().access_token)).statusCode, 200)
 })
 
 t.test(`a public client must use PKCE; no downgrade (${DATABASE_KIND})`, async (t) => {
@@ -92,17 +93,17 @@ t.test(`a public client must use PKCE; no downgrade (${DATABASE_KIND})`, async (
 t.test(`code reuse: the second use fails and the first token stops working (${DATABASE_KIND})`, async (t) => {
   const { app, user, client, browser, redirectUri } = await setup(t)
   const code = await obtainCode(browser, client.application, user.studioId)
-  const basic = { id: client.application.id, secret: client.secret }
+  const basic = { id: client.application.id, secret: client.clientSecret }
   const fields = { grant_type: 'authorization_code', code, redirect_uri: redirectUri }
   const first = await formPost(app, '/oauth/token', fields, basic)
   t.equal(first.statusCode, 200)
   const token = first.json().access_token
-  t.equal(await meStatus(app, token), 200)
+  t.equal((await me(app, token)).statusCode, 200)
   const second = await formPost(app, '/oauth/token', fields, basic)
   t.equal(second.statusCode, 400)
   t.equal(second.json().error, 'invalid_grant')
   t.equal(second.headers['cache-control'], 'no-store')
-  t.equal(await meStatus(app, token), 401, 'the token from the first use is revoked')
+  t.equal((await me(app, token)).statusCode, 401, 'the token from the first use is revoked')
   const audit = await app.db
     .selectFrom('audit_events')
     .selectAll()
@@ -117,13 +118,17 @@ t.test(
   `wrong redirect_uri, wrong or missing code_verifier, other client's code (${DATABASE_KIND})`,
   async (t) => {
     const { app, user, client, browser, redirectUri } = await setup(t)
-    const other = await createTestApplication(app, { accountId: user.studioId, redirectUrl: redirectUri })
+    const other = await seedApplication(
+      app,
+      { accountId: user.studioId },
+      { ...CLIENT_APP, redirect_url: redirectUri },
+    )
     const pkce = pkcePair()
     const code = await obtainCode(browser, client.application, user.studioId, {
       code_challenge: pkce.challenge,
       code_challenge_method: 'S256',
     })
-    const basic = { id: client.application.id, secret: client.secret }
+    const basic = { id: client.application.id, secret: client.clientSecret }
     const base = {
       grant_type: 'authorization_code',
       code,
@@ -135,7 +140,7 @@ t.test(
       ['redirect_uri left out though it was sent', { ...base, redirect_uri: undefined }, basic],
       ['wrong code_verifier', { ...base, code_verifier: pkcePair().verifier }, basic],
       ['code_verifier left out', { ...base, code_verifier: undefined }, basic],
-      ["another client's code", base, { id: other.application.id, secret: other.secret }],
+      ["another client's code", base, { id: other.application.id, secret: other.clientSecret }],
       ['unknown code', { ...base, code: 'x'.repeat(43) }, basic],
     ]
     for (const [name, fields, auth] of attempts) {
@@ -159,7 +164,7 @@ t.test(`expired code (${DATABASE_KIND})`, async (t) => {
     app,
     '/oauth/token',
     { grant_type: 'authorization_code', code, redirect_uri: redirectUri },
-    { id: client.application.id, secret: client.secret },
+    { id: client.application.id, secret: client.clientSecret },
   )
   t.equal(response.statusCode, 400)
   t.equal(response.json().error, 'invalid_grant')
@@ -177,7 +182,7 @@ t.test(`client authentication and request errors (RFC 6749 5.2) (${DATABASE_KIND
   t.equal(wrongSecret.statusCode, 401)
   t.equal(wrongSecret.json().error, 'invalid_client')
   t.match(wrongSecret.headers['www-authenticate'], /^Basic realm=/)
-  const unknown = await formPost(app, '/oauth/token', fields, { id: 999999, secret: client.secret })
+  const unknown = await formPost(app, '/oauth/token', fields, { id: 999999, secret: client.clientSecret })
   t.equal(unknown.statusCode, 401)
   const wrongPost = await formPost(app, '/oauth/token', {
     ...fields,
@@ -188,11 +193,11 @@ t.test(`client authentication and request errors (RFC 6749 5.2) (${DATABASE_KIND
   const both = await formPost(
     app,
     '/oauth/token',
-    { ...fields, client_secret: client.secret },
-    { id: client.application.id, secret: client.secret },
+    { ...fields, client_secret: client.clientSecret },
+    { id: client.application.id, secret: client.clientSecret },
   )
   t.equal(both.json().error, 'invalid_request', 'two authentication methods at once')
-  const basic = { id: client.application.id, secret: client.secret }
+  const basic = { id: client.application.id, secret: client.clientSecret }
   const grant = await formPost(app, '/oauth/token', { ...fields, grant_type: 'password' }, basic)
   t.equal(grant.statusCode, 400)
   t.equal(grant.json().error, 'unsupported_grant_type')
@@ -217,7 +222,7 @@ t.test(`a user who lost the role before the exchange gets no token (${DATABASE_K
     app,
     '/oauth/token',
     { grant_type: 'authorization_code', code, redirect_uri: redirectUri },
-    { id: client.application.id, secret: client.secret },
+    { id: client.application.id, secret: client.clientSecret },
   )
   t.equal(response.statusCode, 400)
   t.equal(response.json().error, 'invalid_grant')

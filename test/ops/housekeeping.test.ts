@@ -7,9 +7,9 @@ import { recordAttempt } from '../../src/auth/throttle.js'
 import { authorizeApplication } from '../../src/authorizations/service.js'
 import { Housekeeper } from '../../src/housekeeping/housekeeper.js'
 import { sha256Hex } from '../../src/security/secrets.js'
+import { AUDIT } from '../fixtures.js'
 import { build, DATABASE_KIND, seedFirstAdmin } from '../helper.js'
 
-const AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }
 const DAY = 24 * 3600 * 1000
 
 t.test(`housekeeping deletes only what has ended, after its retention (${DATABASE_KIND})`, async (t) => {

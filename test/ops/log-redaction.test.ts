@@ -2,9 +2,8 @@ import { Writable } from 'node:stream'
 import t from 'tap'
 import { createApiToken } from '../../src/api-tokens/service.js'
 import { buildApp } from '../../src/app.js'
+import { AUDIT } from '../fixtures.js'
 import { Browser, DATABASE_KIND, freshDatabase, type Teardown, testConfig } from '../helper.js'
-
-const AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }
 
 /** The app with its real logger configuration (redaction included), writing JSON lines into memory. */
 async function appWithCapturedLog(t: Teardown) {

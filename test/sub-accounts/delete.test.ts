@@ -2,8 +2,8 @@ import t from 'tap'
 import { createAccount, findAccount } from '../../src/accounts/repo.js'
 import { insertApplication } from '../../src/applications/repo.js'
 import { authorizeApplication } from '../../src/authorizations/service.js'
+import { AUDIT, listenInvalidations, meSays, personalToken } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
-import { AUDIT, listenInvalidations, me, personalToken } from '../members/helpers.js'
 
 const SUBS = '/settings/accounts/sub-accounts'
 
@@ -37,18 +37,34 @@ t.test(`deleting a sub-account kills every token on it and below (${DATABASE_KIN
     AUDIT,
   )
   const dying = {
-    'admin token on the child': await personalToken(app, admin.userId, child.id, 'admin'),
-    'admin token on the grandchild': await personalToken(app, admin.userId, grandchild.id, 'admin'),
-    'member token on the grandchild': await personalToken(app, member.userId, grandchild.id, 'publish'),
+    'admin token on the child': await personalToken(
+      app,
+      { userId: admin.userId, accountId: child.id },
+      'admin',
+    ),
+    'admin token on the grandchild': await personalToken(
+      app,
+      { userId: admin.userId, accountId: grandchild.id },
+      'admin',
+    ),
+    'member token on the grandchild': await personalToken(
+      app,
+      { userId: member.userId, accountId: grandchild.id },
+      'publish',
+    ),
     'application token on the grandchild': onGrandchild.token,
     'token of a child application, on the top account': onTop.token,
   }
   const living = {
-    'token on the top account': await personalToken(app, admin.userId, admin.accountId, 'admin'),
-    'token on a sibling': await personalToken(app, admin.userId, sibling.id, 'design'),
+    'token on the top account': await personalToken(
+      app,
+      { userId: admin.userId, accountId: admin.accountId },
+      'admin',
+    ),
+    'token on a sibling': await personalToken(app, { userId: admin.userId, accountId: sibling.id }, 'design'),
   }
   for (const token of [...Object.values(dying), ...Object.values(living)])
-    t.equal((await me(app, token)).status, 200)
+    t.equal((await meSays(app, token)).status, 200)
 
   const browser = await loginAs(app, admin)
   const confirm = await browser.get(`${SUBS}/${child.id}/delete`)
@@ -66,8 +82,8 @@ t.test(`deleting a sub-account kills every token on it and below (${DATABASE_KIN
   t.equal(deleted.headers.location, `${SUBS}?notice=deleted`)
   t.notOk(await findAccount(app.db, child.id))
   t.notOk(await findAccount(app.db, grandchild.id), 'descendants go too')
-  for (const [what, token] of Object.entries(dying)) t.equal((await me(app, token)).status, 401, what)
-  for (const [what, token] of Object.entries(living)) t.equal((await me(app, token)).status, 200, what)
+  for (const [what, token] of Object.entries(dying)) t.equal((await meSays(app, token)).status, 401, what)
+  for (const [what, token] of Object.entries(living)) t.equal((await meSays(app, token)).status, 200, what)
   const left = await app.db
     .selectFrom('memberships')
     .select('account_id')
@@ -75,7 +91,7 @@ t.test(`deleting a sub-account kills every token on it and below (${DATABASE_KIN
     .execute()
   t.same(left, [], 'memberships on the deleted accounts are gone')
   t.same(
-    await invalidations.settle(),
+    await invalidations.settled(),
     [
       { type: 'account', id: child.id },
       { type: 'application', id: app1.id },

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { accessibleAccounts, createAccount, findAccount } from '../../src/accounts/repo.js'
+import { ROLES, XSS, XSS_ESCAPED } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
-import { ROLES, XSS, XSS_ESCAPED } from '../members/helpers.js'
 
 const SUBS = '/settings/accounts/sub-accounts'
 

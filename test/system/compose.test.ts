@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process'
+import { EventEmitter } from 'node:events'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { DATABASE_KIND } from '../helper.js'
+import { DOCKER_COMPOSE, NGINX, requirePrograms } from './require-program.js'
 import { freePort, httpOnce, serverDatabaseEnv, startServerProcess } from './server-process.js'
 
 const run = promisify(execFile)
@@ -49,7 +51,9 @@ function composeNginxConf(): string {
   return body.join('\n').replaceAll('$$', '$')
 }
 
-t.test('docker-compose.yml is valid and says clearly what is missing', async (t) => {
+const skip = requirePrograms(t, [DOCKER_COMPOSE, NGINX])
+
+t.test('docker-compose.yml is valid and says clearly what is missing', { skip }, async (t) => {
   const ok = await compose(['config', '-q'], COMPOSE_ENV)
   t.equal(ok.code, 0, `docker-compose config -q: ${ok.stderr}`)
   const scale = await compose(['--profile', 'scale', 'config', '--services'], COMPOSE_ENV)
@@ -63,88 +67,113 @@ t.test('docker-compose.yml is valid and says clearly what is missing', async (t)
   }
 })
 
-t.test(`the compose nginx front balances instances and rides out a restart (${DATABASE_KIND})`, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'latchkey-nginx-'))
-  chmodSync(dir, 0o755)
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  // Two instances on one PostgreSQL database; PGlite is single-process, so there one serves both slots.
-  const env = await serverDatabaseEnv(t)
-  const first = await startServerProcess(t, [process.execPath, '--import', 'tsx', CLI], env)
-  const second =
-    DATABASE_KIND === 'postgres'
-      ? await startServerProcess(t, [process.execPath, '--import', 'tsx', CLI], env)
-      : first
-  const frontPort = await freePort()
-  let backendPort = await freePort()
-  while (backendPort === frontPort) backendPort = await freePort()
-  const conf = composeNginxConf()
-    .replace('server latchkey:3000', `server 127.0.0.1:${first.port}`)
-    .replace('server latchkey-2:3000', `server 127.0.0.1:${second.port}`)
-    .replace('listen 80;', `listen 127.0.0.1:${frontPort};`)
-    .replaceAll('127.0.0.1:8081', `127.0.0.1:${backendPort}`)
-  t.match(conf, 'auth_request /_latchkey_verify;', 'the front guards a backend with auth_request')
-  t.match(conf, 'proxy_pass http://latchkey/verify', 'against /verify')
-  mkdirSync(join(dir, 'temp'), { mode: 0o777 })
-  writeFileSync(join(dir, 'default.conf'), conf)
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  access_log off;\n` +
-      ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
-        .map((k) => `  ${k}_temp_path ${dir}/temp/${k};\n`)
-        .join('') +
-      `  include ${dir}/default.conf;\n}\n`,
-  )
-  const nginxArgs = ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf')]
-  const syntax = await run('nginx', [...nginxArgs, '-t']).then(
-    () => '',
-    (error: { code?: string; stderr?: string }) =>
-      error.code === 'ENOENT'
-        ? 'nginx is not installed (apt-get install nginx-light)'
-        : (error.stderr ?? 'failed'),
-  )
-  t.equal(syntax, '', 'nginx -t accepts the configuration')
-  const nginx = spawn('nginx', [...nginxArgs, '-g', 'daemon off;'], { stdio: 'ignore' })
-  t.teardown(() => nginx.kill('SIGQUIT'))
-  let up = 0
-  for (let i = 0; i < 50 && up !== 200; i++) {
-    up = await httpOnce(frontPort, '/healthz').then(
-      (r) => r.status,
-      () => 0,
+t.test(
+  `the compose nginx front balances instances and rides out a restart (${DATABASE_KIND})`,
+  { skip },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-nginx-'))
+    chmodSync(dir, 0o755)
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    // Two instances on one PostgreSQL database; PGlite is single-process, so there one serves both slots.
+    const env = await serverDatabaseEnv(t)
+    const first = await startServerProcess(t, [process.execPath, '--import', 'tsx', CLI], env)
+    const second =
+      DATABASE_KIND === 'postgres'
+        ? await startServerProcess(t, [process.execPath, '--import', 'tsx', CLI], env)
+        : first
+    const frontPort = await freePort()
+    let backendPort = await freePort()
+    while (backendPort === frontPort) backendPort = await freePort()
+    const conf = composeNginxConf()
+      .replace('server latchkey:3000', `server 127.0.0.1:${first.port}`)
+      .replace('server latchkey-2:3000', `server 127.0.0.1:${second.port}`)
+      .replace('listen 80;', `listen 127.0.0.1:${frontPort};`)
+      .replaceAll('127.0.0.1:8081', `127.0.0.1:${backendPort}`)
+    t.match(conf, 'auth_request /_latchkey_verify;', 'the front guards a backend with auth_request')
+    t.match(conf, 'proxy_pass http://latchkey/verify', 'against /verify')
+    mkdirSync(join(dir, 'temp'), { mode: 0o777 })
+    writeFileSync(join(dir, 'default.conf'), conf)
+    writeFileSync(
+      join(dir, 'nginx.conf'),
+      `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents {}\nhttp {\n  access_log off;\n` +
+        ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+          .map((k) => `  ${k}_temp_path ${dir}/temp/${k};\n`)
+          .join('') +
+        `  include ${dir}/default.conf;\n}\n`,
     )
-    if (up !== 200) await sleep(100)
-  }
-  t.equal(up, 200, 'nginx answers')
-  t.equal((await httpOnce(frontPort, '/metrics')).status, 404, 'metrics are not published through the front')
-  t.equal((await httpOnce(frontPort, '/readyz')).status, 200, 'readiness through the front')
-
-  if (DATABASE_KIND !== 'postgres') return
-  for (let i = 0; i < 20; i++) await httpOnce(frontPort, `/healthz?lb=${i}`)
-  const served = (s: typeof first) => s.logs.filter((l) => l.req?.url.startsWith('/healthz?lb=')).length
-  t.ok(served(first) > 0 && served(second) > 0, `both instances served (${served(first)}/${served(second)})`)
-
-  // A rolling restart: SIGTERM one instance while traffic flows through the front.
-  const statuses: number[] = []
-  let stop = false
-  const lane = async () => {
-    while (!stop)
-      statuses.push(
-        await httpOnce(frontPort, '/readyz').then(
-          (r) => r.status,
-          () => 0,
-        ),
+    const nginxArgs = ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf')]
+    const syntax = await run('nginx', [...nginxArgs, '-t']).then(
+      () => '',
+      (error: { code?: string; stderr?: string }) =>
+        error.code === 'ENOENT'
+          ? 'nginx is not installed (apt-get install nginx-light)'
+          : (error.stderr ?? 'failed'),
+    )
+    t.equal(syntax, '', 'nginx -t accepts the configuration')
+    const nginx = spawn('nginx', [...nginxArgs, '-g', 'daemon off;'], { stdio: 'ignore' })
+    t.teardown(() => nginx.kill('SIGQUIT'))
+    let up = 0
+    for (let i = 0; i < 50 && up !== 200; i++) {
+      up = await httpOnce(frontPort, '/healthz').then(
+        (r) => r.status,
+        () => 0,
       )
-  }
-  const lanes = [lane(), lane(), lane()]
-  await sleep(500)
-  first.child.kill('SIGTERM')
-  t.equal(await first.exited, 0, 'the first instance stopped cleanly')
-  await sleep(1000)
-  stop = true
-  await Promise.all(lanes)
-  t.ok(statuses.length > 20, `requests through the front: ${statuses.length}`)
-  t.same(
-    statuses.filter((s) => s !== 200),
-    [],
-    'every request through the front succeeded while an instance stopped',
-  )
-})
+      if (up !== 200) await sleep(100)
+    }
+    t.equal(up, 200, 'nginx answers')
+    t.equal(
+      (await httpOnce(frontPort, '/metrics')).status,
+      404,
+      'metrics are not published through the front',
+    )
+    t.equal((await httpOnce(frontPort, '/readyz')).status, 200, 'readiness through the front')
+
+    if (DATABASE_KIND !== 'postgres') return
+    for (let i = 0; i < 20; i++) await httpOnce(frontPort, `/healthz?lb=${i}`)
+    const served = (s: typeof first) => s.logs.filter((l) => l.req?.url.startsWith('/healthz?lb=')).length
+    t.ok(
+      served(first) > 0 && served(second) > 0,
+      `both instances served (${served(first)}/${served(second)})`,
+    )
+
+    // A rolling restart: SIGTERM one instance while traffic flows through the front.
+    const statuses: number[] = []
+    let stop = false
+    const progress = new EventEmitter()
+    const lane = async () => {
+      while (!stop) {
+        statuses.push(
+          await httpOnce(frontPort, '/readyz').then(
+            (r) => r.status,
+            () => 0,
+          ),
+        )
+        progress.emit('answer')
+      }
+    }
+    /** Resolves once `count` answers have come through the front (counted after every request). */
+    const answers = (count: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (statuses.length < count) return
+          progress.off('answer', check)
+          resolve()
+        }
+        progress.on('answer', check)
+        check()
+      })
+    const lanes = [lane(), lane(), lane()]
+    await answers(15) // traffic flows through both instances
+    first.child.kill('SIGTERM')
+    t.equal(await first.exited, 0, 'the first instance stopped cleanly')
+    await answers(statuses.length + 15) // and goes on through the one left
+    stop = true
+    await Promise.all(lanes)
+    t.ok(statuses.length > 20, `requests through the front: ${statuses.length}`)
+    t.same(
+      statuses.filter((s) => s !== 200),
+      [],
+      'every request through the front succeeded while an instance stopped',
+    )
+  },
+)

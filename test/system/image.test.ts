@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { DATABASE_KIND, PASSWORD } from '../helper.js'
+import { GIT, requirePrograms } from './require-program.js'
 import { freePort, httpOnce, serverDatabaseEnv, startServerProcess } from './server-process.js'
 
 const run = promisify(execFile)
@@ -54,7 +55,9 @@ function cli(cwd: string, args: string[], env: Record<string, string>, stdin = '
 
 t.setTimeout(600_000) // two npm installs and a TypeScript build
 
-t.test(`the image's build and start steps, without Docker (${DATABASE_KIND})`, async (t) => {
+const skip = requirePrograms(t, [GIT])
+
+t.test(`the image's build and start steps, without Docker (${DATABASE_KIND})`, { skip }, async (t) => {
   for (const step of [
     'RUN npm ci --ignore-scripts --no-audit --no-fund',
     'RUN npm run build',

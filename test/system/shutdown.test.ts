@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -5,6 +6,7 @@ import t from 'tap'
 import { createApiToken } from '../../src/api-tokens/service.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import { setupFirstAdmin } from '../../src/users/service.js'
+import { AUDIT } from '../fixtures.js'
 import { DATABASE_KIND, PASSWORD } from '../helper.js'
 import {
   httpOnce,
@@ -43,7 +45,7 @@ interface Outcome {
 t.test(`SIGTERM during traffic loses no request (${DATABASE_KIND})`, async (t) => {
   const env = { ...(await serverDatabaseEnv(t)), SHUTDOWN_TIMEOUT_SECONDS: '20' }
   // A user and an API token, made before the server starts (PGlite allows one process at a time).
-  const seed = openServerDatabase(env)
+  const seed = await openServerDatabase(env)
   await migrateToLatest(seed.db)
   const admin = await setupFirstAdmin(
     seed.db,
@@ -53,7 +55,7 @@ t.test(`SIGTERM during traffic loses no request (${DATABASE_KIND})`, async (t) =
   const { token, id: tokenId } = await createApiToken(
     seed.db,
     { accountId: admin.accountId, userId: admin.userId, name: 'load', permission: 'browse', expiresAt: null },
-    { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' },
+    AUDIT,
   )
   await seed.close()
 
@@ -73,6 +75,7 @@ t.test(`SIGTERM during traffic loses no request (${DATABASE_KIND})`, async (t) =
   let stop = false
   let counter = 0
   const outcomes: Outcome[] = []
+  const progress = new EventEmitter()
   const lane = async () => {
     while (!stop) {
       counter += 1
@@ -89,10 +92,25 @@ t.test(`SIGTERM during traffic loses no request (${DATABASE_KIND})`, async (t) =
         outcome.error = (error as NodeJS.ErrnoException).code ?? String(error)
         await sleep(20)
       }
+      progress.emit('outcome')
     }
   }
+  /** Resolves once the lanes' outcomes satisfy `test` (checked after every request). */
+  const outcomesReach = (test: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!test()) return
+        progress.off('outcome', check)
+        resolve()
+      }
+      progress.on('outcome', check)
+      check()
+    })
   const lanes = [lane(), lane(), lane(), lane()]
-  await sleep(2000)
+  // Traffic is flowing, and more than 10 answered requests began clearly before any signal can come.
+  await outcomesReach(
+    () => outcomes.filter((o) => o.status === 200 && o.startedAt < Date.now() - SIGNAL_MARGIN_MS).length > 10,
+  )
 
   // The slow request: headers now, the rest of the body after the signal.
   const body = `_csrf=${encodeURIComponent(csrf)}&padding=${'x'.repeat(200)}`
@@ -122,7 +140,7 @@ t.test(`SIGTERM during traffic loses no request (${DATABASE_KIND})`, async (t) =
       .then(async () => {
         signalAt = Date.now()
         server.child.kill('SIGTERM')
-        await sleep(400)
+        await server.waitForLog((l) => l.msg === 'shutting down')
         req.end(body.slice(20))
       }, reject)
   })
@@ -130,7 +148,8 @@ t.test(`SIGTERM during traffic loses no request (${DATABASE_KIND})`, async (t) =
   t.equal(await slow, 303, 'the request in flight at SIGTERM finished with its normal answer')
   const code = await server.exited
   t.equal(code, 0, `exit code 0 (stderr: ${server.stderr()})`)
-  await sleep(100)
+  const exitedAt = Date.now()
+  await outcomesReach(() => outcomes.some((o) => o.startedAt >= exitedAt && o.error)) // refused once gone
   stop = true
   await Promise.all(lanes)
 
@@ -195,7 +214,7 @@ t.test(`SIGTERM during traffic loses no request (${DATABASE_KIND})`, async (t) =
   )
 
   // Token use is written in batches; the last batch is flushed on the way out, before the pool closes.
-  const reopened = openServerDatabase(env)
+  const reopened = await openServerDatabase(env)
   t.teardown(() => reopened.close())
   const row = await reopened.db
     .selectFrom('tokens')

@@ -4,8 +4,9 @@ import { createApiToken } from '../../src/api-tokens/service.js'
 import { publishInvalidation } from '../../src/invalidation/publish.js'
 import { generateToken, hashToken, tokenHint } from '../../src/tokens/format.js'
 import { upsertMembership } from '../../src/users/repo.js'
+import { AUDIT, TestClock } from '../fixtures.js'
 import { build, countQueries, DATABASE_KIND } from '../helper.js'
-import { AUDIT, cacheLookups, seedValidation } from './fixtures.js'
+import { cacheLookups, seedValidation } from './fixtures.js'
 
 /** Counts token lookups (the one query behind a cache miss). */
 const countLookups = (app: FastifyInstance) => countQueries(app, /t\.token_hash = /)
@@ -111,7 +112,8 @@ t.test(`the cache is bounded in entries and in bytes (${DATABASE_KIND})`, async 
 t.test(
   `unknown entries expire, so even a guessed hash minted later gets in (${DATABASE_KIND})`,
   async (t) => {
-    const { app } = await build(t, {}, { tokenCache: { unknownTtlMs: 50 } })
+    const clock = new TestClock()
+    const { app } = await build(t, { now: clock.now }, { tokenCache: { unknownTtlMs: 50 } })
     const seed = await seedValidation(app)
     const guessed = generateToken('personal')
     t.equal((await app.tokens.validate(guessed)).active, false)
@@ -126,7 +128,7 @@ t.test(
         permission: 'browse',
       })
       .execute()
-    await new Promise((resolve) => setTimeout(resolve, 300)) // TTL plus lru-cache's 100 ms clock resolution
+    clock.advance(0.051) // the cache's lifetimes run on the configured clock
     t.equal((await app.tokens.validate(guessed)).active, true)
   },
 )

@@ -2,8 +2,9 @@ import t from 'tap'
 import { deleteApplication, regenerateClientSecret } from '../../src/applications/service.js'
 import { revokeService } from '../../src/service-credentials/service.js'
 import { CALLER_FAILURES_PER_WINDOW } from '../../src/validation/introspect-routes.js'
+import { AUDIT, basicAuth } from '../fixtures.js'
 import { build, DATABASE_KIND } from '../helper.js'
-import { AUDIT, basic, cacheLookups, introspect, seedValidation } from './fixtures.js'
+import { cacheLookups, introspect, seedValidation } from './fixtures.js'
 
 const INVALID_CLIENT = {
   error: 'invalid_client',
@@ -22,14 +23,14 @@ t.test(
       'Bearer abc',
       'Basic !!!',
       `Basic ${Buffer.from('no-colon').toString('base64')}`,
-      basic(service.id, `${service.secret}x`),
-      basic(service.id + 1000, service.secret),
-      basic('gateway', service.secret),
-      basic(service.id, reporter.clientSecret),
-      basic(reporter.application.id, `${reporter.clientSecret}x`),
-      basic(reporter.application.id, service.secret),
-      basic(reporter.application.id + 1, reporter.clientSecret),
-      basic(reporter.application.id, ''),
+      basicAuth(service.id, `${service.secret}x`),
+      basicAuth(service.id + 1000, service.secret),
+      basicAuth('gateway', service.secret),
+      basicAuth(service.id, reporter.clientSecret),
+      basicAuth(reporter.application.id, `${reporter.clientSecret}x`),
+      basicAuth(reporter.application.id, service.secret),
+      basicAuth(reporter.application.id + 1, reporter.clientSecret),
+      basicAuth(reporter.application.id, ''),
     ]
     for (const [index, authorization] of wrong.entries()) {
       const response = await introspect(app, authorization, seed.grant.token, {}, `10.0.1.${index}`)
@@ -46,7 +47,7 @@ t.test(
 t.test(`failed caller authentication is throttled per IP (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const seed = await seedValidation(app)
-  const wrong = basic(seed.service.id, 'lks_wrong')
+  const wrong = basicAuth(seed.service.id, 'lks_wrong')
   for (let i = 1; i <= CALLER_FAILURES_PER_WINDOW; i++) {
     t.equal((await introspect(app, wrong, seed.grant.token)).statusCode, 401, `failure ${i}`)
   }
@@ -95,7 +96,7 @@ t.test(
       401,
       'the old secret is dead',
     )
-    const renewed = basic(reporter.application.id, fresh.clientSecret)
+    const renewed = basicAuth(reporter.application.id, fresh.clientSecret)
     t.equal((await introspect(app, renewed, seed.grant.token)).json().active, true, 'the new one works')
 
     await deleteApplication(app.db, { accountId: seed.admin.accountId, id: reporter.application.id }, AUDIT)

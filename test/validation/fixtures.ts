@@ -1,49 +1,14 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { createApiToken } from '../../src/api-tokens/service.js'
-import { generateClientSecret } from '../../src/applications/client-secret.js'
-import { insertApplication } from '../../src/applications/repo.js'
 import { authorizeApplication } from '../../src/authorizations/service.js'
-import type { Application, Role } from '../../src/db/schema.js'
 import { createService } from '../../src/service-credentials/repo.js'
+import { AUDIT, basicAuth, seedApplication } from '../fixtures.js'
 import { type Seeded, seedFirstAdmin } from '../helper.js'
-
-export const AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }
-
-/** HTTP Basic credentials as RFC 6749 section 2.3.1 builds them. */
-export function basic(id: number | string, secret: string): string {
-  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`
-}
-
-export interface RegisteredApplication {
-  application: Application
-  clientSecret: string
-  basic: string
-}
-
-export async function registerApplication(
-  app: FastifyInstance,
-  accountId: number,
-  name: string,
-  permission: Role = 'publish',
-): Promise<RegisteredApplication> {
-  const { secret, hash } = generateClientSecret()
-  const application = await insertApplication(app.db, {
-    accountId,
-    name,
-    description: `${name} does things`,
-    url: 'https://example.com',
-    redirectUrl: '',
-    permission,
-    clientSecretHash: hash,
-    createdBy: null,
-  })
-  return { application, clientSecret: secret, basic: basic(application.id, secret) }
-}
 
 /** An admin, an application authorized on the admin's account, a personal token and a service. */
 export async function seedValidation(app: FastifyInstance, options: { expiresAt?: Date | null } = {}) {
   const admin: Seeded = await seedFirstAdmin(app)
-  const reporter = await registerApplication(app, admin.accountId, 'Reporter')
+  const reporter = await seedApplication(app, admin, { name: 'Reporter', permission: 'publish' })
   const grant = await authorizeApplication(
     app.db,
     { application: reporter.application, accountId: admin.accountId, userId: admin.userId },
@@ -61,7 +26,7 @@ export async function seedValidation(app: FastifyInstance, options: { expiresAt?
     AUDIT,
   )
   const service = await createService(app.db, 'gateway')
-  return { admin, reporter, grant, personal, service, serviceBasic: basic(service.id, service.secret) }
+  return { admin, reporter, grant, personal, service, serviceBasic: basicAuth(service.id, service.secret) }
 }
 
 export type ValidationSeed = Awaited<ReturnType<typeof seedValidation>>
@@ -87,10 +52,6 @@ export function introspect(
     },
     payload: new URLSearchParams({ token, ...extra }).toString(),
   })
-}
-
-export function me(app: FastifyInstance, token: string): Promise<LightMyRequestResponse> {
-  return app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })
 }
 
 export const INACTIVE_401 = {

@@ -3,8 +3,9 @@ import { createAccount } from '../../src/accounts/repo.js'
 import { revokeApiToken } from '../../src/api-tokens/service.js'
 import { authorizeApplication } from '../../src/authorizations/service.js'
 import { generateToken } from '../../src/tokens/format.js'
+import { AUDIT, seedApplication } from '../fixtures.js'
 import { build, DATABASE_KIND } from '../helper.js'
-import { AUDIT, introspect, registerApplication, seedValidation } from './fixtures.js'
+import { introspect, seedValidation } from './fixtures.js'
 
 const INACTIVE = '{"active":false}'
 
@@ -114,7 +115,11 @@ async function seedValidationToken(
 t.test(`an application introspects only its own tokens (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const seed = await seedValidation(app)
-  const other = await registerApplication(app, seed.admin.accountId, 'Other', 'browse')
+  const other = await seedApplication(
+    app,
+    { accountId: seed.admin.accountId },
+    { name: 'Other', permission: 'browse' },
+  )
   const otherGrant = await authorizeApplication(
     app.db,
     { application: other.application, accountId: seed.admin.accountId, userId: seed.admin.userId },
@@ -139,7 +144,11 @@ t.test(`an application introspects only its own tokens (${DATABASE_KIND})`, asyn
 
   // An application of another account, authorized here, still sees its own token.
   const elsewhere = await createAccount(app.db, { name: 'Elsewhere' })
-  const foreign = await registerApplication(app, elsewhere.id, 'Foreign')
+  const foreign = await seedApplication(
+    app,
+    { accountId: elsewhere.id },
+    { name: 'Foreign', permission: 'publish' },
+  )
   const foreignGrant = await authorizeApplication(
     app.db,
     { application: foreign.application, accountId: seed.admin.accountId, userId: seed.admin.userId },

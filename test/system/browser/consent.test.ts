@@ -1,30 +1,36 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import t from 'tap'
-import { createTestApplication } from '../../consent/factory.js'
 import { listenOnLoopback } from '../../consent/loopback.js'
 import { seedChooser } from '../../consent/people.js'
+import { seedApplication } from '../../fixtures.js'
 import { DATABASE_KIND } from '../../helper.js'
+import { CHROMIUM as CHROMIUM_PACKAGE, requirePrograms } from '../require-program.js'
 import { CHROMIUM, collectProblems, launchChromium, startCatcher } from './page-checks.js'
 
 // The application flow (CONTRACT 4a) in a real browser: Debian's chromium, driven by
 // playwright-core, from the authorization URL through login and consent to a small
-// catcher page standing in for the application. It never downloads a browser and
-// never skips: a missing chromium is a failure (.ci/run installs it).
+// catcher page standing in for the application. It never downloads a browser:
+// requirePrograms installs Debian's chromium, or skips naming it (a failure under CI=true).
 
-t.test(`the application flow in headless chromium (${DATABASE_KIND})`, async (t) => {
+const skip = requirePrograms(t, [CHROMIUM_PACKAGE])
+
+t.test(`the application flow in headless chromium (${DATABASE_KIND})`, { skip }, async (t) => {
   t.ok(existsSync(CHROMIUM), `${CHROMIUM} must be installed (apt-get install -y chromium)`)
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package`)
   const { app, publicUrl } = await listenOnLoopback(t)
   const catcher = await startCatcher(t)
   const user = await seedChooser(app)
-  const { application } = await createTestApplication(app, {
-    accountId: user.studioId,
-    name: 'Catcher App',
-    description: 'A stand-in application that catches the token.',
-    url: 'https://catcher.example.com',
-    redirectUrl: `${catcher}/callback?from=latchkey`,
-    permission: 'design',
-  })
+  const { application } = await seedApplication(
+    app,
+    { accountId: user.studioId },
+    {
+      name: 'Catcher App',
+      description: 'A stand-in application that catches the token.',
+      url: 'https://catcher.example.com',
+      redirect_url: `${catcher}/callback?from=latchkey`,
+      permission: 'design',
+    },
+  )
 
   const browser = await launchChromium(t)
   const page = await browser.newPage()

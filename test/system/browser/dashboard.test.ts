@@ -1,6 +1,7 @@
 import t from 'tap'
 import { listenOnLoopback } from '../../consent/loopback.js'
 import { DATABASE_KIND } from '../../helper.js'
+import { CHROMIUM as CHROMIUM_PACKAGE, requirePrograms } from '../require-program.js'
 import {
   ARTIFACTS,
   collectProblems,
@@ -31,7 +32,9 @@ async function bearer(base: string, token: string): Promise<number> {
   return response.status
 }
 
-t.test(`the dashboard walk-through in headless chromium (${DATABASE_KIND})`, async (t) => {
+const skip = requirePrograms(t, [CHROMIUM_PACKAGE])
+
+t.test(`the dashboard walk-through in headless chromium (${DATABASE_KIND})`, { skip }, async (t) => {
   const browser = await launchChromium(t)
   const { publicUrl } = await listenOnLoopback(t)
   const catcher = await startCatcher(t)

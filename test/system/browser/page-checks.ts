@@ -5,7 +5,7 @@ import { type Browser, chromium, type Page } from 'playwright-core'
 import type { Teardown } from '../../helper.js'
 
 // Shared plumbing for the dashboard walk-through in Debian's chromium: launching it
-// (never downloading one, never skipping), a catcher server standing in for the
+// (never downloading one; the suites install it through requirePrograms), a catcher server standing in for the
 // application, screenshots per page and a keyboard-reachability probe.
 
 export const CHROMIUM = '/usr/bin/chromium'
@@ -21,7 +21,7 @@ const ARGS = [
 ]
 export const ARTIFACTS = 'test-artifacts/browser'
 
-/** Launches /usr/bin/chromium; a missing binary is a loud failure, not a skip. */
+/** Launches /usr/bin/chromium; a missing binary is a loud failure (requirePrograms runs first). */
 export async function launchChromium(t: Teardown): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)`)

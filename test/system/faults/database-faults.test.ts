@@ -3,6 +3,7 @@
 // runs (the PGlite run included): a fault in the embedded database is a fault of
 // the process itself, which the kill test covers.
 import { spawn } from 'node:child_process'
+import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
@@ -13,13 +14,13 @@ import { generateClientSecret } from '../../../src/applications/client-secret.js
 import { insertApplication } from '../../../src/applications/repo.js'
 import { connectDatabase } from '../../../src/db/connect.js'
 import { migrateToLatest } from '../../../src/db/migrate.js'
+import { AUDIT } from '../../fixtures.js'
 import { seedFirstAdmin, type Teardown, testConfig } from '../../helper.js'
+import { POSTGRES_SERVER, requirePrograms } from '../require-program.js'
 import { OwnPostgres } from './own-postgres.js'
 
-const AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }
-
 async function appOn(t: Teardown, url: string): Promise<FastifyInstance> {
-  const database = connectDatabase({ databaseUrl: url, pgliteDataDir: '', poolSize: 4 })
+  const database = await connectDatabase({ databaseUrl: url, pgliteDataDir: '', poolSize: 4 })
   await migrateToLatest(database.db)
   const app = await buildApp(testConfig(), { database, logger: false })
   t.teardown(async () => {
@@ -32,7 +33,9 @@ async function appOn(t: Teardown, url: string): Promise<FastifyInstance> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-t.test('PostgreSQL stopped and restarted while requests flow', async (t) => {
+const skip = requirePrograms(t, [POSTGRES_SERVER])
+
+t.test('PostgreSQL stopped and restarted while requests flow', { skip }, async (t) => {
   const cluster = await OwnPostgres.create()
   t.teardown(() => cluster.destroy())
   const app = await appOn(t, cluster.url)
@@ -47,6 +50,7 @@ t.test('PostgreSQL stopped and restarted while requests flow', async (t) => {
 
   const seen = new Map<number, number>()
   let flowing = true
+  const progress = new EventEmitter()
   const traffic = (async () => {
     while (flowing) {
       const responses = await Promise.all([
@@ -55,9 +59,21 @@ t.test('PostgreSQL stopped and restarted while requests flow', async (t) => {
         app.inject({ url: '/login' }),
       ])
       for (const r of responses) seen.set(r.statusCode, (seen.get(r.statusCode) ?? 0) + 1)
+      progress.emit('round')
       await sleep(20)
     }
   })()
+  /** Resolves once the traffic has seen `count` answers of `status`. */
+  const answered = (status: number, count: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if ((seen.get(status) ?? 0) < count) return
+        progress.off('round', check)
+        resolve()
+      }
+      progress.on('round', check)
+      check()
+    })
 
   cluster.stop('fast')
   const ready = await app.inject({ url: '/readyz' })
@@ -69,7 +85,7 @@ t.test('PostgreSQL stopped and restarted while requests flow', async (t) => {
   const page = await app.inject({ url: '/login' })
   t.equal(page.statusCode, 503, 'pages answer 503 too')
   t.match(page.headers['content-type'], /text\/html/)
-  await sleep(500)
+  await answered(503, 15) // the traffic, too, has met the outage for a while
 
   cluster.start()
   const restarted = Date.now()
@@ -94,54 +110,57 @@ t.test('PostgreSQL stopped and restarted while requests flow', async (t) => {
   t.equal((await me()).json().token.name, 'kept', 'the token committed before the outage still works')
 })
 
-t.test('a process killed in the middle of issuing tokens leaves no half-written rows', async (t) => {
-  const cluster = await OwnPostgres.create()
-  t.teardown(() => cluster.destroy())
-  const app = await appOn(t, cluster.url)
-  const admin = await seedFirstAdmin(app)
-  const { hash } = generateClientSecret()
-  const application = await insertApplication(app.db, {
-    accountId: admin.accountId,
-    name: 'Worker app',
-    description: '',
-    url: '',
-    redirectUrl: '',
-    permission: 'browse',
-    clientSecretHash: hash,
-    createdBy: admin.userId,
-  })
-
-  for (let round = 0; round < 3; round++) {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(import.meta.dirname, 'issue-tokens-worker.ts'),
-        cluster.url,
-        String(admin.accountId),
-        String(admin.userId),
-        String(application.id),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    )
-    let issued = 0
-    child.stdout.on('data', (chunk: Buffer) => {
-      issued += chunk.toString().split('\n').filter(Boolean).length
+t.test(
+  'a process killed in the middle of issuing tokens leaves no half-written rows',
+  { skip },
+  async (t) => {
+    const cluster = await OwnPostgres.create()
+    t.teardown(() => cluster.destroy())
+    const app = await appOn(t, cluster.url)
+    const admin = await seedFirstAdmin(app)
+    const { hash } = generateClientSecret()
+    const application = await insertApplication(app.db, {
+      accountId: admin.accountId,
+      name: 'Worker app',
+      description: '',
+      url: '',
+      redirectUrl: '',
+      permission: 'browse',
+      clientSecretHash: hash,
+      createdBy: admin.userId,
     })
-    const target = 5 + round * 7
-    while (issued < target) await sleep(5)
-    child.kill('SIGKILL')
-    await new Promise((resolve) => child.once('close', resolve))
-  }
 
-  const { rows } = await sql<{
-    personal: number
-    created_events: number
-    app_tokens: number
-    authorized_events: number
-    orphans: number
-  }>`
+    for (let round = 0; round < 3; round++) {
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(import.meta.dirname, 'issue-tokens-worker.ts'),
+          cluster.url,
+          String(admin.accountId),
+          String(admin.userId),
+          String(application.id),
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      )
+      let issued = 0
+      child.stdout.on('data', (chunk: Buffer) => {
+        issued += chunk.toString().split('\n').filter(Boolean).length
+      })
+      const target = 5 + round * 7
+      while (issued < target) await sleep(5)
+      child.kill('SIGKILL')
+      await new Promise((resolve) => child.once('close', resolve))
+    }
+
+    const { rows } = await sql<{
+      personal: number
+      created_events: number
+      app_tokens: number
+      authorized_events: number
+      orphans: number
+    }>`
     SELECT
       (SELECT count(*)::int FROM tokens WHERE kind = 'personal') AS personal,
       (SELECT count(*)::int FROM audit_events WHERE action = 'api_token.created') AS created_events,
@@ -149,15 +168,16 @@ t.test('a process killed in the middle of issuing tokens leaves no half-written 
       (SELECT count(*)::int FROM audit_events WHERE action = 'application.authorized') AS authorized_events,
       (SELECT count(*)::int FROM tokens t WHERE t.kind = 'application'
          AND NOT EXISTS (SELECT 1 FROM authorizations a WHERE a.id = t.authorization_id)) AS orphans`.execute(
-    app.db,
-  )
-  const counts = rows[0]!
-  t.ok(counts.personal >= 3 * 5, `tokens were issued (${counts.personal})`)
-  t.equal(
-    counts.created_events,
-    counts.personal,
-    'every API token has its audit event and no event lacks its token',
-  )
-  t.equal(counts.authorized_events, counts.app_tokens, 'every application token has its audit event')
-  t.equal(counts.orphans, 0, 'no application token without its authorization')
-})
+      app.db,
+    )
+    const counts = rows[0]!
+    t.ok(counts.personal >= 3 * 5, `tokens were issued (${counts.personal})`)
+    t.equal(
+      counts.created_events,
+      counts.personal,
+      'every API token has its audit event and no event lacks its token',
+    )
+    t.equal(counts.authorized_events, counts.app_tokens, 'every application token has its audit event')
+    t.equal(counts.orphans, 0, 'no application token without its authorization')
+  },
+)

@@ -6,7 +6,7 @@ import { authorizeApplication } from '../../../src/authorizations/service.js'
 import { connectDatabase } from '../../../src/db/connect.js'
 
 const [url, accountId, userId, applicationId] = process.argv.slice(2)
-const database = connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
+const database = await connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
 const audit = { actorUserId: Number(userId), actorLabel: 'worker', ip: '127.0.0.1', userAgent: 'worker' }
 const application = await findApplication(database.db, Number(applicationId))
 if (!application) throw new Error('no application')

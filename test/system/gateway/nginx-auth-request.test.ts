@@ -2,13 +2,15 @@
 // auth_request snippet, in front of a tiny upstream, asking Latchkey's /verify.
 import t from 'tap'
 import { createApiToken } from '../../../src/api-tokens/service.js'
+import { AUDIT } from '../../fixtures.js'
 import { build, DATABASE_KIND, seedFirstAdmin, seedUser } from '../../helper.js'
 import { freePort } from '../faults/own-postgres.js'
+import { NGINX, requirePrograms } from '../require-program.js'
 import { Nginx, startEchoUpstream } from './nginx.js'
 
-const AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }
+const skip = requirePrograms(t, [NGINX])
 
-t.test(`nginx auth_request against /verify (${DATABASE_KIND})`, async (t) => {
+t.test(`nginx auth_request against /verify (${DATABASE_KIND})`, { skip }, async (t) => {
   const { app } = await build(t)
   const admin = await seedFirstAdmin(app)
   const browser = await seedUser(app, 'browse', { accountId: admin.accountId })

@@ -1,0 +1,79 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { delimiter, join } from 'node:path'
+
+/** A system program a process-level suite runs, and the Debian package that provides it. */
+export interface Program {
+  /** A name looked up on PATH (plus the sbin folders), or an absolute path. */
+  readonly command: string
+  readonly debian: string
+  /** Run after installing, e.g. to stop a service the package starts. */
+  readonly afterInstall?: () => void
+}
+
+export const CHROMIUM: Program = { command: '/usr/bin/chromium', debian: 'chromium' }
+export const DOCKER_COMPOSE: Program = { command: 'docker-compose', debian: 'docker-compose' }
+export const GIT: Program = { command: 'git', debian: 'git' }
+/** Debian's nginx package starts a system nginx on port 80; the suites run their own. */
+export const NGINX: Program = {
+  command: '/usr/sbin/nginx',
+  debian: 'nginx-light',
+  afterInstall: () => spawnSync('/usr/sbin/nginx', ['-s', 'quit'], { stdio: 'ignore' }),
+}
+export const POSTGRES_SERVER: Program = { command: 'pg_ctlcluster', debian: 'postgresql' }
+
+const SEARCH = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin']
+
+function installed(program: Program): boolean {
+  if (program.command.startsWith('/')) return existsSync(program.command)
+  return SEARCH.some((dir) => dir && existsSync(join(dir, program.command)))
+}
+
+/**
+ * Installs the Debian packages as root (one apt at a time: test files run in
+ * parallel, and so may other users of the machine). Returns whether it ran.
+ */
+function aptInstall(packages: string[]): boolean {
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get') || !existsSync('/usr/bin/flock'))
+    return false
+  const apt = 'apt-get -o DPkg::Lock::Timeout=600'
+  const script = `${apt} update -qq && DEBIAN_FRONTEND=noninteractive ${apt} install -y -qq --no-install-recommends ${packages.join(' ')}`
+  try {
+    execFileSync('flock', ['/tmp/latchkey-test-apt.lock', 'sh', '-c', script], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 900_000,
+    })
+    return true
+  } catch {
+    return false
+  }
+}
+
+interface Reporter {
+  fail(message: string): unknown
+  comment(message: string): unknown
+  setTimeout(ms: number): unknown
+}
+
+/**
+ * Makes sure a suite's system programs are there: installs what is missing when
+ * it can (Debian packages, as root), and otherwise answers the one-line reason to
+ * skip the file's tests with. Under CI=true a missing program is a failure.
+ *
+ *   const skip = requirePrograms(t, [NGINX])
+ *   t.test('…', { skip }, async (t) => { … })
+ */
+export function requirePrograms(t: Reporter, programs: Program[]): string | false {
+  let missing = programs.filter((p) => !installed(p))
+  if (missing.length > 0) {
+    // A first chromium install takes minutes on a slow mirror; the file's clock waits for it.
+    t.setTimeout(1_200_000)
+    t.comment(`installing ${missing.map((p) => p.debian).join(' ')} (apt-get)`)
+    if (aptInstall(missing.map((p) => p.debian))) for (const p of missing) p.afterInstall?.()
+    missing = missing.filter((p) => !installed(p))
+  }
+  if (missing.length === 0) return false
+  const reason = `needs ${missing.map((p) => p.command).join(', ')}: apt-get install -y ${missing.map((p) => p.debian).join(' ')}`
+  if (process.env.CI === 'true') t.fail(`${reason} (CI=true: a missing program is a failure, not a skip)`)
+  return reason
+}
