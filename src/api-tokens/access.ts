@@ -1,6 +1,6 @@
 import type { AccessTable } from '../accounts/access.js'
 
-/** Personal tokens are managed by admins only (CONTRACT: the Tokens tab and /api/v1/tokens). */
+/** Personal tokens are managed by admins only (CONTRACT section 3: the Tokens tab; section 6: /api/v1/tokens). */
 export const API_TOKEN_ACCESS = {
   read: 'admin',
   create: 'admin',

@@ -1,3 +1,4 @@
+import { namesRegisteredRedirect } from '../applications/urls.js'
 import { fromViewer } from '../audit/context.js'
 import { BadRequestError } from '../errors.js'
 import { issueAuthorizationCode } from '../oauth/codes.js'
@@ -12,7 +13,7 @@ import { redirectBase, redirectWithSecret, withParams } from './redirects.js'
 function redirectTarget(consent: VerifiedConsent): string {
   const registered = consent.application.redirect_url
   const requested = consent.ticket.redirectUri
-  if (!registered || (requested && requested !== registered)) {
+  if (!registered || (requested && !namesRegisteredRedirect(requested, registered))) {
     throw new BadRequestError(
       'The application’s redirect URL changed while this page was open. Go back to the application and start again.',
     )

@@ -3,7 +3,7 @@ import { roleAtLeast } from '../accounts/roles.js'
 import type { Role } from '../db/schema.js'
 import { PermissionError } from '../errors.js'
 
-/** Who may do what with an account's members (CONTRACT: the Users page is admin only). */
+/** Who may do what with an account's members (CONTRACT section 3: the Users page is admin only). */
 export const MEMBER_ACCESS = {
   read: 'admin',
   create: 'admin',
