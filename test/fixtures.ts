@@ -1,14 +1,18 @@
 import { EventEmitter } from 'node:events'
+import { Writable } from 'node:stream'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { createApiToken } from '../src/api-tokens/service.js'
+import { buildApp } from '../src/app.js'
 import type { ApplicationInput } from '../src/applications/input.js'
 import { createApplication } from '../src/applications/service.js'
+import { authorizeApplication, type Grant } from '../src/authorizations/service.js'
 import type { DatabaseHandle } from '../src/db/connect.js'
 import type { Application, Role } from '../src/db/schema.js'
 import { INVALIDATION_CHANNEL, type Invalidation } from '../src/invalidation/publish.js'
-import type { Browser, Teardown } from './helper.js'
+import { freshDatabase } from './database.js'
+import { type Browser, type Teardown, testConfig } from './helper.js'
 
 /** The seeding tests' fixtures: one of each, so that a change to a service changes one helper. */
 
@@ -70,6 +74,20 @@ export async function seedApplication(
     AUDIT,
   )
   return { application, clientSecret, basic: basicAuth(application.id, clientSecret) }
+}
+
+/** The application authorized on the account by the user, through the service the consent page uses: the grant and its token. */
+export function authorize(
+  app: FastifyInstance,
+  application: Application,
+  on: { accountId: number; userId: number },
+  permission?: Role,
+): Promise<Grant> {
+  return authorizeApplication(
+    app.db,
+    { application, accountId: on.accountId, userId: on.userId, ...(permission ? { permission } : {}) },
+    AUDIT,
+  )
 }
 
 /** A personal token of the user on the account, through the service (`name` defaults to "<permission> token"). */
@@ -276,4 +294,20 @@ export async function whenTrusted(app: FastifyInstance, timeoutMs = 5_000): Prom
     await nextFeedEvent(app, left)
   }
   return true
+}
+
+/** The app with its real logger configuration (redaction included), writing JSON lines into memory. */
+export async function appWithCapturedLog(t: Teardown): Promise<{ app: FastifyInstance; lines: string[] }> {
+  const { database } = await freshDatabase(t)
+  const lines: string[] = []
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean))
+      done()
+    },
+  })
+  const app = await buildApp(testConfig(), { database, logger: { stream, level: 'trace' } })
+  t.teardown(() => app.close())
+  await app.ready()
+  return { app, lines }
 }

@@ -1,7 +1,6 @@
 import t from 'tap'
-import { authorizeApplication } from '../../src/authorizations/service.js'
 import { PERSON_ONLY } from '../../src/http/api-scope.js'
-import { AUDIT, apiClient, personalToken, seedApplication } from '../fixtures.js'
+import { apiClient, authorize, personalToken, seedApplication } from '../fixtures.js'
 import { build, DATABASE_KIND, seedFirstAdmin } from '../helper.js'
 import { verify } from '../validation/fixtures.js'
 
@@ -37,11 +36,7 @@ t.test(`an application token cannot create credentials of any kind (${DATABASE_K
     { accountId: admin.accountId },
     { name: 'Greedy', permission: 'admin' },
   )
-  const grant = await authorizeApplication(
-    app.db,
-    { application: registered.application, accountId: admin.accountId, userId: admin.userId },
-    AUDIT,
-  )
+  const grant = await authorize(app, registered.application, admin)
   t.equal(grant.permission, 'admin', 'the application holds admin on the account')
   const asApplication = apiClient(app, grant.token)
   const asPerson = apiClient(app, await personalToken(app, admin, 'admin'))

@@ -1,6 +1,5 @@
 import t from 'tap'
-import { authorizeApplication } from '../../src/authorizations/service.js'
-import { AUDIT, apiClient, listenInvalidations, personalToken, seedApplication } from '../fixtures.js'
+import { apiClient, authorize, listenInvalidations, personalToken, seedApplication } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
 
 t.test(`deleting an application kills its tokens, on the page and the API (${DATABASE_KIND})`, async (t) => {
@@ -16,11 +15,7 @@ t.test(`deleting an application kills its tokens, on the page and the API (${DAT
       name: `Deleted via ${via}`,
       permission: 'design',
     })
-    const grant = await authorizeApplication(
-      app.db,
-      { application, accountId: customer.accountId, userId: customer.userId },
-      AUDIT,
-    )
+    const grant = await authorize(app, application, customer)
     const me = () => app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${grant.token}` } })
     const before = await me()
     t.equal(before.statusCode, 200, `${via}: the lka_ token works`)
@@ -60,11 +55,7 @@ t.test('lowering the permission an application asks for narrows what it was gran
   const seen = await listenInvalidations(t, database)
   const admin = await seedFirstAdmin(app)
   const { application } = await seedApplication(app, admin, { name: 'Shrinking', permission: 'publish' })
-  const grant = await authorizeApplication(
-    app.db,
-    { application, accountId: admin.accountId, userId: admin.userId },
-    AUDIT,
-  )
+  const grant = await authorize(app, application, admin)
   const me = () => app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${grant.token}` } })
   t.equal((await me()).json().permission, 'publish')
   const call = apiClient(app, await personalToken(app, admin, 'admin'))

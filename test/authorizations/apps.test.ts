@@ -1,8 +1,7 @@
 import t from 'tap'
-import { authorizeApplication } from '../../src/authorizations/service.js'
 import {
-  AUDIT,
   apiClient,
+  authorize,
   listenInvalidations,
   personalToken,
   ROLES,
@@ -29,31 +28,11 @@ t.test(
     })
     const { application: notHere } = await seedApplication(app, vendor, { name: 'Only elsewhere' })
 
-    const first = await authorizeApplication(
-      app.db,
-      { application: marked, accountId: admin.accountId, userId: admin.userId },
-      AUDIT,
-    )
-    await authorizeApplication(
-      app.db,
-      { application: marked, accountId: admin.accountId, userId: publisher.userId },
-      AUDIT,
-    )
-    const third = await authorizeApplication(
-      app.db,
-      { application: marked, accountId: admin.accountId, userId: publisher.userId },
-      AUDIT,
-    )
-    await authorizeApplication(
-      app.db,
-      { application: other, accountId: admin.accountId, userId: admin.userId },
-      AUDIT,
-    )
-    await authorizeApplication(
-      app.db,
-      { application: notHere, accountId: stranger.accountId, userId: stranger.userId },
-      AUDIT,
-    )
+    const first = await authorize(app, marked, admin)
+    await authorize(app, marked, { accountId: admin.accountId, userId: publisher.userId })
+    const third = await authorize(app, marked, { accountId: admin.accountId, userId: publisher.userId })
+    await authorize(app, other, admin)
+    await authorize(app, notHere, stranger)
     // One token revoked and one used, to check the counts and "last used".
     await app.db.updateTable('tokens').set({ revoked_at: NOW }).where('id', '=', first.tokenId).execute()
     await app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${third.token}` } })
@@ -115,21 +94,9 @@ t.test('revoking on the Apps page or the API kills the authorization’s tokens'
 
   for (const via of ['page', 'api'] as const) {
     const { application } = await seedApplication(app, vendor, { name: `Revoked via ${via}` })
-    const here = await authorizeApplication(
-      app.db,
-      { application, accountId: admin.accountId, userId: admin.userId },
-      AUDIT,
-    )
-    const again = await authorizeApplication(
-      app.db,
-      { application, accountId: admin.accountId, userId: admin.userId },
-      AUDIT,
-    )
-    const there = await authorizeApplication(
-      app.db,
-      { application, accountId: stranger.accountId, userId: stranger.userId },
-      AUDIT,
-    )
+    const here = await authorize(app, application, admin)
+    const again = await authorize(app, application, admin)
+    const there = await authorize(app, application, stranger)
     for (const grant of [here, again, there]) t.equal((await me(grant.token)).statusCode, 200)
 
     const revoked =
@@ -164,16 +131,8 @@ t.test('only admins, only this account, only with a CSRF token', async (t) => {
   const stranger = await seedUser(app, 'admin', { newAccountName: 'Elsewhere' })
   const { application } = await seedApplication(app, vendor, { name: 'Guarded' })
   const { application: foreign } = await seedApplication(app, vendor, { name: 'Foreign' })
-  const grant = await authorizeApplication(
-    app.db,
-    { application, accountId: admin.accountId, userId: admin.userId },
-    AUDIT,
-  )
-  const foreignGrant = await authorizeApplication(
-    app.db,
-    { application: foreign, accountId: stranger.accountId, userId: stranger.userId },
-    AUDIT,
-  )
+  const grant = await authorize(app, application, admin)
+  const foreignGrant = await authorize(app, foreign, stranger)
 
   for (const role of ROLES.filter((r) => r !== 'admin')) {
     const member = await seedUser(app, role, { accountId: admin.accountId })

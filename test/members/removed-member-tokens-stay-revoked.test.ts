@@ -1,10 +1,9 @@
 import t from 'tap'
 import { createAccount } from '../../src/accounts/repo.js'
-import { authorizeApplication } from '../../src/authorizations/service.js'
 import { findDirectMembership } from '../../src/members/repo.js'
 import { removeMember } from '../../src/members/service.js'
 import { upsertMembership } from '../../src/users/repo.js'
-import { AUDIT, listenInvalidations, personalToken, seedApplication } from '../fixtures.js'
+import { AUDIT, authorize, listenInvalidations, personalToken, seedApplication } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
 import { verify } from '../validation/fixtures.js'
 
@@ -34,11 +33,10 @@ t.test(
       { accountId: admin.accountId },
       { name: 'Helper', permission: 'admin' },
     )
-    const grant = await authorizeApplication(
-      app.db,
-      { application: registered.application, accountId: admin.accountId, userId: member.userId },
-      AUDIT,
-    )
+    const grant = await authorize(app, registered.application, {
+      accountId: admin.accountId,
+      userId: member.userId,
+    })
     const adminsToken = await personalToken(
       app,
       { userId: admin.userId, accountId: admin.accountId },

@@ -1,28 +1,11 @@
 import { randomBytes } from 'node:crypto'
-import { Writable } from 'node:stream'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
 import { redactUrl } from '../../src/logging.js'
-import { DATABASE_KIND, freshDatabase, type Teardown, testConfig } from '../helper.js'
+import { appWithCapturedLog } from '../fixtures.js'
+import { DATABASE_KIND } from '../helper.js'
 
 // Issue 11, item 11: `?%74oken=<token>` wrote the token to the log, because the
 // redaction matched raw parameter names. Names are now read as the query parser reads them.
-
-/** The app with its real logger configuration (redaction included), writing JSON lines into memory. */
-async function appWithCapturedLog(t: Teardown) {
-  const { database } = await freshDatabase(t)
-  const lines: string[] = []
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(...String(chunk).split('\n').filter(Boolean))
-      done()
-    },
-  })
-  const app = await buildApp(testConfig(), { database, logger: { stream, level: 'trace' } })
-  t.teardown(() => app.close())
-  await app.ready()
-  return { app, lines }
-}
 
 const secret = (label: string) => `${label}-${randomBytes(12).toString('hex')}`
 

@@ -1,25 +1,7 @@
-import { Writable } from 'node:stream'
 import t from 'tap'
 import { createApiToken } from '../../src/api-tokens/service.js'
-import { buildApp } from '../../src/app.js'
-import { AUDIT } from '../fixtures.js'
-import { Browser, DATABASE_KIND, freshDatabase, type Teardown, testConfig } from '../helper.js'
-
-/** The app with its real logger configuration (redaction included), writing JSON lines into memory. */
-async function appWithCapturedLog(t: Teardown) {
-  const { database } = await freshDatabase(t)
-  const lines: string[] = []
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(...String(chunk).split('\n').filter(Boolean))
-      done()
-    },
-  })
-  const app = await buildApp(testConfig(), { database, logger: { stream, level: 'trace' } })
-  t.teardown(() => app.close())
-  await app.ready()
-  return { app, lines }
-}
+import { AUDIT, appWithCapturedLog } from '../fixtures.js'
+import { Browser, DATABASE_KIND } from '../helper.js'
 
 t.test(`the log of a full flow holds no secret (${DATABASE_KIND})`, async (t) => {
   const { app, lines } = await appWithCapturedLog(t)

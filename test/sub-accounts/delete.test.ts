@@ -1,8 +1,7 @@
 import t from 'tap'
 import { createAccount, findAccount } from '../../src/accounts/repo.js'
 import { insertApplication } from '../../src/applications/repo.js'
-import { authorizeApplication } from '../../src/authorizations/service.js'
-import { AUDIT, listenInvalidations, meSays, personalToken } from '../fixtures.js'
+import { authorize, listenInvalidations, meSays, personalToken } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
 
 const SUBS = '/settings/accounts/sub-accounts'
@@ -26,16 +25,8 @@ t.test(`deleting a sub-account kills every token on it and below (${DATABASE_KIN
     clientSecretHash: 'x',
     createdBy: admin.userId,
   })
-  const onTop = await authorizeApplication(
-    app.db,
-    { application: app1, accountId: admin.accountId, userId: admin.userId },
-    AUDIT,
-  )
-  const onGrandchild = await authorizeApplication(
-    app.db,
-    { application: app1, accountId: grandchild.id, userId: member.userId },
-    AUDIT,
-  )
+  const onTop = await authorize(app, app1, admin)
+  const onGrandchild = await authorize(app, app1, { accountId: grandchild.id, userId: member.userId })
   const dying = {
     'admin token on the child': await personalToken(
       app,

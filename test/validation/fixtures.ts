@@ -1,19 +1,14 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { createApiToken } from '../../src/api-tokens/service.js'
-import { authorizeApplication } from '../../src/authorizations/service.js'
 import { createService } from '../../src/service-credentials/repo.js'
-import { AUDIT, basicAuth, seedApplication } from '../fixtures.js'
+import { AUDIT, authorize, basicAuth, seedApplication } from '../fixtures.js'
 import { type Seeded, seedFirstAdmin } from '../helper.js'
 
 /** An admin, an application authorized on the admin's account, a personal token and a service. */
 export async function seedValidation(app: FastifyInstance, options: { expiresAt?: Date | null } = {}) {
   const admin: Seeded = await seedFirstAdmin(app)
   const reporter = await seedApplication(app, admin, { name: 'Reporter', permission: 'publish' })
-  const grant = await authorizeApplication(
-    app.db,
-    { application: reporter.application, accountId: admin.accountId, userId: admin.userId },
-    AUDIT,
-  )
+  const grant = await authorize(app, reporter.application, admin)
   const personal = await createApiToken(
     app.db,
     {

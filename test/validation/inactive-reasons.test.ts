@@ -3,11 +3,11 @@ import t, { type Test } from 'tap'
 import { createAccount } from '../../src/accounts/repo.js'
 import { createApiToken, revokeApiToken } from '../../src/api-tokens/service.js'
 import { deleteApplication } from '../../src/applications/service.js'
-import { authorizeApplication, revokeAuthorization } from '../../src/authorizations/service.js'
+import { revokeAuthorization } from '../../src/authorizations/service.js'
 import { publishInvalidation } from '../../src/invalidation/publish.js'
 import { addMember, changeMemberRole } from '../../src/members/service.js'
 import { generateToken } from '../../src/tokens/format.js'
-import { AUDIT, me, seedApplication, whenTrusted } from '../fixtures.js'
+import { AUDIT, authorize, me, seedApplication, whenTrusted } from '../fixtures.js'
 import { build, DATABASE_KIND, seedUser } from '../helper.js'
 import { cacheLookups, INACTIVE_401, introspect, seedValidation, verify } from './fixtures.js'
 
@@ -114,11 +114,7 @@ t.test(
         { accountId: admin.accountId },
         { name: 'Doomed', permission: 'publish' },
       )
-      const grant = await authorizeApplication(
-        app.db,
-        { application: doomed.application, accountId: admin.accountId, userId: admin.userId },
-        AUDIT,
-      )
+      const grant = await authorize(app, doomed.application, admin)
       await expectActive(t, app, serviceBasic, grant.token, 'publish')
       await deleteApplication(app.db, { accountId: admin.accountId, id: doomed.application.id }, AUDIT)
       await expectInactive(t, app, serviceBasic, grant.token, 'application deleted')

@@ -1,9 +1,8 @@
 import t from 'tap'
 import { createAccount } from '../../src/accounts/repo.js'
 import { revokeApiToken } from '../../src/api-tokens/service.js'
-import { authorizeApplication } from '../../src/authorizations/service.js'
 import { generateToken } from '../../src/tokens/format.js'
-import { AUDIT, seedApplication } from '../fixtures.js'
+import { AUDIT, authorize, seedApplication } from '../fixtures.js'
 import { build, DATABASE_KIND } from '../helper.js'
 import { introspect, seedValidation } from './fixtures.js'
 
@@ -120,11 +119,7 @@ t.test(`an application introspects only its own tokens (${DATABASE_KIND})`, asyn
     { accountId: seed.admin.accountId },
     { name: 'Other', permission: 'browse' },
   )
-  const otherGrant = await authorizeApplication(
-    app.db,
-    { application: other.application, accountId: seed.admin.accountId, userId: seed.admin.userId },
-    AUDIT,
-  )
+  const otherGrant = await authorize(app, other.application, seed.admin)
 
   const own = await introspect(app, seed.reporter.basic, seed.grant.token)
   t.equal(own.json().active, true)
@@ -149,11 +144,7 @@ t.test(`an application introspects only its own tokens (${DATABASE_KIND})`, asyn
     { accountId: elsewhere.id },
     { name: 'Foreign', permission: 'publish' },
   )
-  const foreignGrant = await authorizeApplication(
-    app.db,
-    { application: foreign.application, accountId: seed.admin.accountId, userId: seed.admin.userId },
-    AUDIT,
-  )
+  const foreignGrant = await authorize(app, foreign.application, seed.admin)
   t.equal((await introspect(app, foreign.basic, foreignGrant.token)).json().active, true)
   t.equal((await introspect(app, foreign.basic, seed.grant.token)).body, INACTIVE)
 })
