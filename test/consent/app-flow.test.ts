@@ -2,7 +2,15 @@ import t from 'tap'
 import { deleteApplication } from '../../src/applications/repo.js'
 import { seedApplication } from '../fixtures.js'
 import { Browser, build, DATABASE_KIND, loginAs, PASSWORD, seedUser } from '../helper.js'
-import { CLIENT_APP, consentFields, decide, locationParams, openConsent } from './flow-helpers.js'
+import {
+  CLIENT_APP,
+  consentFields,
+  consentSetup,
+  decide,
+  locationParams,
+  openConsent,
+  seedClient,
+} from './flow-helpers.js'
 import { seedChooser } from './people.js'
 
 // CONTRACT 4a, step by step.
@@ -29,7 +37,7 @@ t.test(
   async (t) => {
     const { app } = await build(t)
     const user = await seedChooser(app)
-    const { application } = await seedApplication(app, { accountId: user.studioId }, { ...CLIENT_APP })
+    const { application } = await seedClient(app, user)
     const original = `/authorize?app=${application.id}&state=a%20b%26c`
     const browser = new Browser(app)
     const first = await browser.get(original)
@@ -144,11 +152,7 @@ t.test(
     const { app } = await build(t)
     const user = await seedChooser(app)
     const registered = 'https://app.example.com/cb?source=latch%20key&x=1'
-    const { application } = await seedApplication(
-      app,
-      { accountId: user.studioId },
-      { ...CLIENT_APP, redirect_url: registered, permission: 'design' },
-    )
+    const { application } = await seedClient(app, user, { redirect_url: registered, permission: 'design' })
     const browser = await loginAs(app, user)
     const fields = await openConsent(browser, `/authorize?app=${application.id}&state=st-1`)
     const allowed = await decide(browser, fields, {
@@ -194,14 +198,9 @@ t.test(
 )
 
 t.test(`4a.4 deny: 303 with error=access_denied and state, no token (${DATABASE_KIND})`, async (t) => {
-  const { app } = await build(t)
-  const user = await seedChooser(app)
-  const { application } = await seedApplication(
-    app,
-    { accountId: user.studioId },
-    { ...CLIENT_APP, redirect_url: 'http://127.0.0.1:8123/cb?keep=me' },
-  )
-  const browser = await loginAs(app, user)
+  const { app, application, browser } = await consentSetup(t, {
+    redirect_url: 'http://127.0.0.1:8123/cb?keep=me',
+  })
   const fields = await openConsent(browser, `/authorize?app=${application.id}&state=s2`)
   const denied = await decide(browser, fields, { decision: 'deny' })
   t.equal(denied.statusCode, 303)
@@ -214,14 +213,7 @@ t.test(`4a.4 deny: 303 with error=access_denied and state, no token (${DATABASE_
 t.test(
   `4a.4 without a redirect URL: the token on a no-store page, once; deny on a page (${DATABASE_KIND})`,
   async (t) => {
-    const { app } = await build(t)
-    const user = await seedChooser(app)
-    const { application } = await seedApplication(
-      app,
-      { accountId: user.studioId },
-      { ...CLIENT_APP, redirect_url: '', name: 'Desk Tool' },
-    )
-    const browser = await loginAs(app, user)
+    const { app, user, application, browser } = await consentSetup(t, { redirect_url: '', name: 'Desk Tool' })
     const consent = await browser.get(`/authorize?app=${application.id}`)
     t.match(consent.body, 'the token will be shown to you', 'the consent page says where the token goes')
     const fields = consentFields(consent.body)

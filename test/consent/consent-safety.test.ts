@@ -1,8 +1,8 @@
 import t from 'tap'
 import { upsertMembership } from '../../src/users/repo.js'
-import { seedApplication, TestClock } from '../fixtures.js'
+import { type seedApplication, TestClock } from '../fixtures.js'
 import { Browser, build, DATABASE_KIND, loginAs, seedUser } from '../helper.js'
-import { CLIENT_APP, decide, openConsent } from './flow-helpers.js'
+import { consentSetup, decide, openConsent, seedClient } from './flow-helpers.js'
 import { seedChooser } from './people.js'
 
 async function tokenCount(app: Parameters<typeof seedApplication>[0]): Promise<number> {
@@ -12,8 +12,8 @@ async function tokenCount(app: Parameters<typeof seedApplication>[0]): Promise<n
 t.test(`a tampered consent form is refused (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const user = await seedChooser(app)
-  const { application: wanted } = await seedApplication(app, { accountId: user.studioId }, { ...CLIENT_APP })
-  const { application: other } = await seedApplication(app, { accountId: user.studioId }, { ...CLIENT_APP })
+  const { application: wanted } = await seedClient(app, user)
+  const { application: other } = await seedClient(app, user)
   const stranger = await seedUser(app, 'admin', { newAccountName: 'Elsewhere' })
   const browser = await loginAs(app, user)
   const fields = await openConsent(browser, `/authorize?app=${wanted.id}&state=orig`)
@@ -64,7 +64,7 @@ t.test(`a tampered consent form is refused (${DATABASE_KIND})`, async (t) => {
 t.test(`the consent decision is bound to the session (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const user = await seedChooser(app)
-  const { application } = await seedApplication(app, { accountId: user.studioId }, { ...CLIENT_APP })
+  const { application } = await seedClient(app, user)
   const first = await loginAs(app, user)
   const fields = await openConsent(first, `/authorize?app=${application.id}`)
   const second = await loginAs(app, user)
@@ -87,10 +87,7 @@ t.test(`the consent decision is bound to the session (${DATABASE_KIND})`, async 
 
 t.test(`a stale consent form is refused (${DATABASE_KIND})`, async (t) => {
   const clock = new TestClock()
-  const { app } = await build(t, { now: clock.now })
-  const user = await seedChooser(app)
-  const { application } = await seedApplication(app, { accountId: user.studioId }, { ...CLIENT_APP })
-  const browser = await loginAs(app, user)
+  const { app, user, application, browser } = await consentSetup(t, {}, { now: clock.now })
   const fields = await openConsent(browser, `/authorize?app=${application.id}`)
   clock.advance(31 * 60)
   await browser.get('/')
@@ -100,14 +97,7 @@ t.test(`a stale consent form is refused (${DATABASE_KIND})`, async (t) => {
 })
 
 t.test(`eligibility is checked again when the decision arrives (${DATABASE_KIND})`, async (t) => {
-  const { app } = await build(t)
-  const user = await seedChooser(app)
-  const { application } = await seedApplication(
-    app,
-    { accountId: user.studioId },
-    { ...CLIENT_APP, permission: 'design' },
-  )
-  const browser = await loginAs(app, user)
+  const { app, user, application, browser } = await consentSetup(t, { permission: 'design' })
   const fields = await openConsent(browser, `/authorize?app=${application.id}`)
   await upsertMembership(app.db, { accountId: user.studioId, userId: user.userId, role: 'browse' })
   const allowed = await decide(browser, fields, { decision: 'allow', account_id: String(user.studioId) })

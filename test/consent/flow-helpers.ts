@@ -1,6 +1,9 @@
-import type { LightMyRequestResponse } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import type { ApplicationInput } from '../../src/applications/input.js'
-import type { Browser } from '../helper.js'
+import type { Config } from '../../src/config.js'
+import { type SeededApplication, seedApplication } from '../fixtures.js'
+import { type Browser, build, loginAs, type Teardown } from '../helper.js'
+import { type Chooser, seedChooser } from './people.js'
 
 /** What the consent tests' applications say unless a test says otherwise (through `seedApplication`). */
 export const CLIENT_APP = {
@@ -9,6 +12,32 @@ export const CLIENT_APP = {
   redirect_url: 'https://app.example.com/callback',
   permission: 'design',
 } as const satisfies ApplicationInput
+
+/** An application registered on the chooser's Studio with CLIENT_APP's fields and `fields`. */
+export function seedClient(
+  app: FastifyInstance,
+  user: Chooser,
+  fields: ApplicationInput = {},
+): Promise<SeededApplication> {
+  return seedApplication(app, { accountId: user.studioId }, { ...CLIENT_APP, ...fields })
+}
+
+/**
+ * The consent tests' start: the real app, a chooser (`people.ts`), an application
+ * registered on the chooser's Studio with CLIENT_APP's fields and `fields`, and
+ * the chooser signed in.
+ */
+export async function consentSetup(
+  t: Teardown,
+  fields: ApplicationInput = {},
+  overrides: Partial<Config> = {},
+) {
+  const { app } = await build(t, overrides)
+  const user = await seedChooser(app)
+  const client = await seedClient(app, user, fields)
+  const browser = await loginAs(app, user)
+  return { app, user, client, application: client.application, browser }
+}
 
 /** Opens an authorization URL, expecting the consent page, and returns its form fields. */
 export async function openConsent(browser: Browser, url: string): Promise<Record<string, string>> {

@@ -1,8 +1,7 @@
 import t from 'tap'
 import { updateApplication } from '../../src/applications/repo.js'
-import { CLIENT_APP, decide, locationParams, openConsent } from '../consent/flow-helpers.js'
+import { consentSetup, decide, locationParams, openConsent, seedClient } from '../consent/flow-helpers.js'
 import { seedChooser } from '../consent/people.js'
-import { seedApplication } from '../fixtures.js'
 import { Browser, build, DATABASE_KIND, loginAs, PASSWORD } from '../helper.js'
 import { authorizeUrl, pkcePair } from './oauth-helpers.js'
 
@@ -11,16 +10,8 @@ const ISSUER = 'http://localhost:3000'
 t.test(`invalid client or redirect_uri: an error page, never a redirect (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const user = await seedChooser(app)
-  const { application } = await seedApplication(
-    app,
-    { accountId: user.studioId },
-    { ...CLIENT_APP, redirect_url: 'https://app.example.com/cb' },
-  )
-  const { application: noRedirect } = await seedApplication(
-    app,
-    { accountId: user.studioId },
-    { ...CLIENT_APP, redirect_url: '' },
-  )
+  const { application } = await seedClient(app, user, { redirect_url: 'https://app.example.com/cb' })
+  const { application: noRedirect } = await seedClient(app, user, { redirect_url: '' })
   const browser = await loginAs(app, user)
   const cases: [string, string][] = [
     ['unknown client', authorizeUrl(application, { client_id: '999999' })],
@@ -51,11 +42,10 @@ t.test(
   async (t) => {
     const { app } = await build(t)
     const user = await seedChooser(app)
-    const { application } = await seedApplication(
-      app,
-      { accountId: user.studioId },
-      { ...CLIENT_APP, redirect_url: 'https://app.example.com/cb?tenant=7', permission: 'design' },
-    )
+    const { application } = await seedClient(app, user, {
+      redirect_url: 'https://app.example.com/cb?tenant=7',
+      permission: 'design',
+    })
     const { challenge } = pkcePair()
     const cases: [string, Record<string, string | undefined>, string][] = [
       ['no response_type', { response_type: undefined }, 'invalid_request'],
@@ -85,11 +75,9 @@ t.test(
   async (t) => {
     const { app } = await build(t)
     const user = await seedChooser(app)
-    const { application } = await seedApplication(
-      app,
-      { accountId: user.studioId },
-      { ...CLIENT_APP, redirect_url: 'https://app.example.com/cb?tenant=7' },
-    )
+    const { application } = await seedClient(app, user, {
+      redirect_url: 'https://app.example.com/cb?tenant=7',
+    })
     const { challenge } = pkcePair()
     const url = authorizeUrl(application, {
       code_challenge: challenge,
@@ -141,10 +129,7 @@ t.test(
 )
 
 t.test(`deny: 303 with error=access_denied, state and iss (${DATABASE_KIND})`, async (t) => {
-  const { app } = await build(t)
-  const user = await seedChooser(app)
-  const { application } = await seedApplication(app, { accountId: user.studioId }, { ...CLIENT_APP })
-  const browser = await loginAs(app, user)
+  const { app, application, browser } = await consentSetup(t)
   const fields = await openConsent(browser, authorizeUrl(application, { state: 'd1' }))
   const denied = await decide(browser, fields, { decision: 'deny' })
   t.equal(denied.statusCode, 303)
@@ -157,14 +142,7 @@ t.test(`deny: 303 with error=access_denied, state and iss (${DATABASE_KIND})`, a
 })
 
 t.test(`scope may ask for less than the application's permission (${DATABASE_KIND})`, async (t) => {
-  const { app } = await build(t)
-  const user = await seedChooser(app)
-  const { application } = await seedApplication(
-    app,
-    { accountId: user.studioId },
-    { ...CLIENT_APP, permission: 'design' },
-  )
-  const browser = await loginAs(app, user)
+  const { app, user, application, browser } = await consentSetup(t, { permission: 'design' })
   const page = await browser.get(authorizeUrl(application, { scope: 'browse', redirect_uri: undefined }))
   t.equal(page.statusCode, 200)
   t.match(page.body, 'read only', 'the lower permission is what the page shows')
@@ -183,10 +161,7 @@ t.test(`scope may ask for less than the application's permission (${DATABASE_KIN
 t.test(
   `a redirect URL changed while the consent page was open is not followed (${DATABASE_KIND})`,
   async (t) => {
-    const { app } = await build(t)
-    const user = await seedChooser(app)
-    const { application } = await seedApplication(app, { accountId: user.studioId }, { ...CLIENT_APP })
-    const browser = await loginAs(app, user)
+    const { app, user, application, browser } = await consentSetup(t)
     const fields = await openConsent(browser, authorizeUrl(application))
     await updateApplication(
       app.db,

@@ -53,3 +53,18 @@ export function formPost(
   if (basic) headers.authorization = basicAuth(basic.id, basic.secret)
   return app.inject({ method: 'POST', url, payload: body.toString(), headers })
 }
+
+/** The code exchange (RFC 6749 4.1.3): POST /oauth/token with the code and redirect_uri, the client authenticated with HTTP Basic. */
+export function exchangeCode(
+  app: FastifyInstance,
+  client: { application: Application; clientSecret: string },
+  code: string,
+  redirectUri: string,
+): Promise<LightMyRequestResponse> {
+  return formPost(
+    app,
+    '/oauth/token',
+    { grant_type: 'authorization_code', code, redirect_uri: redirectUri },
+    { id: client.application.id, secret: client.clientSecret },
+  )
+}

@@ -1,9 +1,8 @@
 import * as client from 'openid-client'
 import t from 'tap'
-import { CLIENT_APP, consentFields } from '../consent/flow-helpers.js'
+import { consentFields, seedClient } from '../consent/flow-helpers.js'
 import { HttpBrowser, listenOnLoopback } from '../consent/loopback.js'
 import { seedChooser } from '../consent/people.js'
-import { seedApplication } from '../fixtures.js'
 import { DATABASE_KIND, PASSWORD } from '../helper.js'
 
 // The whole code flow with PKCE, driven by a real OAuth client library (openid-client v6)
@@ -59,11 +58,10 @@ async function me(publicUrl: string, token: string): Promise<Response> {
 t.test(`openid-client: confidential client (client_secret_basic) with PKCE (${DATABASE_KIND})`, async (t) => {
   const { app, publicUrl } = await listenOnLoopback(t)
   const user = await seedChooser(app)
-  const { application, clientSecret: secret } = await seedApplication(
-    app,
-    { accountId: user.studioId },
-    { ...CLIENT_APP, redirect_url: REDIRECT, permission: 'design' },
-  )
+  const { application, clientSecret: secret } = await seedClient(app, user, {
+    redirect_url: REDIRECT,
+    permission: 'design',
+  })
   const config = await client.discovery(
     new URL(publicUrl),
     String(application.id),
@@ -137,11 +135,7 @@ t.test(`openid-client: confidential client (client_secret_basic) with PKCE (${DA
 t.test(`openid-client: public client (none) with PKCE (${DATABASE_KIND})`, async (t) => {
   const { app, publicUrl } = await listenOnLoopback(t)
   const user = await seedChooser(app)
-  const { application } = await seedApplication(
-    app,
-    { accountId: user.studioId },
-    { ...CLIENT_APP, redirect_url: REDIRECT, permission: 'design' },
-  )
+  const { application } = await seedClient(app, user, { redirect_url: REDIRECT, permission: 'design' })
   const config = await client.discovery(
     new URL(publicUrl),
     String(application.id),

@@ -1,11 +1,11 @@
 import t from 'tap'
 import { createApiToken } from '../../src/api-tokens/service.js'
 import { generateToken } from '../../src/tokens/format.js'
-import { CLIENT_APP } from '../consent/flow-helpers.js'
+import { seedClient } from '../consent/flow-helpers.js'
 import { seedChooser } from '../consent/people.js'
-import { AUDIT, me, seedApplication } from '../fixtures.js'
+import { AUDIT, me } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs } from '../helper.js'
-import { formPost, obtainCode } from './oauth-helpers.js'
+import { exchangeCode, formPost, obtainCode } from './oauth-helpers.js'
 
 const REDIRECT = 'https://app.example.com/cb'
 
@@ -14,26 +14,13 @@ t.test(
   async (t) => {
     const { app } = await build(t)
     const user = await seedChooser(app)
-    const client = await seedApplication(
-      app,
-      { accountId: user.studioId },
-      { ...CLIENT_APP, redirect_url: REDIRECT },
-    )
-    const other = await seedApplication(
-      app,
-      { accountId: user.studioId },
-      { ...CLIENT_APP, redirect_url: REDIRECT },
-    )
+    const client = await seedClient(app, user, { redirect_url: REDIRECT })
+    const other = await seedClient(app, user, { redirect_url: REDIRECT })
     const browser = await loginAs(app, user)
     const basic = { id: client.application.id, secret: client.clientSecret }
     const exchange = async (c: typeof client) => {
       const code = await obtainCode(browser, c.application, user.studioId)
-      const response = await formPost(
-        app,
-        '/oauth/token',
-        { grant_type: 'authorization_code', code, redirect_uri: REDIRECT },
-        { id: c.application.id, secret: c.clientSecret },
-      )
+      const response = await exchangeCode(app, c, code, REDIRECT)
       return String(response.json().access_token)
     }
     const token = await exchange(client)
@@ -87,11 +74,7 @@ t.test(
 t.test(`revocation needs client authentication (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const user = await seedChooser(app)
-  const client = await seedApplication(
-    app,
-    { accountId: user.studioId },
-    { ...CLIENT_APP, redirect_url: REDIRECT },
-  )
+  const client = await seedClient(app, user, { redirect_url: REDIRECT })
   const token = generateToken('application')
   const anonymous = await formPost(app, '/oauth/revoke', { token })
   t.equal(anonymous.statusCode, 401)
@@ -119,11 +102,7 @@ t.test(`revocation needs client authentication (${DATABASE_KIND})`, async (t) =>
 t.test(`/oauth/token and /oauth/revoke are rate limited (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
   const user = await seedChooser(app)
-  const client = await seedApplication(
-    app,
-    { accountId: user.studioId },
-    { ...CLIENT_APP, redirect_url: REDIRECT },
-  )
+  const client = await seedClient(app, user, { redirect_url: REDIRECT })
   for (const url of ['/oauth/token', '/oauth/revoke']) {
     const guess = { id: client.application.id, secret: 'lkc_guess' }
     const statuses = new Set<number>()

@@ -1,31 +1,22 @@
 import t from 'tap'
-import { CLIENT_APP } from '../consent/flow-helpers.js'
-import { seedChooser } from '../consent/people.js'
-import { me, seedApplication, TestClock } from '../fixtures.js'
-import { build, DATABASE_KIND, loginAs, type Teardown } from '../helper.js'
-import { formPost, obtainCode, pkcePair } from './oauth-helpers.js'
+import { consentSetup, seedClient } from '../consent/flow-helpers.js'
+import { me, TestClock } from '../fixtures.js'
+import { DATABASE_KIND, type Teardown } from '../helper.js'
+import { exchangeCode, formPost, obtainCode, pkcePair } from './oauth-helpers.js'
 
 async function setup(t: Teardown, clock?: TestClock) {
-  const { app } = await build(t, clock ? { now: clock.now } : {})
-  const user = await seedChooser(app)
-  const client = await seedApplication(
-    app,
-    { accountId: user.studioId },
-    { ...CLIENT_APP, redirect_url: 'https://app.example.com/cb' },
+  const { app, user, client, browser } = await consentSetup(
+    t,
+    { redirect_url: 'https://app.example.com/cb' },
+    clock ? { now: clock.now } : {},
   )
-  const browser = await loginAs(app, user)
   return { app, user, client, browser, redirectUri: 'https://app.example.com/cb' }
 }
 
 t.test(`client_secret_basic without PKCE: the contract's answer, no-store (${DATABASE_KIND})`, async (t) => {
   const { app, user, client, browser, redirectUri } = await setup(t)
   const code = await obtainCode(browser, client.application, user.studioId)
-  const response = await formPost(
-    app,
-    '/oauth/token',
-    { grant_type: 'authorization_code', code, redirect_uri: redirectUri },
-    { id: client.application.id, secret: client.clientSecret },
-  )
+  const response = await exchangeCode(app, client, code, redirectUri)
   t.equal(response.statusCode, 200, response.body)
   t.equal(response.headers['cache-control'], 'no-store')
   const body = response.json()
@@ -118,11 +109,7 @@ t.test(
   `wrong redirect_uri, wrong or missing code_verifier, other client's code (${DATABASE_KIND})`,
   async (t) => {
     const { app, user, client, browser, redirectUri } = await setup(t)
-    const other = await seedApplication(
-      app,
-      { accountId: user.studioId },
-      { ...CLIENT_APP, redirect_url: redirectUri },
-    )
+    const other = await seedClient(app, user, { redirect_url: redirectUri })
     const pkce = pkcePair()
     const code = await obtainCode(browser, client.application, user.studioId, {
       code_challenge: pkce.challenge,
@@ -160,12 +147,7 @@ t.test(`expired code (${DATABASE_KIND})`, async (t) => {
   const { app, user, client, browser, redirectUri } = await setup(t, clock)
   const code = await obtainCode(browser, client.application, user.studioId)
   clock.advance(61)
-  const response = await formPost(
-    app,
-    '/oauth/token',
-    { grant_type: 'authorization_code', code, redirect_uri: redirectUri },
-    { id: client.application.id, secret: client.clientSecret },
-  )
+  const response = await exchangeCode(app, client, code, redirectUri)
   t.equal(response.statusCode, 400)
   t.equal(response.json().error, 'invalid_grant')
   t.match(response.json().error_description, 'expired')
@@ -218,12 +200,7 @@ t.test(`a user who lost the role before the exchange gets no token (${DATABASE_K
     .where('user_id', '=', user.userId)
     .where('account_id', '=', user.studioId)
     .execute()
-  const response = await formPost(
-    app,
-    '/oauth/token',
-    { grant_type: 'authorization_code', code, redirect_uri: redirectUri },
-    { id: client.application.id, secret: client.clientSecret },
-  )
+  const response = await exchangeCode(app, client, code, redirectUri)
   t.equal(response.statusCode, 400)
   t.equal(response.json().error, 'invalid_grant')
   t.equal((await app.db.selectFrom('tokens').selectAll().execute()).length, 0)
