@@ -26,6 +26,46 @@ export async function seedValidation(app: FastifyInstance, options: { expiresAt?
 
 export type ValidationSeed = Awaited<ReturnType<typeof seedValidation>>
 
+/**
+ * The CONTRACT 5b bodies of the seed's two active tokens, fields in the contract's
+ * order (compare with JSON.stringify to check the order too): the application
+ * token, which does not expire, and the personal token, which expires at `expiresAt`.
+ */
+export async function activeBodies(app: FastifyInstance, seed: ValidationSeed, expiresAt: Date) {
+  const issued = await app.db.selectFrom('tokens').select(['id', 'created_at']).orderBy('id').execute()
+  const [appIssued, personalIssued] = issued.map((row) => Math.floor(row.created_at.getTime() / 1000))
+  return {
+    application: {
+      active: true,
+      token_type: 'Bearer',
+      scope: 'publish',
+      permission: 'publish',
+      token_kind: 'application',
+      client_id: String(seed.reporter.application.id),
+      app_id: seed.reporter.application.id,
+      account_id: seed.admin.accountId,
+      sub: String(seed.admin.userId),
+      username: seed.admin.email,
+      iat: appIssued,
+      iss: 'http://localhost:3000',
+    },
+    personal: {
+      active: true,
+      token_type: 'Bearer',
+      scope: 'design',
+      permission: 'design',
+      token_kind: 'personal',
+      app_id: null,
+      account_id: seed.admin.accountId,
+      sub: String(seed.admin.userId),
+      username: seed.admin.email,
+      iat: personalIssued,
+      exp: Math.floor(expiresAt.getTime() / 1000),
+      iss: 'http://localhost:3000',
+    },
+  }
+}
+
 export function verify(app: FastifyInstance, token: string, query = ''): Promise<LightMyRequestResponse> {
   return app.inject({ url: `/verify${query}`, headers: { authorization: `Bearer ${token}` } })
 }

@@ -1,15 +1,14 @@
 import t from 'tap'
 import { generateToken } from '../../src/tokens/format.js'
 import { build, DATABASE_KIND } from '../helper.js'
-import { INACTIVE_401, seedValidation, verify } from './fixtures.js'
+import { activeBodies, INACTIVE_401, seedValidation, verify } from './fixtures.js'
 
 t.test(`GET /verify answers 200 with the 5b body and the identity headers (${DATABASE_KIND})`, async (t) => {
   const now = new Date('2026-06-01T00:00:00Z')
   const { app } = await build(t, { now: () => now })
   const expiresAt = new Date('2026-07-01T00:00:00Z')
   const seed = await seedValidation(app, { expiresAt })
-  const issued = await app.db.selectFrom('tokens').select(['id', 'created_at']).orderBy('id').execute()
-  const [appIssued, personalIssued] = issued.map((row) => Math.floor(row.created_at.getTime() / 1000))
+  const bodies = await activeBodies(app, seed, expiresAt)
 
   const application = await verify(app, seed.grant.token)
   t.equal(application.statusCode, 200)
@@ -20,20 +19,7 @@ t.test(`GET /verify answers 200 with the 5b body and the identity headers (${DAT
   t.equal(application.headers['x-auth-app-id'], String(seed.reporter.application.id))
   t.equal(
     application.body,
-    JSON.stringify({
-      active: true,
-      token_type: 'Bearer',
-      scope: 'publish',
-      permission: 'publish',
-      token_kind: 'application',
-      client_id: String(seed.reporter.application.id),
-      app_id: seed.reporter.application.id,
-      account_id: seed.admin.accountId,
-      sub: String(seed.admin.userId),
-      username: seed.admin.email,
-      iat: appIssued,
-      iss: 'http://localhost:3000',
-    }),
+    JSON.stringify(bodies.application),
     'the contract body, in its order, without exp for a token that does not expire',
   )
 
@@ -41,20 +27,7 @@ t.test(`GET /verify answers 200 with the 5b body and the identity headers (${DAT
   t.equal(personal.statusCode, 200, 'the token: header works too')
   t.equal(personal.headers['x-auth-app-id'], '', 'empty for API tokens')
   t.equal(personal.headers['x-auth-permission'], 'design')
-  t.same(personal.json(), {
-    active: true,
-    token_type: 'Bearer',
-    scope: 'design',
-    permission: 'design',
-    token_kind: 'personal',
-    app_id: null,
-    account_id: seed.admin.accountId,
-    sub: String(seed.admin.userId),
-    username: seed.admin.email,
-    iat: personalIssued,
-    exp: Math.floor(expiresAt.getTime() / 1000),
-    iss: 'http://localhost:3000',
-  })
+  t.same(personal.json(), bodies.personal)
   t.notOk('client_id' in personal.json(), 'no client_id for a personal token')
 })
 
