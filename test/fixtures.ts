@@ -1,3 +1,4 @@
+import { type SpawnOptionsWithoutStdio, spawn } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { Writable } from 'node:stream'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
@@ -20,6 +21,21 @@ export { ROLES } from '../src/db/schema.js'
 
 /** The audit context of changes a test makes directly through a service. */
 export const AUDIT = { actorUserId: null, actorLabel: 'test', ip: '127.0.0.1', userAgent: 'test' }
+
+/** `latchkey users create` for the first admin, ops@example.com on a new account Acme, answering in JSON (the password on stdin). */
+export const CREATE_FIRST_ADMIN = [
+  'users',
+  'create',
+  '--email',
+  'ops@example.com',
+  '--name',
+  'Ops',
+  '--role',
+  'admin',
+  '--account',
+  'Acme',
+  '--json',
+]
 
 export const XSS = '<script>alert(1)</script>'
 export const XSS_ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;'
@@ -310,4 +326,29 @@ export async function appWithCapturedLog(t: Teardown): Promise<{ app: FastifyIns
   t.teardown(() => app.close())
   await app.ready()
   return { app, lines }
+}
+
+export interface ProcessRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs a program to its end with `stdin` as its input: its exit code and everything it wrote. */
+export function runProcess(
+  command: string,
+  args: string[],
+  options: SpawnOptionsWithoutStdio,
+  stdin = '',
+): Promise<ProcessRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, options)
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+    child.stdin.end(stdin)
+  })
 }

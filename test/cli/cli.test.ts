@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { connectDatabase } from '../../src/db/connect.js'
+import { CREATE_FIRST_ADMIN, type ProcessRun, runProcess } from '../fixtures.js'
 import {
   createEmptyPostgresDatabase,
   DATABASE_KIND,
@@ -12,27 +12,15 @@ import {
   type Teardown,
 } from '../helper.js'
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
 const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli.ts')
 
-function cli(args: string[], env: Record<string, string>, stdin = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', SESSION_SECRET: TEST_SECRET, ...env },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(stdin)
-  })
+function cli(args: string[], env: Record<string, string>, stdin = ''): Promise<ProcessRun> {
+  return runProcess(
+    process.execPath,
+    ['--import', 'tsx', CLI, ...args],
+    { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', SESSION_SECRET: TEST_SECRET, ...env } },
+    stdin,
+  )
 }
 
 /** The CLI's configuration: a fresh PostgreSQL database, or a fresh PGlite data directory. */
@@ -63,23 +51,7 @@ t.test(`latchkey migrate, users create, services (${DATABASE_KIND})`, async (t) 
   const again = await cli(['migrate'], env)
   t.equal(again.stdout.trim(), 'database is up to date')
 
-  const created = await cli(
-    [
-      'users',
-      'create',
-      '--email',
-      'ops@example.com',
-      '--name',
-      'Ops',
-      '--role',
-      'admin',
-      '--account',
-      'Acme',
-      '--json',
-    ],
-    env,
-    `${PASSWORD}\n`,
-  )
+  const created = await cli(CREATE_FIRST_ADMIN, env, `${PASSWORD}\n`)
   t.equal(created.code, 0, created.stderr)
   const first = JSON.parse(created.stdout)
   t.same(Object.keys(first).sort(), ['account_id', 'user_id'])

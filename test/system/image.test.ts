@@ -1,9 +1,10 @@
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
+import { CREATE_FIRST_ADMIN, runProcess } from '../fixtures.js'
 import { DATABASE_KIND, PASSWORD } from '../helper.js'
 import { GIT, requirePrograms } from './require-program.js'
 import { freePort, httpOnce, serverDatabaseEnv, startServerProcess } from './server-process.js'
@@ -41,16 +42,7 @@ async function npm(cwd: string, args: string[]): Promise<void> {
 }
 
 function cli(cwd: string, args: string[], env: Record<string, string>, stdin = '') {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['dist/cli.js', ...args], { cwd, env })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(stdin)
-  })
+  return runProcess(process.execPath, ['dist/cli.js', ...args], { cwd, env }, stdin)
 }
 
 t.setTimeout(600_000) // two npm installs and a TypeScript build
@@ -132,24 +124,7 @@ t.test(`the image's build and start steps, without Docker (${DATABASE_KIND})`, {
   // `docker run IMAGE migrate` and `docker run -i IMAGE users create …` (argon2 from its prebuilt binary).
   const migrate = await cli(app, ['migrate'], env)
   t.equal(migrate.code, 0, `migrate: ${migrate.stderr}`)
-  const user = await cli(
-    app,
-    [
-      'users',
-      'create',
-      '--email',
-      'ops@example.com',
-      '--name',
-      'Ops',
-      '--role',
-      'admin',
-      '--account',
-      'Acme',
-      '--json',
-    ],
-    env,
-    `${PASSWORD}\n`,
-  )
+  const user = await cli(app, CREATE_FIRST_ADMIN, env, `${PASSWORD}\n`)
   t.equal(user.code, 0, `users create: ${user.stderr}`)
   t.match(JSON.parse(user.stdout || '{}'), { user_id: Number, account_id: Number })
 
