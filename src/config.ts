@@ -4,6 +4,9 @@ import { join, resolve } from 'node:path'
 import { metricsAllowOf, metricsTokenOf } from './config-ops.js'
 import { OWASP_PASSWORD_HASHING, type PasswordHashing } from './security/passwords.js'
 
+/** The real clock; the validation cache keeps lru-cache's own cheaper timer for it (validation/cache.ts). */
+export const wallClock = (): Date => new Date()
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
 export interface Config {
@@ -175,7 +178,7 @@ export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
     headersTimeoutMs: integer(env, 'HEADERS_TIMEOUT_SECONDS', 15, 1, 3600) * 1000,
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_SECONDS', 30, 1, 3600) * 1000,
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_SECONDS', 72, 1, 3600) * 1000,
-    now: () => new Date(),
+    now: wallClock,
     passwordHashing: OWASP_PASSWORD_HASHING,
     ...overrides,
   }

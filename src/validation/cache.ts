@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache'
+import { wallClock } from '../config.js'
 import type { InvalidationFeed, InvalidationSubscriber } from '../invalidation/feed.js'
 import type { Invalidation } from '../invalidation/publish.js'
 import type { Access, TokenRecord } from './lookup.js'
@@ -88,11 +89,14 @@ export class TokenCache implements InvalidationSubscriber {
     private readonly countAccess: (outcome: CacheOutcome) => void,
     options: TokenCacheOptions = {},
   ) {
-    // lru-cache reads its clock through `perf`. With an injected clock every TTL check
-    // reads it (ttlResolution 0): caching "now" for 100 ms on a timer would hide a moved
-    // clock, and one Date per lookup costs tens of nanoseconds.
+    // lru-cache reads its clock through `perf`. With an injected (test) clock every TTL
+    // check reads it (ttlResolution 0): caching "now" for 100 ms on a timer would hide a
+    // moved clock. The wall clock keeps lru-cache's own timer: no Date on the hot path.
     const now = options.now
-    const clock = now ? { perf: { now: () => now().getTime() }, ttlResolution: 0 } : { ttlResolution: 100 }
+    const clock =
+      now && now !== wallClock
+        ? { perf: { now: () => now().getTime() }, ttlResolution: 0 }
+        : { ttlResolution: 100 }
     this.records = new LRUCache<string, TokenRecord>({
       max: options.maxEntries ?? 100_000,
       maxSize: options.maxBytes ?? 48 * 1024 * 1024,
