@@ -85,3 +85,18 @@ export async function setCurrentAccount(
 export async function deleteSession(db: Kysely<Database>, rawId: string): Promise<void> {
   await db.deleteFrom('sessions').where('id_hash', '=', sha256Hex(rawId)).execute()
 }
+
+/**
+ * Ends every session of a user, or every one but `exceptIdHash` (the session
+ * that asked: "sign out elsewhere", a password change). Returns how many ended.
+ */
+export async function deleteUserSessions(
+  db: Kysely<Database>,
+  userId: number,
+  exceptIdHash?: string,
+): Promise<number> {
+  let query = db.deleteFrom('sessions').where('user_id', '=', userId)
+  if (exceptIdHash) query = query.where('id_hash', '!=', exceptIdHash)
+  const result = await query.executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
