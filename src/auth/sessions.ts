@@ -18,12 +18,19 @@ export interface SessionTimes {
   maxSeconds: number
 }
 
+/** Where a session was started from, for the sessions page (CONTRACT 8). */
+export interface SessionOrigin {
+  ip: string
+  userAgent: string
+}
+
 /** Starts a session and returns the raw id for the cookie; only its hash is stored. */
 export async function createSession(
   db: Kysely<Database>,
   userId: number,
   currentAccountId: number | null,
   times: SessionTimes,
+  origin: SessionOrigin = { ip: '', userAgent: '' },
 ): Promise<string> {
   const id = randomSecret(32)
   await db
@@ -35,6 +42,8 @@ export async function createSession(
       created_at: times.now,
       last_seen_at: times.now,
       expires_at: new Date(times.now.getTime() + times.maxSeconds * 1000),
+      ip: origin.ip.slice(0, 100),
+      user_agent: origin.userAgent.slice(0, 500),
     })
     .execute()
   return id
