@@ -37,7 +37,11 @@ t.test(`before sign-in, request errors show a page, not a redirect (${DATABASE_K
   )
   const link = /<a href="([^"]+)" rel="noreferrer">go back to it<\/a>/.exec(withState.body)?.[1]
   const back = new URL(String(link).replace(/&amp;/g, '&'))
-  t.equal(`${back.origin}${back.pathname}`, 'https://elsewhere.example/landing', 'the person may follow a link')
+  t.equal(
+    `${back.origin}${back.pathname}`,
+    'https://elsewhere.example/landing',
+    'the person may follow a link',
+  )
   t.equal(back.searchParams.get('error'), 'unsupported_response_type', 'which carries the error')
   t.equal(back.searchParams.get('state'), 'st8')
 
