@@ -2,8 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { appWithCapturedLog } from '../fixtures.js'
 import { Browser, build, DATABASE_KIND, seedFirstAdmin } from '../helper.js'
-import { linkPath, linksIn, outboxMessages } from '../mailbox.js'
+import { linkPath, linksIn, outboxMessages, startMailbox } from '../mailbox.js'
 import { openSignupApp, rowCounts, signUp, signupFields } from './helpers.js'
 
 t.test(
@@ -133,4 +134,31 @@ t.test('SIGNUP=open: the login page links to "Create an account"', async (t) => 
   await seedFirstAdmin(app)
   const login = await new Browser(app).get('/login')
   t.match(login.body, '<a href="/signup">Create an account</a>')
+})
+
+t.test('the log never holds the activation token or the password', async (t) => {
+  const mailbox = await startMailbox(t)
+  const { app, lines } = await appWithCapturedLog(t, { signup: 'open', smtpUrl: mailbox.url })
+  const fields = signupFields()
+  await signUp(app, fields)
+  const path = linkPath(await mailbox.next(), '/activate')
+  const token = new URL(path, 'http://x').searchParams.get('token') ?? ''
+  t.equal((await new Browser(app).get(path)).statusCode, 303)
+  await app.mailer.settled()
+  t.ok(
+    lines.some((line) => line.includes('sign-up activated')),
+    'the activation is logged',
+  )
+  t.ok(
+    lines.some((line) => line.includes('/activate?token=[REDACTED]')),
+    'the URL with the token redacted',
+  )
+  t.notOk(
+    lines.some((line) => line.includes(token)),
+    'never the token',
+  )
+  t.notOk(
+    lines.some((line) => line.includes(fields.password)),
+    'never the password',
+  )
 })
