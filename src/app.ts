@@ -38,6 +38,7 @@ import { httpMetrics } from './metrics/http-metrics.js'
 import { createMetrics, type Metrics, registerPoolMetrics } from './metrics/metrics.js'
 import { metricsRoutes } from './metrics/routes.js'
 import { oauthEndpoints } from './oauth/routes.js'
+import { sessionsRoutes } from './profile/sessions-routes.js'
 import { usePasswordHashing } from './security/passwords.js'
 import { signupRoutes } from './signup/routes.js'
 import { subAccountRoutes } from './sub-accounts/routes.js'
@@ -197,6 +198,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       memberRoutes,
       subAccountRoutes,
       auditPageRoutes,
+      sessionsRoutes,
       authorizeRoutes,
       oauthAuthorizeRoutes,
       docsPageRoutes,

@@ -9,6 +9,7 @@ import { AppError } from './errors.js'
 import { startServer } from './server.js'
 import { createService, listServices } from './service-credentials/repo.js'
 import { revokeService } from './service-credentials/service.js'
+import { setUserDisabled } from './users/disable.js'
 import { addUserWithRole } from './users/service.js'
 
 const USAGE = `Usage: latchkey <command> [options]
@@ -18,6 +19,8 @@ Commands:
   migrate                                 apply pending database migrations
   users create --email E --name N --role R (--account NAME | --account-id ID)
                                           password on standard input
+  users disable --email E                 stop sign-in, end sessions, tokens inactive
+  users enable --email E                  allow sign-in again
   services create --name NAME             credentials for /oauth/introspect
   services list
   services revoke ID
@@ -118,6 +121,27 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       json,
       { user_id: result.userId, account_id: result.accountId },
       `${result.created ? 'created user' : 'updated user'} ${result.userId} as ${role} of account ${result.accountId}`,
+    )
+    return 0
+  }
+  if (command === 'users' && (sub === 'disable' || sub === 'enable')) {
+    const email = values.email?.trim()
+    if (!email) throw new UsageError(`users ${sub} needs --email`)
+    const disabled = sub === 'disable'
+    // An unknown email is a NotFoundError (AppError): one line on stderr, exit 1.
+    const outcome = await withDatabase(config, (database) =>
+      setUserDisabled(database.db, { email, disabled }, fromCli(config.now())),
+    )
+    const state = disabled ? 'disabled' : 'enabled'
+    const human = !outcome.changed
+      ? `user ${outcome.userId} (${email}) was already ${state}`
+      : disabled
+        ? `user ${outcome.userId} (${email}) disabled; ${outcome.sessionsEnded} session(s) ended, tokens inactive`
+        : `user ${outcome.userId} (${email}) enabled; they can sign in again`
+    out(
+      json,
+      { user_id: outcome.userId, disabled, changed: outcome.changed, sessions_ended: outcome.sessionsEnded },
+      human,
     )
     return 0
   }

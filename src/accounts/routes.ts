@@ -17,7 +17,7 @@ export const accountSwitchRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const accountId = Number(request.body?.account_id)
       const target = viewer.accounts.find((a) => a.id === accountId)
       if (!target) throw new NotFoundError('No such account.')
-      await setCurrentAccount(app.db, viewer.sessionIdHash, target.id)
+      await setCurrentAccount(app.db, { idHash: viewer.sessionIdHash, userId: viewer.user.id }, target.id)
       return reply.redirect('/', 303)
     },
   )

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely'
-import { accessibleAccounts } from '../accounts/repo.js'
 import { fromPerson } from '../audit/context.js'
 import { type AuditOrigin, recordAudit } from '../audit/record.js'
 import type { Config } from '../config.js'
@@ -8,6 +7,7 @@ import { TooManyRequestsError } from '../errors.js'
 import type { Metrics } from '../metrics/metrics.js'
 import { verifyPassword } from '../security/passwords.js'
 import { findUserByEmail } from '../users/repo.js'
+import { landingAccountId } from './landing-account.js'
 import {
   clearFailures,
   lockedForSeconds,
@@ -57,9 +57,11 @@ export async function attemptLogin(
   if (valid && usable) {
     await clearFailures(db, keys.email)
     await refundAttempt(db, keys.ip)
-    const accountId = (await accessibleAccounts(db, usable.id))[0]?.id ?? null
+    const accountId = await landingAccountId(db, usable)
+    // The person's own history (no account): an account's admins do not watch
+    // their members sign in (issue 11, item 4; audit/person-events.ts).
     await recordAudit(db, context, {
-      accountId,
+      accountId: null,
       action: 'login.succeeded',
       targetType: 'user',
       targetId: usable.id,

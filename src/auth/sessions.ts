@@ -79,16 +79,27 @@ export async function touchSession(db: Kysely<Database>, idHash: string, now: Da
   await db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute()
 }
 
+/**
+ * Makes an account the session's current one and remembers it as the user's
+ * last used account, where their next sign-in lands (issue 11, item 4).
+ */
 export async function setCurrentAccount(
   db: Kysely<Database>,
-  idHash: string,
+  session: { idHash: string; userId: number },
   accountId: number,
 ): Promise<void> {
-  await db
-    .updateTable('sessions')
-    .set({ current_account_id: accountId })
-    .where('id_hash', '=', idHash)
-    .execute()
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('sessions')
+      .set({ current_account_id: accountId })
+      .where('id_hash', '=', session.idHash)
+      .execute()
+    await trx
+      .updateTable('users')
+      .set({ last_account_id: accountId })
+      .where('id', '=', session.userId)
+      .execute()
+  })
 }
 
 export async function deleteSession(db: Kysely<Database>, rawId: string): Promise<void> {
@@ -108,4 +119,60 @@ export async function deleteUserSessions(
   if (exceptIdHash) query = query.where('id_hash', '!=', exceptIdHash)
   const result = await query.executeTakeFirst()
   return Number(result.numDeletedRows)
+}
+
+/** A session as its owner sees it on the sessions page: by its public number, never the id's hash. */
+export interface SessionListing {
+  id: number
+  createdAt: Date
+  lastSeenAt: Date
+  ip: string
+  userAgent: string
+  current: boolean
+}
+
+/** The user's live sessions (not expired, not idle too long), the most recently seen first. */
+export async function listUserSessions(
+  db: Kysely<Database>,
+  userId: number,
+  currentIdHash: string,
+  times: SessionTimes,
+): Promise<SessionListing[]> {
+  const idleCutoff = new Date(times.now.getTime() - times.idleSeconds * 1000)
+  const rows = await db
+    .selectFrom('sessions')
+    .select(['id', 'id_hash', 'created_at', 'last_seen_at', 'ip', 'user_agent'])
+    .where('user_id', '=', userId)
+    .where('expires_at', '>', times.now)
+    .where('last_seen_at', '>', idleCutoff)
+    .orderBy('last_seen_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute()
+  return rows.map((row) => ({
+    id: row.id,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    current: row.id_hash === currentIdHash,
+  }))
+}
+
+/**
+ * Ends one session of a user by its public number. Another user's session
+ * matches nothing: the result is undefined and nothing is deleted. Returns the
+ * ended session's id hash (the caller tells whether it was its own).
+ */
+export async function deleteUserSession(
+  db: Kysely<Database>,
+  userId: number,
+  sessionId: number,
+): Promise<string | undefined> {
+  const row = await db
+    .deleteFrom('sessions')
+    .where('user_id', '=', userId)
+    .where('id', '=', sessionId)
+    .returning('id_hash')
+    .executeTakeFirst()
+  return row?.id_hash
 }

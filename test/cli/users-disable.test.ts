@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { createAccount } from '../../src/accounts/repo.js'
+import { connectDatabase } from '../../src/db/connect.js'
+import { migrateToLatest } from '../../src/db/migrate.js'
+import { insertUser, upsertMembership } from '../../src/users/repo.js'
+import { type ProcessRun, runProcess } from '../fixtures.js'
+import { createEmptyPostgresDatabase, DATABASE_KIND, TEST_SECRET } from '../helper.js'
+
+const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli.ts')
+
+function cli(args: string[], env: Record<string, string>, stdin = ''): Promise<ProcessRun> {
+  return runProcess(
+    process.execPath,
+    ['--import', 'tsx', CLI, ...args],
+    { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', SESSION_SECRET: TEST_SECRET, ...env } },
+    stdin,
+  )
+}
+
+// Real processes are slow: one suite covers disable, enable and an unknown address.
+t.test(`latchkey users disable / enable (${DATABASE_KIND})`, async (t) => {
+  let env: Record<string, string>
+  let open: () => ReturnType<typeof connectDatabase>
+  if (DATABASE_KIND === 'postgres') {
+    const url = await createEmptyPostgresDatabase(t)
+    env = { DATABASE_URL: url }
+    open = () => connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    env = { DATA_DIR: dir }
+    open = () => connectDatabase({ databaseUrl: undefined, pgliteDataDir: join(dir, 'pgdata') })
+  }
+  // Seeded in this process (no argon2 at production cost, one process fewer); the CLI migrates first.
+  const seeding = await open()
+  let userId: number
+  try {
+    await migrateToLatest(seeding.db)
+    const user = await insertUser(seeding.db, { email: 'ops@example.com', name: 'Ops', passwordHash: 'x' })
+    const account = await createAccount(seeding.db, { name: 'Acme' })
+    await upsertMembership(seeding.db, { accountId: account.id, userId: user.id, role: 'admin' })
+    userId = user.id
+  } finally {
+    await seeding.close()
+  }
+
+  const disabled = await cli(['users', 'disable', '--email', 'OPS@example.com', '--json'], env)
+  t.equal(disabled.code, 0, disabled.stderr)
+  t.same(JSON.parse(disabled.stdout), { user_id: userId, disabled: true, changed: true, sessions_ended: 0 })
+
+  const unknown = await cli(['users', 'enable', '--email', 'nobody@example.com'], env)
+  t.not(unknown.code, 0, 'an unknown email fails')
+  t.equal(unknown.stderr, 'latchkey: No user has the email nobody@example.com.\n', 'with one clear line')
+  t.equal(unknown.stdout, '')
+
+  const database = await open()
+  try {
+    const row = await database.db
+      .selectFrom('users')
+      .select('disabled_at')
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow()
+    t.ok(row.disabled_at, 'disabled_at is set')
+    const events = await database.db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_label'])
+      .where('action', '=', 'user.disabled')
+      .execute()
+    t.equal(events.length, 2, "in the person's own history and their account's log")
+    t.equal(events[0]?.actor_label, 'cli')
+  } finally {
+    await database.close()
+  }
+
+  const enabled = await cli(['users', 'enable', '--email', 'ops@example.com'], env)
+  t.equal(enabled.code, 0, enabled.stderr)
+  t.equal(enabled.stdout, `user ${userId} (ops@example.com) enabled; they can sign in again\n`)
+})
