@@ -2,14 +2,7 @@ import t from 'tap'
 import { findDirectMembership } from '../../src/members/repo.js'
 import { Browser, build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
 import { linkPath, startMailbox } from '../mailbox.js'
-import { USERS } from './helpers.js'
-
-/** The invitation id in an Accept form on a page. */
-function acceptAction(body: string): string {
-  const match = /action="(\/invitations\/\d+\/accept)"/.exec(body)
-  if (!match?.[1]) throw new Error('no Accept form on the page')
-  return match[1]
-}
+import { acceptFormOn, USERS } from './helpers.js'
 
 t.test(`an existing user accepts while signed in as the invited address (${DATABASE_KIND})`, async (t) => {
   const mailbox = await startMailbox(t)
@@ -45,7 +38,7 @@ t.test(`an existing user accepts while signed in as the invited address (${DATAB
     'opening the page changes nothing',
   )
 
-  const accepted = await person.post(acceptAction(join.body), {})
+  const accepted = await person.post(acceptFormOn(join.body), {})
   t.equal(accepted.statusCode, 303)
   t.equal((await findDirectMembership(app.db, admin.accountId, other.userId))?.role, 'publish')
   t.match(
@@ -53,7 +46,7 @@ t.test(`an existing user accepts while signed in as the invited address (${DATAB
     /You are working in <strong>Acme<\/strong>/,
     'lands on the account joined',
   )
-  t.equal((await person.post(acceptAction(join.body), {})).statusCode, 404, 'cannot be accepted twice')
+  t.equal((await person.post(acceptFormOn(join.body), {})).statusCode, 404, 'cannot be accepted twice')
   t.equal((await new Browser(app).get(link)).statusCode, 410, 'the link is used')
 
   const event = await app.db

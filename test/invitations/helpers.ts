@@ -47,3 +47,10 @@ export async function acceptAsNewPerson(
   const response = await browser.post('/invitations/accept', { token: tokenOf(link), name, password })
   return { browser, response }
 }
+
+/** The first Accept form's action on a page (the overview lists the signed-in person's invitations). */
+export function acceptFormOn(body: string): string {
+  const match = /action="(\/invitations\/\d+\/accept)"/.exec(body)
+  if (!match?.[1]) throw new Error('no Accept form on the page')
+  return match[1]
+}
