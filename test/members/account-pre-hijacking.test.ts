@@ -79,7 +79,7 @@ t.test(
     )
     t.notOk(await findDirectMembership(app.db, attacker.accountId, victim.userId), 'and they did not join')
 
-      const created = await app.db
+    const created = await app.db
       .selectFrom('audit_events')
       .select('action')
       .where('action', 'in', ['user.created', 'membership.granted'])
