@@ -31,6 +31,7 @@ import { views } from './http/views.js'
 import { InvalidationFeed } from './invalidation/feed.js'
 import { createInvalidationListener, type ListenerOptions } from './invalidation/listener.js'
 import { onLocalInvalidation } from './invalidation/publish.js'
+import { invitationRoutes } from './invitations/routes.js'
 import { generateRequestId, loggerOptions } from './logging.js'
 import { Mailer } from './mail/mailer.js'
 import { memberRoutes } from './members/routes.js'
@@ -196,6 +197,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       apiTokenPageRoutes,
       authorizationPageRoutes,
       memberRoutes,
+      invitationRoutes,
       subAccountRoutes,
       auditPageRoutes,
       sessionsRoutes,

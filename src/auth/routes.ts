@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import { originOf } from '../audit/context.js'
 import { NotFoundError } from '../errors.js'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
+import { listOfferedInvitations } from '../invitations/repo.js'
 import { countUsers } from '../users/repo.js'
 import { setupFirstAdmin } from '../users/service.js'
 import { attemptLogin } from './login.js'
@@ -23,7 +24,9 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/', async (request, reply) => {
     if ((await countUsers(app.db)) === 0) return reply.redirect('/setup')
     if (!request.viewer) return reply.redirect('/login')
-    return reply.page('home', { title: 'Overview' })
+    // Invitations waiting for this address are answered here (CONTRACT 8).
+    const invitations = await listOfferedInvitations(app.db, request.viewer.user.email, app.config.now())
+    return reply.page('home', { title: 'Overview', invitations })
   })
 
   app.get('/setup', async (_request, reply) => {

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely'
-import { requireRoleOn } from '../accounts/access.js'
 import { validateAccountName } from '../accounts/name.js'
 import { createAccount, findAccount } from '../accounts/repo.js'
 import type { AuditContext } from '../audit/record.js'
@@ -9,10 +8,8 @@ import { BadRequestError, ConflictError, NotFoundError } from '../errors.js'
 import { hashPassword } from '../security/passwords.js'
 import { validatePerson } from '../users/person.js'
 import { findUserByEmail, insertUser, upsertMembership } from '../users/repo.js'
-import { MEMBER_ACCESS, requireGrantable, USERS_ADMIN_ONLY } from './access.js'
-import { findDirectMembership } from './repo.js'
 
-/** Where the person goes: an existing account, or (CLI only) a new top-level one. */
+/** Where the person goes: an existing account, or a new top-level one. */
 export type AccountChoice = { accountId: number } | { newAccountName: string }
 
 export interface PersonToAdd {
@@ -21,20 +18,18 @@ export interface PersonToAdd {
   password: string
   role: Role
   account: AccountChoice
-  /**
-   * Who adds: an admin of the account on the dashboard (checked in the
-   * transaction; grants at most their own role; an existing member is refused,
-   * the role is changed in the list instead), or the CLI on the server's own
-   * machine (no check; an existing member gets the role given).
-   */
-  by: { actorUserId: number } | 'cli'
 }
 
 /**
- * Gives a person a role on an account. A new email creates the user; an
- * existing user just gains the role (the name and password given are ignored,
- * their password stays). Events: `user.created` when the user is new, then
+ * The CLI's `users create`, run by an operator on the server's own machine: gives
+ * a person a role on an account. A new email creates the user with the password
+ * given; an existing user just gains (or changes to) the role, and their name and
+ * password stay. Events: `user.created` when the user is new, then
  * `membership.granted`.
+ *
+ * The dashboard never comes here: an admin invites (invitations/admin.ts), so no
+ * admin chooses another person's password and nobody joins without accepting
+ * (issue 11, items 1 and 4).
  */
 export async function addPersonToAccount(
   db: Kysely<Database>,
@@ -50,22 +45,10 @@ export async function addPersonToAccount(
     let accountId: number
     if ('newAccountName' in input.account) {
       accountId = (await createAccount(trx, { name: validateAccountName(input.account.newAccountName) })).id
-    } else if (input.by === 'cli') {
+    } else {
       const account = await findAccount(trx, input.account.accountId)
       if (!account) throw new NotFoundError(`account ${input.account.accountId} does not exist`)
       accountId = account.id
-    } else {
-      accountId = input.account.accountId
-    }
-    if (input.by !== 'cli') {
-      const actorRole = await requireRoleOn(
-        trx,
-        input.by.actorUserId,
-        accountId,
-        MEMBER_ACCESS.create,
-        USERS_ADMIN_ONLY,
-      )
-      requireGrantable(actorRole, input.role)
     }
     let user = await findUserByEmail(trx, email)
     const created = !user
@@ -82,17 +65,9 @@ export async function addPersonToAccount(
         },
         invalidate: [],
       })
-    } else if (input.by !== 'cli') {
-      const existing = await findDirectMembership(trx, accountId, user.id)
-      if (existing) {
-        throw new ConflictError(
-          `${user.email} is already a member of this account (${existing.role}); change the role in the list.`,
-        )
-      }
     }
     await upsertMembership(trx, { accountId, userId: user.id, role: input.role })
-    // The CLI may lower an existing role; a grant only widens, but the
-    // announcement still drops any cached "no role" answer.
+    // The CLI may lower an existing role: the announcement drops what caches hold.
     await recordChange(trx, audit, {
       event: {
         accountId,

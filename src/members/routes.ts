@@ -4,49 +4,79 @@ import { Type } from 'typebox'
 import { parseRole, ROLE_DESCRIPTIONS } from '../accounts/roles.js'
 import { fromViewer } from '../audit/context.js'
 import { ROLES, type Role } from '../db/schema.js'
-import { redirectOrShowProblem, selfFormPage } from '../http/form-outcome.js'
+import { displayTime } from '../http/display.js'
+import { type PageState, redirectOrShowProblem, selfFormPage } from '../http/form-outcome.js'
 import { Id, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
+import { cancelInvitation, type IssuedInvitation, invite, resendInvitation } from '../invitations/admin.js'
+import { type InvitationSent, mailInvitation } from '../invitations/mail.js'
+import { listPendingInvitations } from '../invitations/repo.js'
 import { MEMBER_ACCESS, USERS_ADMIN_ONLY } from './access.js'
-import { addMember, changeMemberRole, listMembers, removeMember } from './service.js'
+import { changeMemberRole, listMembers, removeMember } from './service.js'
 
 const PATH = '/settings/accounts/users'
 
+// CONTRACT section 3: adding a user is `email` + `role`, an invitation (section 8).
+// Nothing else is read from the form: no name, and never a password.
 const AddForm = Type.Object({
   email: Type.Optional(Type.String({ maxLength: 320 })),
-  name: Type.Optional(Type.String({ maxLength: 200 })),
-  password: Type.Optional(Type.String({ maxLength: 1024 })),
   role: Type.Optional(Type.String({ maxLength: 20 })),
 })
 const RoleForm = Type.Object({ role: Type.Optional(Type.String({ maxLength: 20 })) })
 const MemberParams = Type.Object({ userId: Id })
+const InvitationParams = Type.Object({ invitationId: Id })
 
 const NOTICES: Record<string, string> = {
-  added: 'The user was added.',
-  created: 'The user was created and added.',
   changed: 'The role was changed.',
   removed: 'The member was removed.',
+  cancelled: 'The invitation was cancelled; its link no longer works.',
 }
 
-/** Settings › Accounts › Users (admin only): members of the current account and their roles. */
+type AddFormState = { email?: string; role?: string }
+
+/** Settings › Accounts › Users (admin only): members, pending invitations, and inviting someone. */
 export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const adminOnly = requireRole(MEMBER_ACCESS.read, USERS_ADMIN_ONLY)
 
-  const page = selfFormPage<Record<string, string>>(NOTICES, async (reply, state) => {
+  async function render(reply: FastifyReply, state: PageState<AddFormState> & { sent?: InvitationSent }) {
     const { account } = viewerOf(reply.request)
-    const { members, inherited } = await listMembers(app.db, account.id)
+    const now = app.config.now()
+    const [{ members, inherited }, pending] = await Promise.all([
+      listMembers(app.db, account.id),
+      listPendingInvitations(app.db, account.id),
+    ])
+    const invitations = pending.map((row) => ({
+      ...row,
+      expires: displayTime(row.expires_at),
+      expired: row.expires_at.getTime() <= now.getTime(),
+    }))
     return reply.page('settings/users', {
       title: 'Users',
       account,
       members,
       inherited,
+      invitations,
       roles: ROLES,
       roleDescriptions: ROLE_DESCRIPTIONS,
       form: state.form ?? { role: 'browse' },
       problem: state.problem,
       notice: state.notice,
+      sent: state.sent,
     })
-  })
+  }
+  const page = selfFormPage<AddFormState>(NOTICES, render)
+
+  /**
+   * Mails a new or renewed invitation and answers with the page itself (not a
+   * redirect), so the link the admin may be shown never travels in a URL.
+   */
+  async function mailAndShow(request: FastifyRequest, reply: FastifyReply, issued: IssuedInvitation) {
+    const { account, user } = viewerOf(request)
+    const sent = await mailInvitation(app, issued, { accountName: account.name, inviterName: user.name })
+    if (!sent.delivered)
+      request.log.warn({ invitationId: issued.invitation.id }, 'invitation mail not sent yet')
+    return render(reply, { sent }) as Promise<FastifyReply>
+  }
 
   /**
    * Changes or removes one member, answered like every form on the page. `change`
@@ -77,27 +107,60 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(PATH, { schema: { body: AddForm }, preHandler: adminOnly }, (request, reply) => {
     const { account, user } = viewerOf(request)
-    const body = request.body ?? {}
-    const form = { email: body.email ?? '', name: body.name ?? '', role: body.role ?? '' }
+    const form = { email: request.body?.email ?? '', role: request.body?.role ?? '' }
     return redirectOrShowProblem(
       reply,
       async () => {
-        const { created } = await addMember(
+        const issued = await invite(
           app.db,
-          {
-            ...form,
-            password: body.password ?? '',
-            role: parseRole(body.role),
-            accountId: account.id,
-            actorUserId: user.id,
-          },
+          { accountId: account.id, actorUserId: user.id, email: form.email, role: parseRole(form.role) },
           fromViewer(request),
         )
-        return `${PATH}?notice=${created ? 'created' : 'added'}`
+        return mailAndShow(request, reply, issued)
       },
       page.withProblem(form),
     )
   })
+
+  app.post(
+    `${PATH}/invitations/:invitationId/resend`,
+    { schema: { params: InvitationParams }, preHandler: adminOnly },
+    (request, reply) => {
+      const { account, user } = viewerOf(request)
+      return redirectOrShowProblem(
+        reply,
+        async () => {
+          const issued = await resendInvitation(
+            app.db,
+            { accountId: account.id, actorUserId: user.id, invitationId: request.params.invitationId },
+            fromViewer(request),
+          )
+          return mailAndShow(request, reply, issued)
+        },
+        page.withProblem(),
+      )
+    },
+  )
+
+  app.post(
+    `${PATH}/invitations/:invitationId/cancel`,
+    { schema: { params: InvitationParams }, preHandler: adminOnly },
+    (request, reply) => {
+      const { account, user } = viewerOf(request)
+      return redirectOrShowProblem(
+        reply,
+        async () => {
+          await cancelInvitation(
+            app.db,
+            { accountId: account.id, actorUserId: user.id, invitationId: request.params.invitationId },
+            fromViewer(request),
+          )
+          return `${PATH}?notice=cancelled`
+        },
+        page.withProblem(),
+      )
+    },
+  )
 
   app.post(
     `${PATH}/:userId/role`,

@@ -9,7 +9,6 @@ import { ConflictError, NotFoundError } from '../errors.js'
 import { revoked, revokeTokens } from '../tokens/revoke.js'
 import { upsertMembership } from '../users/repo.js'
 import { MEMBER_ACCESS, requireGrantable, USERS_ADMIN_ONLY } from './access.js'
-import { addPersonToAccount } from './add-person.js'
 import {
   countRemainingAdmins,
   deleteMembership,
@@ -60,29 +59,6 @@ async function requireAnotherAdmin(trx: Transaction<Database>, accountId: number
       'This is the last admin of the account. Make someone else an admin first, so the account keeps one.',
     )
   }
-}
-
-export interface NewMember {
-  accountId: number
-  actorUserId: number
-  email: string
-  name: string
-  password: string
-  role: Role
-}
-
-/** The Users page's "add": see addPersonToAccount (an existing member is refused). */
-export async function addMember(
-  db: Kysely<Database>,
-  input: NewMember,
-  audit: AuditContext,
-): Promise<{ userId: number; created: boolean }> {
-  const { userId, created } = await addPersonToAccount(
-    db,
-    { ...input, account: { accountId: input.accountId }, by: { actorUserId: input.actorUserId } },
-    audit,
-  )
-  return { userId, created }
 }
 
 /**

@@ -73,5 +73,5 @@ export function addUserWithRole(
   input: { email: string; name: string; password: string | undefined; role: Role; account: AccountChoice },
   audit: AuditContext,
 ): Promise<{ userId: number; accountId: number; created: boolean }> {
-  return addPersonToAccount(db, { ...input, password: input.password ?? '', by: 'cli' }, audit)
+  return addPersonToAccount(db, { ...input, password: input.password ?? '' }, audit)
 }

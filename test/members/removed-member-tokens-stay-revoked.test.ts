@@ -5,6 +5,7 @@ import { removeMember } from '../../src/members/service.js'
 import { upsertMembership } from '../../src/users/repo.js'
 import { AUDIT, authorize, listenInvalidations, personalToken, seedApplication } from '../fixtures.js'
 import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../helper.js'
+import { acceptFormOn, inviteOnUsersPage } from '../invitations/helpers.js'
 import { verify } from '../validation/fixtures.js'
 
 const USERS = '/settings/accounts/users'
@@ -71,9 +72,11 @@ t.test(
         `token ${row.id} is announced`,
       )
 
-    // Re-added as admin on the Users page, as the review did.
-    const added = await browser.post(USERS, { email: member.email, name: '', password: '', role: 'admin' })
-    t.equal(added.headers.location, `${USERS}?notice=added`, 're-added')
+    // Re-added as admin on the Users page, as the review did: now an invitation the member accepts.
+    await inviteOnUsersPage(browser, member.email, 'admin')
+    const memberBrowser = await loginAs(app, member)
+    const accepted = await memberBrowser.post(acceptFormOn((await memberBrowser.get('/')).body), {})
+    t.equal(accepted.statusCode, 303, 're-added')
     t.equal((await findDirectMembership(app.db, admin.accountId, member.userId))?.role, 'admin')
     for (const [name, dead] of [
       ['the admin API token', token],

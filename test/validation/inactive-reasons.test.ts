@@ -5,8 +5,9 @@ import { createApiToken, revokeApiToken } from '../../src/api-tokens/service.js'
 import { deleteApplication } from '../../src/applications/service.js'
 import { revokeAuthorization } from '../../src/authorizations/service.js'
 import { publishInvalidation } from '../../src/invalidation/publish.js'
-import { addMember, changeMemberRole } from '../../src/members/service.js'
+import { changeMemberRole } from '../../src/members/service.js'
 import { generateToken } from '../../src/tokens/format.js'
+import { addUserWithRole } from '../../src/users/service.js'
 import { AUDIT, authorize, me, seedApplication, whenTrusted } from '../fixtures.js'
 import { build, DATABASE_KIND, seedUser } from '../helper.js'
 import { cacheLookups, INACTIVE_401, introspect, seedValidation, verify } from './fixtures.js'
@@ -184,15 +185,15 @@ t.test(
     t.equal(denied.statusCode, 403)
     t.same(denied.json().permission, 'browse')
 
-    await addMember(
+    // A direct role on the sub-account (seeded as the CLI does; adding people is not what this tests).
+    await addUserWithRole(
       app.db,
       {
-        accountId: child.id,
-        actorUserId: seed.admin.userId,
         email: publisher.email,
         name: '',
-        password: '',
+        password: undefined,
         role: 'design',
+        account: { accountId: child.id },
       },
       AUDIT,
     )

@@ -129,17 +129,15 @@ t.test(`the dashboard walk-through in headless chromium (${DATABASE_KIND})`, { s
   t.equal(await bearer(publicUrl, appToken), 401, 'the revoked application token gets 401')
   t.equal(await bearer(publicUrl, apiToken), 200, 'the API token still works')
 
-  // Add a user.
+  // Invite a user (the Users page invites; nobody joins without accepting).
   await settingsTabs.getByRole('link', { name: 'Users' }).click()
   await page.waitForURL(`${publicUrl}/settings/accounts/users`)
-  await checkPage('users', 'button:has-text("Add user")')
+  await checkPage('users', 'button:has-text("Invite")')
   await page.fill('#email', 'bo@example.com')
-  await page.fill('#name', 'Bo Browser')
-  await page.fill('#password', 'another long password')
   await page.selectOption('#role', 'browse')
-  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Add user' }).click()])
-  t.match(await page.textContent('main table'), 'bo@example.com', 'the new user is listed')
-  await checkPage('users-added')
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Invite' }).click()])
+  t.match(await page.textContent('#invitations'), 'bo@example.com', 'the invitation is listed as pending')
+  await checkPage('users-invited')
 
   // Create a sub-account.
   await settingsTabs.getByRole('link', { name: 'Sub-accounts' }).click()
