@@ -113,7 +113,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         fromViewer(request),
       )
       // The person lands on the account they just joined.
-      await setCurrentAccount(app.db, viewer.sessionIdHash, accountId)
+      await setCurrentAccount(app.db, { idHash: viewer.sessionIdHash, userId: viewer.user.id }, accountId)
       return reply.redirect('/', 303)
     },
   )

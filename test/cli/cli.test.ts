@@ -47,7 +47,7 @@ t.test(`latchkey migrate, users create, services (${DATABASE_KIND})`, async (t) 
 
   const migrate = await cli(['migrate', '--json'], env)
   t.equal(migrate.code, 0, migrate.stderr)
-  t.same(JSON.parse(migrate.stdout), { applied: ['0001_init'] })
+  t.same(JSON.parse(migrate.stdout), { applied: ['0001_init', '0002_people'] })
   const again = await cli(['migrate'], env)
   t.equal(again.stdout.trim(), 'database is up to date')
 
