@@ -6,6 +6,7 @@ import { type Config, ConfigError, loadConfig } from './config.js'
 import { connectDatabase, type DatabaseHandle } from './db/connect.js'
 import { migrateToLatest } from './db/migrate.js'
 import { AppError } from './errors.js'
+import { resetLinkByOperator, setPasswordByOperator } from './passwords/operator.js'
 import { startServer } from './server.js'
 import { createService, listServices } from './service-credentials/repo.js'
 import { revokeService } from './service-credentials/service.js'
@@ -18,6 +19,8 @@ Commands:
   migrate                                 apply pending database migrations
   users create --email E --name N --role R (--account NAME | --account-id ID)
                                           password on standard input
+  users set-password --email E            password on standard input; ends the user's sessions
+  users reset-link --email E              print a one-time password reset link (30 minutes)
   services create --name NAME             credentials for /oauth/introspect
   services list
   services revoke ID
@@ -119,6 +122,29 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       { user_id: result.userId, account_id: result.accountId },
       `${result.created ? 'created user' : 'updated user'} ${result.userId} as ${role} of account ${result.accountId}`,
     )
+    return 0
+  }
+  if (command === 'users' && sub === 'set-password') {
+    const { email } = values
+    if (!email) throw new UsageError('users set-password needs --email')
+    const password = await readStdin()
+    const result = await withDatabase(config, (database) =>
+      setPasswordByOperator(database.db, email, password, config.now()),
+    )
+    out(
+      json,
+      { user_id: result.userId, sessions_ended: result.sessionsEnded },
+      `password set for user ${result.userId}; ${result.sessionsEnded} session(s) ended`,
+    )
+    return 0
+  }
+  if (command === 'users' && sub === 'reset-link') {
+    const { email } = values
+    if (!email) throw new UsageError('users reset-link needs --email')
+    const result = await withDatabase(config, (database) =>
+      resetLinkByOperator(database.db, email, config.publicUrl, config.now()),
+    )
+    out(json, { user_id: result.userId, link: result.link }, result.link)
     return 0
   }
   if (command === 'services') {
