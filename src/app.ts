@@ -41,6 +41,7 @@ import { oauthEndpoints } from './oauth/routes.js'
 import { passwordRoutes } from './passwords/routes.js'
 import { profileRoutes } from './profile/routes.js'
 import { usePasswordHashing } from './security/passwords.js'
+import { signupRoutes } from './signup/routes.js'
 import { subAccountRoutes } from './sub-accounts/routes.js'
 import type { TokenCacheOptions } from './validation/cache.js'
 import { introspectionRoutes } from './validation/introspect-routes.js'
@@ -190,6 +191,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(
     pageScope([
       authRoutes,
+      signupRoutes,
       accountSwitchRoutes,
       applicationPageRoutes,
       apiTokenPageRoutes,
