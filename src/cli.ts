@@ -46,6 +46,14 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '')
 }
 
+/**
+ * The new password of `users set-password`: the first line of standard input.
+ * Kept apart so a no-echo prompt for a terminal can take its place.
+ */
+async function readPasswordLine(): Promise<string> {
+  return (await readStdin()).split(/\r?\n/, 1)[0] ?? ''
+}
+
 async function withDatabase<T>(config: Config, work: (db: DatabaseHandle) => Promise<T>): Promise<T> {
   const database = await connectDatabase({
     databaseUrl: config.databaseUrl,
@@ -127,7 +135,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   if (command === 'users' && sub === 'set-password') {
     const { email } = values
     if (!email) throw new UsageError('users set-password needs --email')
-    const password = await readStdin()
+    const password = await readPasswordLine()
     const result = await withDatabase(config, (database) =>
       setPasswordByOperator(database.db, email, password, config.now()),
     )
