@@ -39,6 +39,8 @@ import { httpMetrics } from './metrics/http-metrics.js'
 import { createMetrics, type Metrics, registerPoolMetrics } from './metrics/metrics.js'
 import { metricsRoutes } from './metrics/routes.js'
 import { oauthEndpoints } from './oauth/routes.js'
+import { passwordRoutes } from './passwords/routes.js'
+import { profileRoutes } from './profile/routes.js'
 import { sessionsRoutes } from './profile/sessions-routes.js'
 import { usePasswordHashing } from './security/passwords.js'
 import { signupRoutes } from './signup/routes.js'
@@ -204,6 +206,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       authorizeRoutes,
       oauthAuthorizeRoutes,
       docsPageRoutes,
+      passwordRoutes,
+      profileRoutes,
     ]),
   )
   await app.register(

@@ -6,6 +6,7 @@ import { type Config, ConfigError, loadConfig } from './config.js'
 import { connectDatabase, type DatabaseHandle } from './db/connect.js'
 import { migrateToLatest } from './db/migrate.js'
 import { AppError } from './errors.js'
+import { resetLinkByOperator, setPasswordByOperator } from './passwords/operator.js'
 import { startServer } from './server.js'
 import { createService, listServices } from './service-credentials/repo.js'
 import { revokeService } from './service-credentials/service.js'
@@ -21,6 +22,8 @@ Commands:
                                           password on standard input
   users disable --email E                 stop sign-in, end sessions, tokens inactive
   users enable --email E                  allow sign-in again
+  users set-password --email E            password on standard input; ends the user's sessions
+  users reset-link --email E              print a one-time password reset link (30 minutes)
   services create --name NAME             credentials for /oauth/introspect
   services list
   services revoke ID
@@ -44,6 +47,14 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks)
     .toString('utf8')
     .replace(/\r?\n$/, '')
+}
+
+/**
+ * The new password of `users set-password`: the first line of standard input.
+ * Kept apart so a no-echo prompt for a terminal can take its place.
+ */
+async function readPasswordLine(): Promise<string> {
+  return (await readStdin()).split(/\r?\n/, 1)[0] ?? ''
 }
 
 async function withDatabase<T>(config: Config, work: (db: DatabaseHandle) => Promise<T>): Promise<T> {
@@ -143,6 +154,29 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       { user_id: outcome.userId, disabled, changed: outcome.changed, sessions_ended: outcome.sessionsEnded },
       human,
     )
+    return 0
+  }
+  if (command === 'users' && sub === 'set-password') {
+    const { email } = values
+    if (!email) throw new UsageError('users set-password needs --email')
+    const password = await readPasswordLine()
+    const result = await withDatabase(config, (database) =>
+      setPasswordByOperator(database.db, email, password, config.now()),
+    )
+    out(
+      json,
+      { user_id: result.userId, sessions_ended: result.sessionsEnded },
+      `password set for user ${result.userId}; ${result.sessionsEnded} session(s) ended`,
+    )
+    return 0
+  }
+  if (command === 'users' && sub === 'reset-link') {
+    const { email } = values
+    if (!email) throw new UsageError('users reset-link needs --email')
+    const result = await withDatabase(config, (database) =>
+      resetLinkByOperator(database.db, email, config.publicUrl, config.now()),
+    )
+    out(json, { user_id: result.userId, link: result.link }, result.link)
     return 0
   }
   if (command === 'services') {

@@ -5,6 +5,7 @@ import type { Config } from '../config.js'
 import type { Database } from '../db/schema.js'
 import { TooManyRequestsError } from '../errors.js'
 import type { Metrics } from '../metrics/metrics.js'
+import { upgradePasswordHash } from '../passwords/hash-upgrade.js'
 import { verifyPassword } from '../security/passwords.js'
 import { findUserByEmail } from '../users/repo.js'
 import { landingAccountId } from './landing-account.js'
@@ -57,6 +58,7 @@ export async function attemptLogin(
   if (valid && usable) {
     await clearFailures(db, keys.email)
     await refundAttempt(db, keys.ip)
+    await upgradePasswordHash(db, usable, input.password)
     const accountId = await landingAccountId(db, usable)
     // The person's own history (no account): an account's admins do not watch
     // their members sign in (issue 11, item 4; audit/person-events.ts).

@@ -27,6 +27,18 @@ export function hashPassword(password: string): Promise<string> {
   return argon2.hash(password, { type: argon2.argon2id, ...cost, parallelism: 1 })
 }
 
+/**
+ * Whether a stored hash was made with other parameters than the configured ones
+ * (or another argon2 variant), so it should be remade at the next sign-in.
+ */
+export function hashNeedsUpgrade(hash: string): boolean {
+  try {
+    return !hash.startsWith('$argon2id$') || argon2.needsRehash(hash, { ...cost, parallelism: 1 })
+  } catch {
+    return false // not an argon2 hash at all: verification fails anyway
+  }
+}
+
 // Verified against when the email is unknown, so that an unknown email costs the
 // same as a wrong password and the two cannot be told apart by timing (one per cost).
 const dummyHashes = new Map<PasswordHashing, Promise<string>>()
