@@ -53,6 +53,16 @@ export interface Config {
   readonly now: () => Date
   /** argon2id cost for new password hashes; OWASP's minimum, lowered only by tests. */
   readonly passwordHashing: PasswordHashing
+  /** `open`: anyone may sign up at /signup; `invite` (default): people join by invitation only (CONTRACT 8). */
+  readonly signup: 'open' | 'invite'
+  /** Where mail goes (`smtp://user:pass@host:port` or `smtps://…`); unset writes `.eml` files to `DATA_DIR/outbox/`. */
+  readonly smtpUrl: string | undefined
+  /** The From header of every message. */
+  readonly mailFrom: string
+  /** How long a request waits for the first delivery attempt before answering (later retries go on in the background). */
+  readonly mailWaitMs: number
+  /** Pauses before the second, third… delivery attempt of a message that failed. */
+  readonly mailRetryDelaysMs: readonly number[]
 }
 
 export class ConfigError extends Error {
@@ -107,6 +117,29 @@ function databaseUrlOf(env: Env): string | undefined {
   return raw
 }
 
+function smtpUrlOf(env: Env): string | undefined {
+  const raw = env.SMTP_URL
+  if (raw === undefined || raw === '') return undefined
+  let protocol: string
+  try {
+    protocol = new URL(raw).protocol
+  } catch {
+    throw new ConfigError('SMTP_URL must be a URL such as smtp://user:password@mail.example.com:587')
+  }
+  if (protocol !== 'smtp:' && protocol !== 'smtps:') {
+    throw new ConfigError('SMTP_URL must start with smtp:// (STARTTLS when offered) or smtps:// (TLS)')
+  }
+  return raw
+}
+
+function signupOf(env: Env): 'open' | 'invite' {
+  const raw = env.SIGNUP || 'invite'
+  if (raw !== 'open' && raw !== 'invite') {
+    throw new ConfigError(`SIGNUP must be "open" or "invite"; got "${raw}"`)
+  }
+  return raw
+}
+
 function trustProxyOf(raw: string | undefined): boolean | string | number {
   if (raw === undefined || raw === '' || raw === 'false') return false
   if (raw === 'true') return true
@@ -152,10 +185,11 @@ export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
       'SESSION_SECRET must be at least 32 bytes; generate one with: openssl rand -base64 48',
     )
   }
+  const publicUrl = publicUrlOf(env, port)
   const config: Config = {
     port,
     host: env.HOST || (production ? '0.0.0.0' : 'localhost'),
-    publicUrl: publicUrlOf(env, port),
+    publicUrl,
     databaseUrl: databaseUrlOf(env),
     dataDir,
     sessionSecret,
@@ -180,6 +214,11 @@ export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_SECONDS', 72, 1, 3600) * 1000,
     now: wallClock,
     passwordHashing: OWASP_PASSWORD_HASHING,
+    signup: signupOf(env),
+    smtpUrl: smtpUrlOf(env),
+    mailFrom: env.MAIL_FROM || `Latchkey <no-reply@${new URL(publicUrl).hostname}>`,
+    mailWaitMs: integer(env, 'MAIL_WAIT_SECONDS', 5, 0, 60) * 1000,
+    mailRetryDelaysMs: [2_000, 10_000, 60_000],
     ...overrides,
   }
   // Node refuses a header timeout longer than the whole-request timeout.
