@@ -60,7 +60,7 @@ export interface LayoutFindings {
   wrapped: string[]
   /** Pairs of controls or text runs drawn over each other. */
   overlaps: string[]
-  /** Buttons, fields and navigation links less than 44 px high. */
+  /** Buttons, fields and the links of the header, navigation and footer less than 44 px high. */
   smallTargets: string[]
 }
 
@@ -156,7 +156,7 @@ function measure(minTarget: number): LayoutFindings {
   }
 
   const TARGETS =
-    'button, a.button, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), select, nav a, footer a'
+    'button, a.button, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), select, header a, nav a, footer a'
   const smallTargets = all
     .filter((e) => e.closest(TARGETS) === e)
     .filter((e) => e.getBoundingClientRect().height < minTarget - 0.5)
