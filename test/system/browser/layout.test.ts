@@ -63,6 +63,30 @@ async function newPage(t: Test, browser: Browser, viewport: { width: number; hei
   return { page, problems: collectProblems(page) }
 }
 
+// The checks themselves can fail: a page built to break each rule is caught by each.
+const BROKEN_PAGE = `<!doctype html><html lang="en"><head><title>Broken</title></head><body><main>
+<p style="width:600px">far too wide</p>
+<button style="width:60px;height:50px">Revoke access</button>
+<p>first text</p><p style="margin-top:-1.5em">drawn over it</p>
+<nav><a href="/x" style="display:inline-block;height:20px">tiny</a></nav>
+<div style="overflow-x:auto;width:200px"><table><tr><td style="white-space:nowrap">a row much wider than the box that holds it, so the box scrolls</td></tr></table></div>
+</main></body></html>`
+
+t.test('the layout probe finds each kind of problem', { skip }, async (t) => {
+  const browser = await launchChromium(t)
+  const { page } = await newPage(t, browser, { width: 390, height: 844 })
+  await page.setContent(BROKEN_PAGE)
+  const findings = await measureLayout(page)
+  t.match(findings.wider, [/^p "far too wide"/], 'a block wider than the viewport')
+  t.match(findings.wrapped, [/^button "Revoke access" runs over 2 lines/], 'a wrapped button label')
+  t.ok(
+    findings.overlaps.some((o) => o.includes('first text') && o.includes('drawn over it')),
+    'text drawn over text',
+  )
+  t.match(findings.smallTargets, [/^a "tiny" is 20 px high/], 'a navigation link under 44 px')
+  t.match(findings.sideways, [/^div "a row much wider/], 'a box that scrolls sideways')
+})
+
 t.test(
   `every page at ${VIEWPORTS.map((v) => v.width).join(' and ')} px (${DATABASE_KIND})`,
   { skip },
