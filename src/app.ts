@@ -39,6 +39,7 @@ import { createMetrics, type Metrics, registerPoolMetrics } from './metrics/metr
 import { metricsRoutes } from './metrics/routes.js'
 import { oauthEndpoints } from './oauth/routes.js'
 import { usePasswordHashing } from './security/passwords.js'
+import { signupRoutes } from './signup/routes.js'
 import { subAccountRoutes } from './sub-accounts/routes.js'
 import type { TokenCacheOptions } from './validation/cache.js'
 import { introspectionRoutes } from './validation/introspect-routes.js'
@@ -188,6 +189,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(
     pageScope([
       authRoutes,
+      signupRoutes,
       accountSwitchRoutes,
       applicationPageRoutes,
       apiTokenPageRoutes,

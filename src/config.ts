@@ -31,6 +31,8 @@ export interface Config {
   readonly loginLockoutSeconds: number
   /** Base delay added to a failed login from the third failure on, doubling each time (capped at 2 s). */
   readonly loginSlowdownMs: number
+  /** Requests a minute one client IP may make to each authorization page (`GET /authorize`, `GET /oauth/authorize`) on one instance. */
+  readonly authorizeRateLimitPerMinute: number
   /** Connections in the PostgreSQL pool of each instance. */
   readonly databasePoolSize: number
   /** Bearer secret that opens `GET /metrics` from any address; unset means address rules only. */
@@ -203,6 +205,7 @@ export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
     loginWindowSeconds: 15 * 60,
     loginLockoutSeconds: integer(env, 'LOGIN_LOCKOUT_MINUTES', 15, 1, 24 * 60) * 60,
     loginSlowdownMs: 250,
+    authorizeRateLimitPerMinute: integer(env, 'AUTHORIZE_RATE_LIMIT', 60, 1, 100000),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     metricsToken: metricsTokenOf(env, (message) => new ConfigError(message)),
     metricsAllow: metricsAllowOf(env, (message) => new ConfigError(message)),
