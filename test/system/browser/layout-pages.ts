@@ -29,7 +29,12 @@ const URL_OF: Record<string, (seed: LayoutSeedIds) => string> = {
   '/authorize': (s) => `/authorize?app=${s.application.id}&state=layout-check`,
   '/oauth/authorize': (s) =>
     authorizeUrl(s.application, { code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }),
+  // A link that names no sign-up: the page that says so (the layout suite opens sign-up).
+  '/activate': () => '/activate?token=not-a-link-we-sent',
 }
+
+/** Pages whose right answer is not 200: they show a problem, and that page is what is measured. */
+const STATUS_OF: Record<string, number> = { '/activate': 404 }
 
 /** Pages that only a signed-out visitor sees: /setup before the first user, /login. */
 export const SIGNED_OUT = ['/setup', '/login']
@@ -41,6 +46,8 @@ export interface PageToCheck {
   /** For screenshots and messages: the path without its ids. */
   name: string
   url: string
+  /** The status the page answers with; 200 unless said. */
+  status?: number
 }
 
 export function nameOf(route: string): string {
@@ -70,6 +77,10 @@ export function signedInPages(app: FastifyInstance, seed: LayoutSeedIds): PageTo
       ].join('\n'),
     )
   }
-  const pages = routes.map((url) => ({ name: nameOf(url), url: URL_OF[url]?.(seed) ?? url }))
-  return [...pages, { name: 'error-page', url: ERROR_PAGE }]
+  const pages = routes.map((url) => ({
+    name: nameOf(url),
+    url: URL_OF[url]?.(seed) ?? url,
+    status: STATUS_OF[url] ?? 200,
+  }))
+  return [...pages, { name: 'error-page', url: ERROR_PAGE, status: 404 }]
 }
