@@ -7,7 +7,7 @@ import type { Application } from '../db/schema.js'
 import { displayTime } from '../http/display.js'
 import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
 import { IdParams, NoticeQuery } from '../http/schemas.js'
-import { requireRole, viewerOf } from '../http/session.js'
+import { requireRole, requireViewer, viewerOf } from '../http/session.js'
 import { APPLICATION_ACCESS, APPLICATION_DENIED } from './access.js'
 import type { ApplicationInput } from './input.js'
 import { listApplications } from './repo.js'
@@ -68,6 +68,12 @@ export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   ) {
     return redirectOrShowProblem(reply, run, (r, problem) => form(r, { action, values, problem }))
   }
+
+  // CONTRACT section 3: the developer dashboard's own address, the footer's "Developers" link.
+  // Signed out, requireViewer sends the visitor to /login?next=/developers and back here after.
+  app.get('/developers', { preHandler: requireViewer }, async (_request, reply) =>
+    reply.redirect('/developers/applications'),
+  )
 
   app.get(
     '/developers/applications',
