@@ -31,10 +31,19 @@ const URL_OF: Record<string, (seed: LayoutSeedIds) => string> = {
     authorizeUrl(s.application, { code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }),
   // A link that names no sign-up: the page that says so (the layout suite opens sign-up).
   '/activate': () => '/activate?token=not-a-link-we-sent',
+  // The other mailed links, with a token that names nothing: each shows its problem page.
+  '/invitations/accept': () => '/invitations/accept?token=not-a-link-we-sent',
+  '/password/reset': () => '/password/reset?token=not-a-link-we-sent',
+  '/settings/profile/email/confirm': () => '/settings/profile/email/confirm?token=not-a-link-we-sent',
 }
 
 /** Pages whose right answer is not 200: they show a problem, and that page is what is measured. */
-const STATUS_OF: Record<string, number> = { '/activate': 404 }
+const STATUS_OF: Record<string, number> = {
+  '/activate': 404,
+  '/invitations/accept': 404,
+  '/password/reset': 404,
+  '/settings/profile/email/confirm': 404,
+}
 
 /** Pages that only a signed-out visitor sees: /setup before the first user, /login. */
 export const SIGNED_OUT = ['/setup', '/login']
