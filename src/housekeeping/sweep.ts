@@ -7,6 +7,7 @@ export const HOUSEKEEPING_KINDS = [
   'tokens',
   'login_throttle',
   'signups',
+  'user_links',
 ] as const
 export type HousekeepingKind = (typeof HOUSEKEEPING_KINDS)[number]
 
@@ -39,6 +40,13 @@ export const CODE_RETENTION_MS = 60 * 60 * 1000
  * activated) goes.
  */
 export const SIGNUP_RETENTION_MS = 7 * 24 * 3600 * 1000
+
+/**
+ * Password-reset and email-change links (user_links) are kept a week past their
+ * expiry for the same reason: a late click says "can no longer be used" (410)
+ * rather than "not valid" (404). Used links go by the same rule.
+ */
+export const USER_LINK_RETENTION_MS = 7 * 24 * 3600 * 1000
 
 const ago = (now: Date, ms: number) => new Date(now.getTime() - ms)
 
@@ -139,11 +147,27 @@ export async function sweepBatch(
         )
         .executeTakeFirst()
 
+  const userLinks = !kinds.has('user_links')
+    ? none
+    : await db
+        .deleteFrom('user_links')
+        .where('token_hash', 'in', (eb) =>
+          eb
+            .selectFrom('user_links')
+            .select('token_hash')
+            .where('expires_at', '<=', ago(now, USER_LINK_RETENTION_MS))
+            .limit(batchSize)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .executeTakeFirst()
+
   return {
     sessions: count(sessions),
     authorization_codes: count(codes),
     tokens: count(tokens),
     login_throttle: count(throttle),
     signups: count(signups),
+    user_links: count(userLinks),
   }
 }

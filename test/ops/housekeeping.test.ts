@@ -102,6 +102,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     tokens: 0,
     login_throttle: 0,
     signups: 0,
+    user_links: 0,
   })
 
   // 30 minutes on: keep the idle session alive; the code is not an hour past its expiry yet; the throttle window has passed.
@@ -117,6 +118,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     tokens: 0,
     login_throttle: 1,
     signups: 0,
+    user_links: 0,
   })
   t.same((await counts()).throttle, ['email:locked@example.com'], 'a locked key stays while it is locked')
 
@@ -128,6 +130,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     tokens: 0,
     login_throttle: 1,
     signups: 0,
+    user_links: 0,
   })
   t.equal((await counts()).sessions, 0)
 
@@ -149,6 +152,40 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
   t.match(metrics, 'latchkey_housekeeping_deleted_total{kind="login_throttle"} 2')
   t.match(metrics, 'latchkey_housekeeping_deleted_total{kind="authorization_codes"} 1')
 })
+
+t.test(
+  `housekeeping deletes password-reset and email links a week after they expired (${DATABASE_KIND})`,
+  async (t) => {
+    let clock = new Date('2026-03-01T00:00:00Z')
+    const { app } = await build(t, { now: () => clock })
+    const admin = await seedFirstAdmin(app)
+    const link = (hash: string, expiresAt: Date, usedAt: Date | null = null) => ({
+      token_hash: hash,
+      user_id: admin.userId,
+      purpose: 'password_reset' as const,
+      created_at: clock,
+      expires_at: expiresAt,
+      used_at: usedAt,
+    })
+    await app.db
+      .insertInto('user_links')
+      .values([
+        link('a'.repeat(64), new Date(clock.getTime() + 30 * 60_000)),
+        link('b'.repeat(64), new Date(clock.getTime() + 30 * 60_000), clock),
+        link('c'.repeat(64), new Date(clock.getTime() + 9 * DAY)),
+      ])
+      .execute()
+    const left = async () =>
+      (await app.db.selectFrom('user_links').select('token_hash').orderBy('token_hash').execute()).map((r) =>
+        r.token_hash.slice(0, 1),
+      )
+    clock = new Date(clock.getTime() + 6 * DAY)
+    t.match(await app.housekeeping.run(), { user_links: 0 }, 'expired, but not a week ago: kept')
+    clock = new Date(clock.getTime() + 2 * DAY)
+    t.match(await app.housekeeping.run(), { user_links: 2 }, 'a week past expiry, used or not: deleted')
+    t.same(await left(), ['c'], 'the link still valid stays')
+  },
+)
 
 t.test('housekeeping runs on its schedule from ready to close, and not when set to 0', async (t) => {
   let clock = new Date('2026-01-01T00:00:00Z')
