@@ -2,8 +2,10 @@
 import { parseArgs } from 'node:util'
 import { isRole, notARole } from './accounts/roles.js'
 import { fromCli } from './audit/context.js'
+import { PasswordPromptError, readPassword } from './cli/read-password.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
 import { connectDatabase, type DatabaseHandle } from './db/connect.js'
+import { DataDirInUseError } from './db/data-dir-lock.js'
 import { migrateToLatest } from './db/migrate.js'
 import { AppError } from './errors.js'
 import { startServer } from './server.js'
@@ -17,7 +19,8 @@ Commands:
   serve                                   migrate, then serve HTTP (PORT, HOST)
   migrate                                 apply pending database migrations
   users create --email E --name N --role R (--account NAME | --account-id ID)
-                                          password on standard input
+                                          asks for the password on a terminal (twice,
+                                          not shown); otherwise reads standard input
   services create --name NAME             credentials for /oauth/introspect
   services list
   services revoke ID
@@ -34,20 +37,21 @@ function out(json: boolean, object: Record<string, unknown>, human: string): voi
   process.stdout.write(json ? `${JSON.stringify(object)}\n` : `${human}\n`)
 }
 
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('Password: ')
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '')
-}
-
-async function withDatabase<T>(config: Config, work: (db: DatabaseHandle) => Promise<T>): Promise<T> {
-  const database = await connectDatabase({
+/** Opens the configured database; the embedded one only while no server (or other command) has it open. */
+function openDatabase(config: Config, command: string): Promise<DatabaseHandle> {
+  return connectDatabase({
     databaseUrl: config.databaseUrl,
     pgliteDataDir: `${config.dataDir}/pgdata`,
+    holder: `another command (latchkey ${command})`,
   })
+}
+
+async function withDatabase<T>(
+  config: Config,
+  command: string,
+  work: (db: DatabaseHandle) => Promise<T>,
+): Promise<T> {
+  const database = await openDatabase(config, command)
   try {
     await migrateToLatest(database.db)
     return await work(database)
@@ -83,10 +87,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return -1 // keeps running until a signal
   }
   if (command === 'migrate') {
-    const database = await connectDatabase({
-      databaseUrl: config.databaseUrl,
-      pgliteDataDir: `${config.dataDir}/pgdata`,
-    })
+    const database = await openDatabase(config, 'migrate')
     try {
       const { applied } = await migrateToLatest(database.db)
       out(json, { applied }, applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date')
@@ -106,14 +107,15 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     if (values['account-id'] !== undefined && !Number.isInteger(accountId))
       throw new UsageError('--account-id must be a number')
     const account = values.account !== undefined ? { newAccountName: values.account } : { accountId }
-    const password = await readStdin()
-    const result = await withDatabase(config, (database) =>
-      addUserWithRole(
+    // The database first: a person is told it is in use before typing a password, not after.
+    const result = await withDatabase(config, 'users create', async (database) => {
+      const password = await readPassword()
+      return addUserWithRole(
         database.db,
         { email, name: name ?? '', password: password || undefined, role, account },
         fromCli(config.now()),
-      ),
-    )
+      )
+    })
     out(
       json,
       { user_id: result.userId, account_id: result.accountId },
@@ -126,12 +128,14 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       const name = values.name?.trim()
       if (!name || name.length > 100)
         throw new UsageError('services create needs --name (1 to 100 characters)')
-      const created = await withDatabase(config, (database) => createService(database.db, name))
+      const created = await withDatabase(config, 'services create', (database) =>
+        createService(database.db, name),
+      )
       out(json, created, `service ${created.id} created; its secret (shown once): ${created.secret}`)
       return 0
     }
     if (sub === 'list') {
-      const services = await withDatabase(config, (database) => listServices(database.db))
+      const services = await withDatabase(config, 'services list', (database) => listServices(database.db))
       const lines = services.map(
         (s) => `${s.id}\t${s.name}\t${s.created_at}\t${s.revoked_at ? `revoked ${s.revoked_at}` : 'active'}`,
       )
@@ -141,7 +145,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     if (sub === 'revoke') {
       const id = Number(arg)
       if (!Number.isInteger(id)) throw new UsageError('services revoke needs a service id')
-      const revoked = await withDatabase(config, (database) => revokeService(database.db, id, config.now()))
+      const revoked = await withDatabase(config, 'services revoke', (database) =>
+        revokeService(database.db, id, config.now()),
+      )
       if (!revoked) throw new UsageError(`no active service with id ${id}`)
       out(json, { id, revoked: true }, `service ${id} revoked`)
       return 0
@@ -155,7 +161,12 @@ async function main(): Promise<void> {
     const code = await runCli(process.argv.slice(2), process.env)
     if (code >= 0) process.exitCode = code
   } catch (error) {
-    const known = error instanceof ConfigError || error instanceof UsageError || error instanceof AppError
+    const known =
+      error instanceof ConfigError ||
+      error instanceof UsageError ||
+      error instanceof AppError ||
+      error instanceof DataDirInUseError ||
+      error instanceof PasswordPromptError
     const message = error instanceof Error ? error.message : String(error)
     process.stderr.write(`latchkey: ${known ? message : `error: ${message}`}\n`)
     process.exitCode = error instanceof UsageError || error instanceof ConfigError ? 2 : 1
