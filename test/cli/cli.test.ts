@@ -3,25 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { connectDatabase } from '../../src/db/connect.js'
-import { CREATE_FIRST_ADMIN, type ProcessRun, runProcess } from '../fixtures.js'
-import {
-  createEmptyPostgresDatabase,
-  DATABASE_KIND,
-  PASSWORD,
-  TEST_SECRET,
-  type Teardown,
-} from '../helper.js'
+import { CREATE_FIRST_ADMIN, runLatchkey } from '../fixtures.js'
+import { createEmptyPostgresDatabase, DATABASE_KIND, PASSWORD, type Teardown } from '../helper.js'
 
-const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli.ts')
-
-function cli(args: string[], env: Record<string, string>, stdin = ''): Promise<ProcessRun> {
-  return runProcess(
-    process.execPath,
-    ['--import', 'tsx', CLI, ...args],
-    { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', SESSION_SECRET: TEST_SECRET, ...env } },
-    stdin,
-  )
-}
+const cli = runLatchkey
 
 /** The CLI's configuration: a fresh PostgreSQL database, or a fresh PGlite data directory. */
 async function cliEnv(
