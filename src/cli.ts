@@ -42,7 +42,7 @@ function openDatabase(config: Config, command: string): Promise<DatabaseHandle> 
   return connectDatabase({
     databaseUrl: config.databaseUrl,
     pgliteDataDir: `${config.dataDir}/pgdata`,
-    holder: `another command (latchkey ${command})`,
+    holder: `latchkey ${command}`,
   })
 }
 

@@ -41,7 +41,7 @@ export interface LockOwner {
   space: string
   /** The process's start time in clock ticks since boot (Linux), to tell a reused pid apart. */
   started: string | null
-  /** Who holds it, for the message another process gets: "a running server". */
+  /** Who holds it, for the message another process gets: "a running server", "latchkey migrate". */
   holder: string
 }
 
@@ -58,12 +58,10 @@ export class DataDirInUseError extends Error {
   }
 }
 
-/** Directories this process holds, so a second open in the same process is refused too. */
-const held = new Set<string>()
-
 /**
  * Takes the lock on PGlite's data directory `dataDir` (the file `<dataDir>.lock`
- * beside it) or throws DataDirInUseError. Returns the release function; the lock
+ * beside it) or throws DataDirInUseError (also when this very process holds it:
+ * its own record is alive). Returns the release function; the lock
  * is also released when the process exits normally.
  */
 export async function lockDataDir(dataDir: string, holder: string): Promise<() => void> {
@@ -83,7 +81,6 @@ export async function lockDataDir(dataDir: string, holder: string): Promise<() =
 }
 
 function holdUntilRelease(file: string, me: LockOwner): () => void {
-  held.add(file)
   const heartbeat = setInterval(() => {
     const now = new Date()
     utimes(file, now, now).catch(() => undefined)
@@ -95,7 +92,6 @@ function holdUntilRelease(file: string, me: LockOwner): () => void {
     released = true
     clearInterval(heartbeat)
     process.off('exit', release)
-    held.delete(file)
     const owner = readOwner(file)
     if (owner && sameOwner(owner, me)) rmSync(file, { force: true })
   }
