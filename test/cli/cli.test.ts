@@ -7,7 +7,7 @@ import { CREATE_FIRST_ADMIN, runLatchkey } from '../fixtures.js'
 import { createEmptyPostgresDatabase, DATABASE_KIND, PASSWORD, type Teardown } from '../helper.js'
 
 // Some twenty CLI runs, each a Node process opening its database: beyond the default 180 s on a busy machine.
-t.setTimeout(420_000)
+t.setTimeout(900_000)
 
 const cli = runLatchkey
 
