@@ -32,12 +32,14 @@ import { InvalidationFeed } from './invalidation/feed.js'
 import { createInvalidationListener, type ListenerOptions } from './invalidation/listener.js'
 import { onLocalInvalidation } from './invalidation/publish.js'
 import { generateRequestId, loggerOptions } from './logging.js'
+import { Mailer } from './mail/mailer.js'
 import { memberRoutes } from './members/routes.js'
 import { httpMetrics } from './metrics/http-metrics.js'
 import { createMetrics, type Metrics, registerPoolMetrics } from './metrics/metrics.js'
 import { metricsRoutes } from './metrics/routes.js'
 import { oauthEndpoints } from './oauth/routes.js'
 import { usePasswordHashing } from './security/passwords.js'
+import { signupRoutes } from './signup/routes.js'
 import { subAccountRoutes } from './sub-accounts/routes.js'
 import type { TokenCacheOptions } from './validation/cache.js'
 import { introspectionRoutes } from './validation/introspect-routes.js'
@@ -58,6 +60,8 @@ declare module 'fastify' {
     /** Every route as registered (method and URL pattern), for the OpenAPI and fuzz tests and the docs. */
     routeList: RouteEntry[]
     housekeeping: Housekeeper
+    /** Mail after a change has committed: SMTP, or `.eml` files in the outbox (mail/mailer.ts). */
+    mailer: Mailer
   }
 }
 
@@ -154,6 +158,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const listener = createInvalidationListener(database, invalidations, app.log, options.listener)
   const housekeeping = new Housekeeper(database.db, config, metrics, app.log)
   app.decorate('housekeeping', housekeeping)
+  const mailer = Mailer.fromConfig(config, app.log)
+  app.decorate('mailer', mailer)
   app.addHook('onReady', async () => {
     lastUsed.start()
     housekeeping.start()
@@ -161,6 +167,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   })
   app.addHook('onClose', async () => {
     await housekeeping.stop()
+    await mailer.close()
     stopLocalInvalidations()
     await listener.stop()
     await lastUsed
@@ -183,6 +190,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(
     pageScope([
       authRoutes,
+      signupRoutes,
       accountSwitchRoutes,
       applicationPageRoutes,
       apiTokenPageRoutes,

@@ -31,6 +31,8 @@ export interface Config {
   readonly loginLockoutSeconds: number
   /** Base delay added to a failed login from the third failure on, doubling each time (capped at 2 s). */
   readonly loginSlowdownMs: number
+  /** Requests a minute one client IP may make to each authorization page (`GET /authorize`, `GET /oauth/authorize`) on one instance. */
+  readonly authorizeRateLimitPerMinute: number
   /** Connections in the PostgreSQL pool of each instance. */
   readonly databasePoolSize: number
   /** Bearer secret that opens `GET /metrics` from any address; unset means address rules only. */
@@ -53,6 +55,16 @@ export interface Config {
   readonly now: () => Date
   /** argon2id cost for new password hashes; OWASP's minimum, lowered only by tests. */
   readonly passwordHashing: PasswordHashing
+  /** `open`: anyone may sign up at /signup; `invite` (default): people join by invitation only (CONTRACT 8). */
+  readonly signup: 'open' | 'invite'
+  /** Where mail goes (`smtp://user:pass@host:port` or `smtps://…`); unset writes `.eml` files to `DATA_DIR/outbox/`. */
+  readonly smtpUrl: string | undefined
+  /** The From header of every message. */
+  readonly mailFrom: string
+  /** How long a request waits for the first delivery attempt before answering (later retries go on in the background). */
+  readonly mailWaitMs: number
+  /** Pauses before the second, third… delivery attempt of a message that failed. */
+  readonly mailRetryDelaysMs: readonly number[]
 }
 
 export class ConfigError extends Error {
@@ -107,6 +119,29 @@ function databaseUrlOf(env: Env): string | undefined {
   return raw
 }
 
+function smtpUrlOf(env: Env): string | undefined {
+  const raw = env.SMTP_URL
+  if (raw === undefined || raw === '') return undefined
+  let protocol: string
+  try {
+    protocol = new URL(raw).protocol
+  } catch {
+    throw new ConfigError('SMTP_URL must be a URL such as smtp://user:password@mail.example.com:587')
+  }
+  if (protocol !== 'smtp:' && protocol !== 'smtps:') {
+    throw new ConfigError('SMTP_URL must start with smtp:// (STARTTLS when offered) or smtps:// (TLS)')
+  }
+  return raw
+}
+
+function signupOf(env: Env): 'open' | 'invite' {
+  const raw = env.SIGNUP || 'invite'
+  if (raw !== 'open' && raw !== 'invite') {
+    throw new ConfigError(`SIGNUP must be "open" or "invite"; got "${raw}"`)
+  }
+  return raw
+}
+
 function trustProxyOf(raw: string | undefined): boolean | string | number {
   if (raw === undefined || raw === '' || raw === 'false') return false
   if (raw === 'true') return true
@@ -152,10 +187,11 @@ export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
       'SESSION_SECRET must be at least 32 bytes; generate one with: openssl rand -base64 48',
     )
   }
+  const publicUrl = publicUrlOf(env, port)
   const config: Config = {
     port,
     host: env.HOST || (production ? '0.0.0.0' : 'localhost'),
-    publicUrl: publicUrlOf(env, port),
+    publicUrl,
     databaseUrl: databaseUrlOf(env),
     dataDir,
     sessionSecret,
@@ -169,6 +205,7 @@ export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
     loginWindowSeconds: 15 * 60,
     loginLockoutSeconds: integer(env, 'LOGIN_LOCKOUT_MINUTES', 15, 1, 24 * 60) * 60,
     loginSlowdownMs: 250,
+    authorizeRateLimitPerMinute: integer(env, 'AUTHORIZE_RATE_LIMIT', 60, 1, 100000),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     metricsToken: metricsTokenOf(env, (message) => new ConfigError(message)),
     metricsAllow: metricsAllowOf(env, (message) => new ConfigError(message)),
@@ -180,6 +217,11 @@ export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_SECONDS', 72, 1, 3600) * 1000,
     now: wallClock,
     passwordHashing: OWASP_PASSWORD_HASHING,
+    signup: signupOf(env),
+    smtpUrl: smtpUrlOf(env),
+    mailFrom: env.MAIL_FROM || `Latchkey <no-reply@${new URL(publicUrl).hostname}>`,
+    mailWaitMs: integer(env, 'MAIL_WAIT_SECONDS', 5, 0, 60) * 1000,
+    mailRetryDelaysMs: [2_000, 10_000, 60_000],
     ...overrides,
   }
   // Node refuses a header timeout longer than the whole-request timeout.

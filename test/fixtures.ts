@@ -10,6 +10,7 @@ import { buildApp } from '../src/app.js'
 import type { ApplicationInput } from '../src/applications/input.js'
 import { createApplication } from '../src/applications/service.js'
 import { authorizeApplication, type Grant } from '../src/authorizations/service.js'
+import type { Config } from '../src/config.js'
 import type { DatabaseHandle } from '../src/db/connect.js'
 import type { Application, Role } from '../src/db/schema.js'
 import { INVALIDATION_CHANNEL, type Invalidation } from '../src/invalidation/publish.js'
@@ -314,7 +315,10 @@ export async function whenTrusted(app: FastifyInstance, timeoutMs = 5_000): Prom
 }
 
 /** The app with its real logger configuration (redaction included), writing JSON lines into memory. */
-export async function appWithCapturedLog(t: Teardown): Promise<{ app: FastifyInstance; lines: string[] }> {
+export async function appWithCapturedLog(
+  t: Teardown,
+  overrides: Partial<Config> = {},
+): Promise<{ app: FastifyInstance; lines: string[] }> {
   const { database } = await freshDatabase(t)
   const lines: string[] = []
   const stream = new Writable({
@@ -323,7 +327,7 @@ export async function appWithCapturedLog(t: Teardown): Promise<{ app: FastifyIns
       done()
     },
   })
-  const app = await buildApp(testConfig(), { database, logger: { stream, level: 'trace' } })
+  const app = await buildApp(testConfig(overrides), { database, logger: { stream, level: 'trace' } })
   t.teardown(() => app.close())
   await app.ready()
   return { app, lines }

@@ -26,6 +26,25 @@ export const AUDIT_ACTIONS = [
   'api_token.created',
   'api_token.revoked',
   'service.revoked',
+  // People's own accounts (CONTRACT 8). Events about a person are written to
+  // their own history (account_id NULL) and to each account they are a member
+  // of (audit/person-events.ts); sign-ins only to their own history.
+  'signup.activated',
+  'invitation.created',
+  'invitation.resent',
+  'invitation.cancelled',
+  'invitation.accepted',
+  'password.reset_requested',
+  'password.reset',
+  'password.changed',
+  'password.set_by_operator',
+  'password.reset_link_issued',
+  'email.change_requested',
+  'email.changed',
+  'session.revoked',
+  'session.revoked_others',
+  'user.disabled',
+  'user.enabled',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

@@ -8,20 +8,18 @@ import { TooManyRequestsError } from '../errors.js'
 import type { Metrics } from '../metrics/metrics.js'
 import { verifyPassword } from '../security/passwords.js'
 import { findUserByEmail } from '../users/repo.js'
-import { clearFailures, lockedForSeconds, recordAttempt, refundAttempt, throttleKeys } from './throttle.js'
+import {
+  clearFailures,
+  lockedForSeconds,
+  recordAttempt,
+  refundAttempt,
+  throttleKeys,
+  throttlePolicy,
+} from './throttle.js'
 
 export type LoginResult = { ok: true; userId: number; accountId: number | null } | { ok: false }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-function policyOf(config: Config) {
-  return {
-    maxFailuresPerEmail: config.loginMaxFailuresPerEmail,
-    maxFailuresPerIp: config.loginMaxFailuresPerIp,
-    windowSeconds: config.loginWindowSeconds,
-    lockoutSeconds: config.loginLockoutSeconds,
-  }
-}
 
 /**
  * Checks an email and password. Unknown email, wrong password and disabled user
@@ -35,7 +33,7 @@ export async function attemptLogin(
   audit: AuditOrigin,
   logins?: Metrics['logins'],
 ): Promise<LoginResult> {
-  const policy = policyOf(config)
+  const policy = throttlePolicy(config)
   const keys = throttleKeys(input.email, audit.ip)
   const now = config.now()
   // Counted before the password is verified, atomically in the database: a burst

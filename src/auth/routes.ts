@@ -1,15 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { originOf } from '../audit/context.js'
 import { NotFoundError } from '../errors.js'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
-import { sessionCookieOptions } from '../http/session.js'
 import { countUsers } from '../users/repo.js'
 import { setupFirstAdmin } from '../users/service.js'
 import { attemptLogin } from './login.js'
 import { safeNextPath } from './next-path.js'
-import { createSession, deleteSession, SESSION_COOKIE } from './sessions.js'
+import { deleteSession, SESSION_COOKIE } from './sessions.js'
+import { startSession } from './start-session.js'
 
 // Optional strings with no length limits of their own: what is missing or wrong is said on the form
 // (setup's rules, or "Wrong email or password."), never as a bare 400.
@@ -21,20 +20,6 @@ const SETUP_PAGE = { title: 'Set up Latchkey' }
 
 /** /setup (first run), /login and /logout. */
 export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const secureCookie = app.config.publicUrl.startsWith('https:')
-
-  /** A new session id at every login (no fixation); the old session is ended. */
-  async function startSession(reply: FastifyReply, userId: number, accountId: number | null): Promise<void> {
-    const previous = reply.request.cookies[SESSION_COOKIE]
-    if (previous) await deleteSession(app.db, previous)
-    const id = await createSession(app.db, userId, accountId, {
-      now: app.config.now(),
-      idleSeconds: app.config.sessionIdleSeconds,
-      maxSeconds: app.config.sessionMaxSeconds,
-    })
-    reply.setCookie(SESSION_COOKIE, id, sessionCookieOptions(secureCookie, app.config.sessionMaxSeconds))
-  }
-
   app.get('/', async (request, reply) => {
     if ((await countUsers(app.db)) === 0) return reply.redirect('/setup')
     if (!request.viewer) return reply.redirect('/login')

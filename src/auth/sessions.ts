@@ -18,12 +18,19 @@ export interface SessionTimes {
   maxSeconds: number
 }
 
+/** Where a session was started from, for the sessions page (CONTRACT 8). */
+export interface SessionOrigin {
+  ip: string
+  userAgent: string
+}
+
 /** Starts a session and returns the raw id for the cookie; only its hash is stored. */
 export async function createSession(
   db: Kysely<Database>,
   userId: number,
   currentAccountId: number | null,
   times: SessionTimes,
+  origin: SessionOrigin = { ip: '', userAgent: '' },
 ): Promise<string> {
   const id = randomSecret(32)
   await db
@@ -35,6 +42,8 @@ export async function createSession(
       created_at: times.now,
       last_seen_at: times.now,
       expires_at: new Date(times.now.getTime() + times.maxSeconds * 1000),
+      ip: origin.ip.slice(0, 100),
+      user_agent: origin.userAgent.slice(0, 500),
     })
     .execute()
   return id
@@ -84,4 +93,19 @@ export async function setCurrentAccount(
 
 export async function deleteSession(db: Kysely<Database>, rawId: string): Promise<void> {
   await db.deleteFrom('sessions').where('id_hash', '=', sha256Hex(rawId)).execute()
+}
+
+/**
+ * Ends every session of a user, or every one but `exceptIdHash` (the session
+ * that asked: "sign out elsewhere", a password change). Returns how many ended.
+ */
+export async function deleteUserSessions(
+  db: Kysely<Database>,
+  userId: number,
+  exceptIdHash?: string,
+): Promise<number> {
+  let query = db.deleteFrom('sessions').where('user_id', '=', userId)
+  if (exceptIdHash) query = query.where('id_hash', '!=', exceptIdHash)
+  const result = await query.executeTakeFirst()
+  return Number(result.numDeletedRows)
 }

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely'
+import type { Config } from '../config.js'
 import type { Database } from '../db/schema.js'
+import { TooManyRequestsError } from '../errors.js'
 
 /**
  * Login throttling kept in the database, so it holds across instances. Attempts
@@ -14,8 +16,49 @@ export interface ThrottlePolicy {
   lockoutSeconds: number
 }
 
-export function throttleKeys(email: string, ip: string): { email: string; ip: string } {
-  return { email: `email:${email.trim().toLowerCase()}`, ip: `ip:${ip}` }
+/** The limits of CONTRACT 8 (`LOGIN_MAX_FAILURES`, `LOGIN_MAX_FAILURES_PER_IP`, the window and lockout). */
+export function throttlePolicy(config: Config): ThrottlePolicy {
+  return {
+    maxFailuresPerEmail: config.loginMaxFailuresPerEmail,
+    maxFailuresPerIp: config.loginMaxFailuresPerIp,
+    windowSeconds: config.loginWindowSeconds,
+    lockoutSeconds: config.loginLockoutSeconds,
+  }
+}
+
+/** Sign-in keys are unprefixed; other throttled requests (`signup`, `password_forgot`, …) have their own. */
+export function throttleKeys(email: string, ip: string, scope = ''): { email: string; ip: string } {
+  const prefix = scope ? `${scope}:` : ''
+  return { email: `${prefix}email:${email.trim().toLowerCase()}`, ip: `${prefix}ip:${ip}` }
+}
+
+/**
+ * Throttles a request that mails someone (sign-up, forgotten password): every
+ * request counts, per address and per client IP, in the database and before
+ * any work, with the sign-in limits. Known and unknown addresses count alike,
+ * so the limit tells nothing about who is registered. Past the limit: 429 with
+ * Retry-After (a page for browsers, through the error handler).
+ */
+export async function throttleMailRequest(
+  db: Kysely<Database>,
+  config: Config,
+  scope: string,
+  email: string,
+  ip: string,
+): Promise<void> {
+  const policy = throttlePolicy(config)
+  const keys = throttleKeys(email, ip, scope)
+  const now = config.now()
+  const byEmail = await recordAttempt(db, keys.email, policy.maxFailuresPerEmail, policy, now)
+  const byIp =
+    byEmail === null ? null : await recordAttempt(db, keys.ip, policy.maxFailuresPerIp, policy, now)
+  if (byEmail !== null && byIp !== null) return
+  if (byEmail !== null) await refundAttempt(db, keys.email)
+  const locked = Math.max(1, await lockedForSeconds(db, [keys.email, keys.ip], now))
+  throw new TooManyRequestsError(
+    `Too many requests for this address. Try again in ${Math.ceil(locked / 60)} minute(s).`,
+    locked,
+  )
 }
 
 /** Seconds until the first of the keys is unlocked, or 0 when none is locked. */

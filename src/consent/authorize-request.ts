@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { isRole, notARole, roleAtLeast } from '../accounts/roles.js'
 import { findApplication } from '../applications/repo.js'
 import { namesRegisteredRedirect } from '../applications/urls.js'
-import type { Database } from '../db/schema.js'
+import type { Application, Database } from '../db/schema.js'
 import type { OAuthErrorCode } from '../errors.js'
 import { isS256Challenge } from '../oauth/pkce.js'
 import type { ConsentRequest } from './consent.js'
@@ -16,7 +16,14 @@ import { UNUSABLE_REDIRECT, usableRedirect } from './redirects.js'
  */
 export type AuthorizeRequestCheck =
   | { kind: 'page'; message: string }
-  | { kind: 'redirect'; target: string; error: OAuthErrorCode; description: string; state: string }
+  | {
+      kind: 'redirect'
+      application: Application
+      target: string
+      error: OAuthErrorCode
+      description: string
+      state: string
+    }
   | { kind: 'ok'; consent: ConsentRequest }
 
 const page = (message: string): AuthorizeRequestCheck => ({ kind: 'page', message })
@@ -52,6 +59,7 @@ export async function checkAuthorizeRequest(
   const state = typeof stateParam === 'string' && stateParam.length <= MAX_STATE_LENGTH ? stateParam : ''
   const fail = (error: OAuthErrorCode, description: string): AuthorizeRequestCheck => ({
     kind: 'redirect',
+    application,
     target,
     error,
     description,

@@ -1,9 +1,9 @@
 import type { FastifyReply } from 'fastify'
 import { ROLE_DESCRIPTIONS } from '../accounts/roles.js'
-import { ineligibility } from '../authorizations/service.js'
 import type { Config } from '../config.js'
 import type { Application, Role } from '../db/schema.js'
 import type { Viewer } from '../http/session.js'
+import { accountChoice, pageLink, requestParams } from './account-choice.js'
 import { type Flow, signTicket, TICKET_LIFETIME_SECONDS } from './ticket.js'
 
 /** An authorization request that passed validation, in either flow. */
@@ -16,35 +16,6 @@ export interface ConsentRequest {
   codeChallenge: string
   /** What is asked for: the application's permission, or a lower OAuth `scope`. */
   permission: Role
-}
-
-/** An account as the consent page offers it: choosable, or disabled with the reason. */
-export interface ConsentAccountOption {
-  id: number
-  name: string
-  role: Role
-  /** Why it cannot be chosen; undefined when it can. */
-  reason: string | undefined
-  selected: boolean
-}
-
-/**
- * Every account the viewer can act on; those where the effective role is below
- * the requested permission are disabled with the reason (CONTRACT 4a.3). One
- * eligible account is preselected: the current account when it qualifies.
- */
-export function accountChoices(viewer: Viewer, permission: Role): ConsentAccountOption[] {
-  const choices = viewer.accounts.map((account) => ({
-    id: account.id,
-    name: account.name,
-    role: account.role,
-    reason: ineligibility(account.role, permission),
-    selected: false,
-  }))
-  const eligible = choices.filter((c) => !c.reason)
-  const preselected = eligible.find((c) => c.id === viewer.account?.id) ?? eligible[0]
-  if (preselected) preselected.selected = true
-  return choices
 }
 
 function hostOf(url: string): string {
@@ -65,7 +36,9 @@ export function renderConsent(
   request: ConsentRequest,
 ): FastifyReply {
   const { application, permission } = request
-  const accounts = accountChoices(viewer, permission)
+  const query = reply.request.query
+  const path = reply.request.url.split('?')[0] ?? ''
+  const choice = accountChoice(viewer, permission, query)
   const ticket = signTicket(
     {
       flow: request.flow,
@@ -74,7 +47,6 @@ export function renderConsent(
       redirectUri: request.redirectUri,
       codeChallenge: request.codeChallenge,
       permission,
-      accountIds: accounts.filter((a) => !a.reason).map((a) => a.id),
       expiresAt: Math.floor(config.now().getTime() / 1000) + TICKET_LIFETIME_SECONDS,
     },
     config.sessionSecret,
@@ -91,8 +63,21 @@ export function renderConsent(
     redirectHost: hostOf(application.redirect_url),
     permission,
     permissionWords: ROLE_DESCRIPTIONS[permission],
-    accounts,
-    anyEligible: accounts.some((a) => !a.reason),
+    accounts: choice.options,
+    anyEligible: choice.anyEligible,
+    search: {
+      path,
+      query: choice.query,
+      params: requestParams(query),
+      page: choice.page,
+      pages: choice.pages,
+      matching: choice.matching,
+      total: viewer.accounts.length,
+      previous: choice.page > 1 ? pageLink(path, query, choice.query, choice.page - 1) : '',
+      next: choice.page < choice.pages ? pageLink(path, query, choice.query, choice.page + 1) : '',
+    },
+    // The header's account switcher lists every account; the consent page has its own, paged, choice.
+    hideAccountSwitch: true,
     state: request.state,
     ticket,
   })

@@ -4,10 +4,10 @@ import { type Static, Type } from 'typebox'
 import { findApplication } from '../applications/repo.js'
 import type { Config } from '../config.js'
 import type { Application, Database } from '../db/schema.js'
-import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js'
+import { BadRequestError, NotFoundError } from '../errors.js'
 import type { Viewer } from '../http/session.js'
 import { MAX_STATE_LENGTH } from './params.js'
-import { type ConsentTicket, verifyTicket } from './ticket.js'
+import { type ConsentTicket, MAX_TICKET_LENGTH, verifyTicket } from './ticket.js'
 
 /** The consent form (CONTRACT 4a.4): `app`, `account_id`, `state`, `decision`, plus the signed `ticket`. */
 export const ConsentBody = Type.Object({
@@ -15,7 +15,7 @@ export const ConsentBody = Type.Object({
   account_id: Type.Optional(Type.String({ maxLength: 20 })),
   state: Type.Optional(Type.String({ maxLength: MAX_STATE_LENGTH })),
   decision: Type.Optional(Type.String({ maxLength: 10 })),
-  ticket: Type.Optional(Type.String({ maxLength: 8000 })),
+  ticket: Type.Optional(Type.String({ maxLength: MAX_TICKET_LENGTH })),
   _csrf: Type.Optional(Type.String()),
 })
 export type ConsentForm = Static<typeof ConsentBody>
@@ -38,8 +38,12 @@ const STALE =
 
 /**
  * Checks a consent POST against the ticket the consent page was rendered with:
- * same session, same application, same state, an account that was offered as
- * choosable. Anything else is refused before the database is touched.
+ * same session, same application, same state. Anything else is refused before
+ * the database is touched. Whether the chosen account may be authorized is not
+ * decided here: the flow's completion grants through `grantAuthorization`,
+ * which reads the person's effective role on that account inside its
+ * transaction and refuses (403) an account where it is missing or too low.
+ * That check is the one authority, whatever the page offered.
  */
 export async function verifyConsent(
   db: Kysely<Database>,
@@ -58,9 +62,8 @@ export async function verifyConsent(
   if (!application) throw new NotFoundError('This application no longer exists.')
   if (form.decision === 'deny') return { decision: 'deny', ticket, application }
   const accountId = Number(form.account_id)
-  if (!form.account_id || !Number.isInteger(accountId)) throw new BadRequestError('Choose an account.')
-  if (!ticket.accountIds.includes(accountId)) {
-    throw new ForbiddenError('This application cannot be authorized on that account.')
+  if (!form.account_id || !Number.isSafeInteger(accountId) || accountId < 1) {
+    throw new BadRequestError('Choose an account.')
   }
   return { decision: 'allow', ticket, application, accountId }
 }

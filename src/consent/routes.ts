@@ -6,11 +6,13 @@ import { completeAppFlow } from './app-flow.js'
 import { completeCodeFlow } from './code-flow.js'
 import { renderConsent } from './consent.js'
 import { ConsentBody, verifyConsent } from './decision.js'
+import { consentPageRateLimit, registerConsentPageThrottle } from './page-rate-limit.js'
 import { MAX_STATE_LENGTH, param } from './params.js'
 
 /** The application flow (CONTRACT 4a) and the consent POST that both flows share. */
 export const authorizeRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/authorize', async (request, reply) => {
+  await registerConsentPageThrottle(app)
+  app.get('/authorize', { config: consentPageRateLimit(app.config) }, async (request, reply) => {
     const appId = param(request.query, 'app')
     const application =
       typeof appId === 'string' && /^\d{1,10}$/.test(appId)

@@ -9,8 +9,14 @@ export type Flow = 'app' | 'code'
 /**
  * Everything the consent page showed and the decision must stay bound to. It
  * travels in the consent form as a signed "consent ticket", so the POST cannot
- * be replayed for another application, another account set, another state or
- * another PKCE challenge, nor in another session.
+ * be replayed for another application, another state or another PKCE
+ * challenge, nor in another session.
+ *
+ * It carries no accounts: a person may have thousands, and a ticket listing
+ * them outgrew the form (issue 11, item 6). Which account may be chosen is
+ * decided when the decision arrives, from the person's effective role read in
+ * the granting transaction (`grantAuthorization`), so the ticket's size does
+ * not depend on the number of accounts.
  */
 export interface ConsentTicket {
   flow: Flow
@@ -23,19 +29,24 @@ export interface ConsentTicket {
   codeChallenge: string
   /** The permission shown and consented to (the application's, or a lower `scope`). */
   permission: Role
-  /** Accounts that were offered as choosable. */
-  accountIds: number[]
   /** Seconds since the epoch after which the form is stale. */
   expiresAt: number
 }
 
 export const TICKET_LIFETIME_SECONDS = 30 * 60
 
+/**
+ * Longest ticket accepted. Its fields are bounded (state by MAX_STATE_LENGTH,
+ * the redirect URI by equalling the registered one), so an honest ticket stays
+ * far below this whatever the person's accounts.
+ */
+export const MAX_TICKET_LENGTH = 8000
+
 // The MAC also covers the session (its id hash is never put in the page), so a
 // ticket copied into another session fails to verify.
 function mac(secret: string, payload: string, sessionIdHash: string): string {
   return createHmac('sha256', secret)
-    .update(`latchkey consent ticket v1\n${sessionIdHash}\n${payload}`)
+    .update(`latchkey consent ticket v2\n${sessionIdHash}\n${payload}`)
     .digest('base64url')
 }
 
@@ -55,8 +66,6 @@ function isTicket(value: unknown): value is ConsentTicket {
     typeof t.redirectUri === 'string' &&
     typeof t.codeChallenge === 'string' &&
     isRole(t.permission) &&
-    Array.isArray(t.accountIds) &&
-    t.accountIds.every(Number.isInteger) &&
     typeof t.expiresAt === 'number'
   )
 }
@@ -68,7 +77,7 @@ export function verifyTicket(
   sessionIdHash: string,
   now: Date,
 ): ConsentTicket | undefined {
-  if (typeof raw !== 'string' || raw.length > 8000) return undefined
+  if (typeof raw !== 'string' || raw.length > MAX_TICKET_LENGTH) return undefined
   const [payload, signature, extra] = raw.split('.')
   if (!payload || !signature || extra !== undefined) return undefined
   if (!constantTimeEqual(signature, mac(secret, payload, sessionIdHash))) return undefined

@@ -20,6 +20,8 @@ export interface UsersTable {
   password_hash: string
   disabled_at: Date | null
   created_at: CreatedAt
+  /** The account the person last used: where they land after signing in. */
+  last_account_id: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface MembershipsTable {
@@ -30,12 +32,16 @@ export interface MembershipsTable {
 }
 
 export interface SessionsTable {
+  /** The public number the sessions page shows and revokes by; never the id's hash. */
+  id: Generated<number>
   id_hash: string
   user_id: number
   current_account_id: number | null
   created_at: Timestamp
   last_seen_at: Timestamp
   expires_at: Timestamp
+  ip: Generated<string>
+  user_agent: Generated<string>
 }
 
 export interface LoginThrottleTable {
@@ -126,7 +132,49 @@ export interface AuditEventsTable {
   created_at: CreatedAt
 }
 
+/** A sign-up waiting for its activation link (CONTRACT 8); no user exists yet. */
+export interface SignupsTable {
+  token_hash: string
+  email: string
+  name: string
+  password_hash: string
+  account_name: string
+  created_at: Timestamp
+  expires_at: Timestamp
+}
+
+export interface InvitationsTable {
+  id: Generated<number>
+  account_id: number
+  email: string
+  role: Role
+  token_hash: string
+  invited_by: number | null
+  created_at: Timestamp
+  expires_at: Timestamp
+  accepted_at: Date | null
+  accepted_by: number | null
+  cancelled_at: Date | null
+}
+
+export const USER_LINK_PURPOSES = ['password_reset', 'email_change'] as const
+export type UserLinkPurpose = (typeof USER_LINK_PURPOSES)[number]
+
+/** A single-use link for an existing user: a password reset or a new email's confirmation. */
+export interface UserLinksTable {
+  token_hash: string
+  user_id: number
+  purpose: UserLinkPurpose
+  new_email: string | null
+  created_at: Timestamp
+  expires_at: Timestamp
+  used_at: Date | null
+}
+
 export interface Database {
+  signups: SignupsTable
+  invitations: InvitationsTable
+  user_links: UserLinksTable
   accounts: AccountsTable
   users: UsersTable
   memberships: MembershipsTable
@@ -145,3 +193,4 @@ export type User = Selectable<UsersTable>
 export type Application = Selectable<ApplicationsTable>
 export type Token = Selectable<TokensTable>
 export type AuditEvent = Selectable<AuditEventsTable>
+export type Invitation = Selectable<InvitationsTable>

@@ -11,9 +11,10 @@ const MAX_BATCHES = 20
 export type SweepTotals = Record<HousekeepingKind, number>
 
 /**
- * Deletes expired sessions, old authorization codes, long-ended tokens and stale
- * login-throttling rows on a schedule, in small batches. Every instance runs
- * it; the batches skip rows another instance has locked, so that is safe.
+ * Deletes expired sessions, old authorization codes, long-ended tokens, stale
+ * login-throttling rows and long-expired pending sign-ups on a schedule, in
+ * small batches. Every instance runs it; the batches skip rows another instance
+ * has locked, so that is safe.
  */
 export class Housekeeper {
   private timer: NodeJS.Timeout | undefined

@@ -1,7 +1,13 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 
-export const HOUSEKEEPING_KINDS = ['sessions', 'authorization_codes', 'tokens', 'login_throttle'] as const
+export const HOUSEKEEPING_KINDS = [
+  'sessions',
+  'authorization_codes',
+  'tokens',
+  'login_throttle',
+  'signups',
+] as const
 export type HousekeepingKind = (typeof HOUSEKEEPING_KINDS)[number]
 
 export interface SweepPolicy {
@@ -25,6 +31,14 @@ export interface SweepPolicy {
  * code that lives a minute, and keeps the table a few minutes of traffic deep.
  */
 export const CODE_RETENTION_MS = 60 * 60 * 1000
+
+/**
+ * A pending sign-up whose 24-hour link has expired is kept a week more, so that
+ * following its link late still says "expired, sign up again" rather than "not
+ * valid"; after that the row (with the password hash of someone who never
+ * activated) goes.
+ */
+export const SIGNUP_RETENTION_MS = 7 * 24 * 3600 * 1000
 
 const ago = (now: Date, ms: number) => new Date(now.getTime() - ms)
 
@@ -110,10 +124,26 @@ export async function sweepBatch(
         )
         .executeTakeFirst()
 
+  const signups = !kinds.has('signups')
+    ? none
+    : await db
+        .deleteFrom('signups')
+        .where('token_hash', 'in', (eb) =>
+          eb
+            .selectFrom('signups')
+            .select('token_hash')
+            .where('expires_at', '<=', ago(now, SIGNUP_RETENTION_MS))
+            .limit(batchSize)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .executeTakeFirst()
+
   return {
     sessions: count(sessions),
     authorization_codes: count(codes),
     tokens: count(tokens),
     login_throttle: count(throttle),
+    signups: count(signups),
   }
 }

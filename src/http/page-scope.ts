@@ -56,6 +56,8 @@ export function pageScope(routes: FastifyPluginAsync[]): FastifyPluginAsync {
           csrfToken,
           path: this.request.url.split('?')[0],
           publicUrl: app.config.publicUrl,
+          // The sign-in page links to /signup only where it exists (SIGNUP=open).
+          signupOpen: app.config.signup === 'open',
         })
       },
     )

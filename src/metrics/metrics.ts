@@ -55,7 +55,7 @@ export function createMetrics() {
     }),
     housekeepingDeleted: new Counter({
       name: 'latchkey_housekeeping_deleted_total',
-      help: 'Rows deleted by housekeeping, by kind (sessions, authorization_codes, tokens, login_throttle)',
+      help: 'Rows deleted by housekeeping, by kind (sessions, authorization_codes, tokens, login_throttle, signups)',
       labelNames: ['kind'] as const,
       registers: [registry],
     }),

@@ -1,6 +1,7 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, sql, type Transaction } from 'kysely'
 import { validateAccountName } from '../accounts/name.js'
 import { createAccount } from '../accounts/repo.js'
+import type { AuditAction } from '../audit/actions.js'
 import { fromPerson } from '../audit/context.js'
 import type { AuditContext, AuditOrigin } from '../audit/record.js'
 import { recordChange } from '../audit/record-change.js'
@@ -27,15 +28,39 @@ export async function setupFirstAdmin(
     await sql`LOCK TABLE users IN EXCLUSIVE MODE`.execute(trx)
     const existing = await trx.selectFrom('users').select('id').limit(1).executeTakeFirst()
     if (existing) throw new NotFoundError('Latchkey is already set up.')
-    const user = await insertUser(trx, { email: person.email, name: person.name, passwordHash })
-    const account = await createAccount(trx, { name: accountName })
-    await upsertMembership(trx, { accountId: account.id, userId: user.id, role: 'admin' })
-    await recordChange(trx, fromPerson(audit, user.id, user.email), {
-      event: { accountId: account.id, action: 'setup.completed', targetType: 'user', targetId: user.id },
-      invalidate: [{ type: 'membership', accountId: account.id, userId: user.id }],
-    })
-    return { userId: user.id, accountId: account.id }
+    return createAdminOfNewAccount(
+      trx,
+      { email: person.email, name: person.name, passwordHash, accountName },
+      audit,
+      'setup.completed',
+    )
   })
+}
+
+/**
+ * A new person as the admin of a new top-level account, in the caller's
+ * transaction: the user, the account, the membership, and the audit event (on
+ * the new account, the person as the actor). First-run setup and the
+ * activation of a sign-up both start this way.
+ */
+export async function createAdminOfNewAccount(
+  trx: Transaction<Database>,
+  person: { email: string; name: string; passwordHash: string; accountName: string },
+  audit: AuditOrigin,
+  action: Extract<AuditAction, 'setup.completed' | 'signup.activated'>,
+): Promise<{ userId: number; accountId: number }> {
+  const user = await insertUser(trx, {
+    email: person.email,
+    name: person.name,
+    passwordHash: person.passwordHash,
+  })
+  const account = await createAccount(trx, { name: person.accountName })
+  await upsertMembership(trx, { accountId: account.id, userId: user.id, role: 'admin' })
+  await recordChange(trx, fromPerson(audit, user.id, user.email), {
+    event: { accountId: account.id, action, targetType: 'user', targetId: user.id },
+    invalidate: [{ type: 'membership', accountId: account.id, userId: user.id }],
+  })
+  return { userId: user.id, accountId: account.id }
 }
 
 /**

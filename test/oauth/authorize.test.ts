@@ -38,7 +38,7 @@ t.test(`invalid client or redirect_uri: an error page, never a redirect (${DATAB
 })
 
 t.test(
-  `other request errors redirect with error=, state and iss (RFC 6749 4.1.2.1, RFC 9207) (${DATABASE_KIND})`,
+  `once signed in, other request errors redirect with error=, state and iss (RFC 6749 4.1.2.1, RFC 9207) (${DATABASE_KIND})`,
   async (t) => {
     const { app } = await build(t)
     const user = await seedChooser(app)
@@ -57,8 +57,9 @@ t.test(
       ['scope above the application', { scope: 'publish' }, 'invalid_scope'],
       ['unknown scope', { scope: 'everything' }, 'invalid_scope'],
     ]
+    const browser = await loginAs(app, user)
     for (const [name, params, error] of cases) {
-      const response = await new Browser(app).get(authorizeUrl(application, { state: 'keep-me', ...params }))
+      const response = await browser.get(authorizeUrl(application, { state: 'keep-me', ...params }))
       t.equal(response.statusCode, 302, `${name}: redirected`)
       const location = String(response.headers.location)
       t.ok(location.startsWith('https://app.example.com/cb?tenant=7&'), `${name}: to the registered URL`)

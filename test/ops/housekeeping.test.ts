@@ -96,7 +96,13 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     ),
   })
 
-  t.same(await app.housekeeping.run(), { sessions: 0, authorization_codes: 0, tokens: 0, login_throttle: 0 })
+  t.same(await app.housekeeping.run(), {
+    sessions: 0,
+    authorization_codes: 0,
+    tokens: 0,
+    login_throttle: 0,
+    signups: 0,
+  })
 
   // 30 minutes on: keep the idle session alive; the code is not an hour past its expiry yet; the throttle window has passed.
   clock = new Date(clock.getTime() + 30 * 60_000)
@@ -105,12 +111,24 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     .set({ last_seen_at: clock })
     .where('id_hash', '=', sha256Hex(idle))
     .execute()
-  t.same(await app.housekeeping.run(), { sessions: 0, authorization_codes: 0, tokens: 0, login_throttle: 1 })
+  t.same(await app.housekeeping.run(), {
+    sessions: 0,
+    authorization_codes: 0,
+    tokens: 0,
+    login_throttle: 1,
+    signups: 0,
+  })
   t.same((await counts()).throttle, ['email:locked@example.com'], 'a locked key stays while it is locked')
 
   // Three hours on: the idle session is past SESSION_IDLE_MINUTES (120); the code is gone; the lock has ended.
   clock = new Date(clock.getTime() + 3 * 3600_000)
-  t.same(await app.housekeeping.run(), { sessions: 2, authorization_codes: 1, tokens: 0, login_throttle: 1 })
+  t.same(await app.housekeeping.run(), {
+    sessions: 2,
+    authorization_codes: 1,
+    tokens: 0,
+    login_throttle: 1,
+    signups: 0,
+  })
   t.equal((await counts()).sessions, 0)
 
   // Twenty days on: the revoked and expired tokens are kept (TOKEN_RETENTION_DAYS is 30).

@@ -58,7 +58,16 @@ t.test('docker-compose.yml is valid and says clearly what is missing', { skip },
   t.equal(ok.code, 0, `docker-compose config -q: ${ok.stderr}`)
   const scale = await compose(['--profile', 'scale', 'config', '--services'], COMPOSE_ENV)
   t.equal(scale.code, 0, scale.stderr)
-  t.same(scale.stdout.trim().split('\n').sort(), ['latchkey', 'latchkey-2', 'nginx', 'postgres'])
+  t.same(scale.stdout.trim().split('\n').sort(), ['latchkey', 'latchkey-2', 'mailpit', 'nginx', 'postgres'])
+  // The development mail catcher: its own profile, and SMTP_URL reaches the instances.
+  const mail = await compose(['--profile', 'mail', 'config'], {
+    ...COMPOSE_ENV,
+    SMTP_URL: 'smtp://mailpit:1025',
+  })
+  t.equal(mail.code, 0, mail.stderr)
+  t.match(mail.stdout, /^ {2}mailpit:$/m, 'the mail profile adds Mailpit')
+  t.match(mail.stdout, /image: axllent\/mailpit/)
+  t.match(mail.stdout, /SMTP_URL: smtp:\/\/mailpit:1025/, 'SMTP_URL is passed to Latchkey')
   for (const name of ['SESSION_SECRET', 'PUBLIC_URL', 'POSTGRES_PASSWORD'] as const) {
     const { [name]: _left, ...env } = COMPOSE_ENV
     const missing = await compose(['config', '-q'], env)
