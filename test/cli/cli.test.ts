@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -35,7 +35,11 @@ t.test(`latchkey migrate, users create, services (${DATABASE_KIND})`, async (t) 
 
   const migrate = await cli(['migrate', '--json'], env)
   t.equal(migrate.code, 0, migrate.stderr)
-  t.same(JSON.parse(migrate.stdout), { applied: ['0001_init'] })
+  const migrations = readdirSync(join(import.meta.dirname, '..', '..', 'migrations'))
+    .filter((name) => name.endsWith('.sql'))
+    .map((name) => name.replace(/\.sql$/, ''))
+    .sort()
+  t.same(JSON.parse(migrate.stdout), { applied: migrations }, 'every migration, in order')
   const again = await cli(['migrate'], env)
   t.equal(again.stdout.trim(), 'database is up to date')
 
