@@ -101,6 +101,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       databaseUrl: config.databaseUrl,
       pgliteDataDir: `${config.dataDir}/pgdata`,
       poolSize: config.databasePoolSize,
+      holder: 'a running server',
     }))
 
   const app = Fastify({

@@ -2,8 +2,10 @@
 import { parseArgs } from 'node:util'
 import { isRole, notARole } from './accounts/roles.js'
 import { fromCli } from './audit/context.js'
+import { PasswordPromptError, readPassword } from './cli/read-password.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
 import { connectDatabase, type DatabaseHandle } from './db/connect.js'
+import { DataDirInUseError } from './db/data-dir-lock.js'
 import { migrateToLatest } from './db/migrate.js'
 import { AppError } from './errors.js'
 import { resetLinkByOperator, setPasswordByOperator } from './passwords/operator.js'
@@ -19,10 +21,11 @@ Commands:
   serve                                   migrate, then serve HTTP (PORT, HOST)
   migrate                                 apply pending database migrations
   users create --email E --name N --role R (--account NAME | --account-id ID)
-                                          password on standard input
+                                          asks for the password on a terminal (twice,
+                                          not shown); otherwise reads standard input
   users disable --email E                 stop sign-in, end sessions, tokens inactive
   users enable --email E                  allow sign-in again
-  users set-password --email E            password on standard input; ends the user's sessions
+  users set-password --email E            the new password as for users create; ends the user's sessions
   users reset-link --email E              print a one-time password reset link (30 minutes)
   services create --name NAME             credentials for /oauth/introspect
   services list
@@ -40,28 +43,21 @@ function out(json: boolean, object: Record<string, unknown>, human: string): voi
   process.stdout.write(json ? `${JSON.stringify(object)}\n` : `${human}\n`)
 }
 
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('Password: ')
-  const chunks: Buffer[] = []
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '')
-}
-
-/**
- * The new password of `users set-password`: the first line of standard input.
- * Kept apart so a no-echo prompt for a terminal can take its place.
- */
-async function readPasswordLine(): Promise<string> {
-  return (await readStdin()).split(/\r?\n/, 1)[0] ?? ''
-}
-
-async function withDatabase<T>(config: Config, work: (db: DatabaseHandle) => Promise<T>): Promise<T> {
-  const database = await connectDatabase({
+/** Opens the configured database; the embedded one only while no server (or other command) has it open. */
+function openDatabase(config: Config, command: string): Promise<DatabaseHandle> {
+  return connectDatabase({
     databaseUrl: config.databaseUrl,
     pgliteDataDir: `${config.dataDir}/pgdata`,
+    holder: `latchkey ${command}`,
   })
+}
+
+async function withDatabase<T>(
+  config: Config,
+  command: string,
+  work: (db: DatabaseHandle) => Promise<T>,
+): Promise<T> {
+  const database = await openDatabase(config, command)
   try {
     await migrateToLatest(database.db)
     return await work(database)
@@ -97,10 +93,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     return -1 // keeps running until a signal
   }
   if (command === 'migrate') {
-    const database = await connectDatabase({
-      databaseUrl: config.databaseUrl,
-      pgliteDataDir: `${config.dataDir}/pgdata`,
-    })
+    const database = await openDatabase(config, 'migrate')
     try {
       const { applied } = await migrateToLatest(database.db)
       out(json, { applied }, applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date')
@@ -120,14 +113,15 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     if (values['account-id'] !== undefined && !Number.isInteger(accountId))
       throw new UsageError('--account-id must be a number')
     const account = values.account !== undefined ? { newAccountName: values.account } : { accountId }
-    const password = await readStdin()
-    const result = await withDatabase(config, (database) =>
-      addUserWithRole(
+    // The database first: a person is told it is in use before typing a password, not after.
+    const result = await withDatabase(config, 'users create', async (database) => {
+      const password = await readPassword()
+      return addUserWithRole(
         database.db,
         { email, name: name ?? '', password: password || undefined, role, account },
         fromCli(config.now()),
-      ),
-    )
+      )
+    })
     out(
       json,
       { user_id: result.userId, account_id: result.accountId },
@@ -140,7 +134,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     if (!email) throw new UsageError(`users ${sub} needs --email`)
     const disabled = sub === 'disable'
     // An unknown email is a NotFoundError (AppError): one line on stderr, exit 1.
-    const outcome = await withDatabase(config, (database) =>
+    const outcome = await withDatabase(config, `users ${sub}`, (database) =>
       setUserDisabled(database.db, { email, disabled }, fromCli(config.now())),
     )
     const state = disabled ? 'disabled' : 'enabled'
@@ -159,9 +153,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   if (command === 'users' && sub === 'set-password') {
     const { email } = values
     if (!email) throw new UsageError('users set-password needs --email')
-    const password = await readPasswordLine()
-    const result = await withDatabase(config, (database) =>
-      setPasswordByOperator(database.db, email, password, config.now()),
+    // The database first, as for users create; then the password (asked twice on a terminal).
+    const result = await withDatabase(config, 'users set-password', async (database) =>
+      setPasswordByOperator(database.db, email, await readPassword(), config.now()),
     )
     out(
       json,
@@ -173,7 +167,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   if (command === 'users' && sub === 'reset-link') {
     const { email } = values
     if (!email) throw new UsageError('users reset-link needs --email')
-    const result = await withDatabase(config, (database) =>
+    const result = await withDatabase(config, 'users reset-link', (database) =>
       resetLinkByOperator(database.db, email, config.publicUrl, config.now()),
     )
     out(json, { user_id: result.userId, link: result.link }, result.link)
@@ -184,12 +178,14 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       const name = values.name?.trim()
       if (!name || name.length > 100)
         throw new UsageError('services create needs --name (1 to 100 characters)')
-      const created = await withDatabase(config, (database) => createService(database.db, name))
+      const created = await withDatabase(config, 'services create', (database) =>
+        createService(database.db, name),
+      )
       out(json, created, `service ${created.id} created; its secret (shown once): ${created.secret}`)
       return 0
     }
     if (sub === 'list') {
-      const services = await withDatabase(config, (database) => listServices(database.db))
+      const services = await withDatabase(config, 'services list', (database) => listServices(database.db))
       const lines = services.map(
         (s) => `${s.id}\t${s.name}\t${s.created_at}\t${s.revoked_at ? `revoked ${s.revoked_at}` : 'active'}`,
       )
@@ -199,7 +195,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     if (sub === 'revoke') {
       const id = Number(arg)
       if (!Number.isInteger(id)) throw new UsageError('services revoke needs a service id')
-      const revoked = await withDatabase(config, (database) => revokeService(database.db, id, config.now()))
+      const revoked = await withDatabase(config, 'services revoke', (database) =>
+        revokeService(database.db, id, config.now()),
+      )
       if (!revoked) throw new UsageError(`no active service with id ${id}`)
       out(json, { id, revoked: true }, `service ${id} revoked`)
       return 0
@@ -213,7 +211,12 @@ async function main(): Promise<void> {
     const code = await runCli(process.argv.slice(2), process.env)
     if (code >= 0) process.exitCode = code
   } catch (error) {
-    const known = error instanceof ConfigError || error instanceof UsageError || error instanceof AppError
+    const known =
+      error instanceof ConfigError ||
+      error instanceof UsageError ||
+      error instanceof AppError ||
+      error instanceof DataDirInUseError ||
+      error instanceof PasswordPromptError
     const message = error instanceof Error ? error.message : String(error)
     process.stderr.write(`latchkey: ${known ? message : `error: ${message}`}\n`)
     process.exitCode = error instanceof UsageError || error instanceof ConfigError ? 2 : 1

@@ -1,5 +1,6 @@
 import { type SpawnOptionsWithoutStdio, spawn } from 'node:child_process'
 import { EventEmitter } from 'node:events'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { sql } from 'kysely'
@@ -14,7 +15,7 @@ import type { DatabaseHandle } from '../src/db/connect.js'
 import type { Application, Role } from '../src/db/schema.js'
 import { INVALIDATION_CHANNEL, type Invalidation } from '../src/invalidation/publish.js'
 import { freshDatabase } from './database.js'
-import { type Browser, type Teardown, testConfig } from './helper.js'
+import { type Browser, TEST_SECRET, type Teardown, testConfig } from './helper.js'
 
 /** The seeding tests' fixtures: one of each, so that a change to a service changes one helper. */
 
@@ -355,4 +356,23 @@ export function runProcess(
     child.on('close', (code) => resolve({ code, stdout, stderr }))
     child.stdin.end(stdin)
   })
+}
+
+/** `node --import tsx src/cli.ts`: the `latchkey` command from the sources. */
+export const LATCHKEY = [
+  process.execPath,
+  '--import',
+  'tsx',
+  join(import.meta.dirname, '..', 'src', 'cli.ts'),
+]
+
+/** Runs `latchkey <args>` to its end in a clean environment (PATH, a session secret, silent logs, then `env`). */
+export function runLatchkey(args: string[], env: Record<string, string>, stdin = ''): Promise<ProcessRun> {
+  const [node = process.execPath, ...prefix] = LATCHKEY
+  return runProcess(
+    node,
+    [...prefix, ...args],
+    { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', SESSION_SECRET: TEST_SECRET, ...env } },
+    stdin,
+  )
 }

@@ -1,6 +1,7 @@
 import type { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { lockDataDir } from './data-dir-lock.js'
 import type { Database } from './schema.js'
 
 export type DatabaseKind = 'postgres' | 'pglite'
@@ -23,6 +24,8 @@ export interface ConnectOptions {
   /** A data directory dumped by PGlite's `dumpDataDir()` to start from (tests: a migrated snapshot). */
   pgliteSnapshot?: Blob
   poolSize?: number
+  /** Who opens the embedded database, named to another process that finds it locked ("a running server"). */
+  holder?: string
 }
 
 /**
@@ -49,10 +52,22 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     return { db, kind: 'postgres', pool, pglite: undefined, close: () => db.destroy() }
   }
   const { PGlite } = await import('@electric-sql/pglite')
-  const pglite = new PGlite({
-    dataDir: options.pgliteDataDir,
-    ...(options.pgliteSnapshot ? { loadDataDir: options.pgliteSnapshot } : {}),
-  })
+  // One process at a time on a data directory (db/data-dir-lock.ts); in-memory ones are private anyway.
+  const onDisk = !/^(memory|idb):\/\//.test(options.pgliteDataDir)
+  const unlock = onDisk
+    ? await lockDataDir(options.pgliteDataDir, options.holder ?? 'another latchkey process')
+    : () => {}
+  let pglite: PGlite
+  try {
+    pglite = new PGlite({
+      dataDir: options.pgliteDataDir,
+      ...(options.pgliteSnapshot ? { loadDataDir: options.pgliteSnapshot } : {}),
+    })
+    await pglite.waitReady
+  } catch (error) {
+    unlock()
+    throw error
+  }
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) })
   return {
     db,
@@ -60,8 +75,12 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     pool: undefined,
     pglite,
     close: async () => {
-      await db.destroy()
-      if (!pglite.closed) await pglite.close()
+      try {
+        await db.destroy()
+        if (!pglite.closed) await pglite.close()
+      } finally {
+        unlock()
+      }
     },
   }
 }

@@ -21,6 +21,8 @@ export const NGINX: Program = {
   afterInstall: () => spawnSync('/usr/sbin/nginx', ['-s', 'quit'], { stdio: 'ignore' }),
 }
 export const POSTGRES_SERVER: Program = { command: 'pg_ctlcluster', debian: 'postgresql' }
+/** util-linux's `script`: runs a command in a pseudo-terminal (Essential on Debian, so normally there). */
+export const SCRIPT: Program = { command: 'script', debian: 'bsdutils' }
 
 const SEARCH = [...(process.env.PATH ?? '').split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin']
 

@@ -109,7 +109,11 @@ export async function startServerProcess(
       })
       void exited.then(() => reject(new Error(`server exited early; stderr: ${stderr}`)))
     })
-  const listening = await waitForLog((l) => /^Server listening at http:\/\/127\.0\.0\.1:\d+/.test(l.msg))
+  // Starting (tsx, PGlite's WebAssembly, migrations) takes seconds, but past a minute on a machine busy with other suites.
+  const listening = await waitForLog(
+    (l) => /^Server listening at http:\/\/127\.0\.0\.1:\d+/.test(l.msg),
+    180_000,
+  )
   const port = Number(/:(\d+)$/.exec(listening.msg)?.[1])
   return { child, port, logs, stderr: () => stderr, exited, waitForLog }
 }
