@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { accessibleAccounts } from '../accounts/repo.js'
 import { fromPerson, originOf } from '../audit/context.js'
+import { landingAccountId } from '../auth/landing-account.js'
 import { startSession } from '../auth/start-session.js'
 import { throttleMailRequest } from '../auth/throttle.js'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
@@ -62,7 +62,12 @@ export const passwordRoutes: FastifyPluginAsyncTypebox = async (app) => {
         )
         await refundResetAttempt(app.db, request.ip)
         request.log.info({ userId }, 'password reset through a mailed link')
-        const accountId = (await accessibleAccounts(app.db, userId))[0]?.id ?? null
+        const user = await app.db
+          .selectFrom('users')
+          .select(['id', 'last_account_id'])
+          .where('id', '=', userId)
+          .executeTakeFirstOrThrow()
+        const accountId = await landingAccountId(app.db, user)
         await startSession(reply, userId, accountId)
         return '/'
       },
