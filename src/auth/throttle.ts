@@ -46,8 +46,21 @@ export async function throttleMailRequest(
   email: string,
   ip: string,
 ): Promise<void> {
+  await countOrRefuse(db, config, throttleKeys(email, ip, scope), 'Too many requests for this address.')
+}
+
+/**
+ * Counts one attempt against an address key and an IP key, before any work;
+ * past either limit, takes the address's count back and refuses with a 429
+ * whose message starts with `refusal` and says how long to wait.
+ */
+export async function countOrRefuse(
+  db: Kysely<Database>,
+  config: Config,
+  keys: { email: string; ip: string },
+  refusal: string,
+): Promise<void> {
   const policy = throttlePolicy(config)
-  const keys = throttleKeys(email, ip, scope)
   const now = config.now()
   const byEmail = await recordAttempt(db, keys.email, policy.maxFailuresPerEmail, policy, now)
   const byIp =
@@ -55,10 +68,7 @@ export async function throttleMailRequest(
   if (byEmail !== null && byIp !== null) return
   if (byEmail !== null) await refundAttempt(db, keys.email)
   const locked = Math.max(1, await lockedForSeconds(db, [keys.email, keys.ip], now))
-  throw new TooManyRequestsError(
-    `Too many requests for this address. Try again in ${Math.ceil(locked / 60)} minute(s).`,
-    locked,
-  )
+  throw new TooManyRequestsError(`${refusal} Try again in ${Math.ceil(locked / 60)} minute(s).`, locked)
 }
 
 /** Seconds until the first of the keys is unlocked, or 0 when none is locked. */

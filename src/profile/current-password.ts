@@ -1,14 +1,8 @@
 import type { Kysely } from 'kysely'
-import {
-  lockedForSeconds,
-  recordAttempt,
-  refundAttempt,
-  throttleKeys,
-  throttlePolicy,
-} from '../auth/throttle.js'
+import { countOrRefuse, refundAttempt, throttleKeys } from '../auth/throttle.js'
 import type { Config } from '../config.js'
 import type { Database } from '../db/schema.js'
-import { BadRequestError, TooManyRequestsError } from '../errors.js'
+import { BadRequestError } from '../errors.js'
 import { verifyPassword } from '../security/passwords.js'
 
 /**
@@ -23,19 +17,7 @@ export async function countPasswordGuess(
   email: string,
   ip: string,
 ): Promise<void> {
-  const policy = throttlePolicy(config)
-  const keys = throttleKeys(email, ip)
-  const now = config.now()
-  const byEmail = await recordAttempt(db, keys.email, policy.maxFailuresPerEmail, policy, now)
-  const byIp =
-    byEmail === null ? null : await recordAttempt(db, keys.ip, policy.maxFailuresPerIp, policy, now)
-  if (byEmail !== null && byIp !== null) return
-  if (byEmail !== null) await refundAttempt(db, keys.email)
-  const locked = Math.max(1, await lockedForSeconds(db, [keys.email, keys.ip], now))
-  throw new TooManyRequestsError(
-    `Too many wrong passwords. Try again in ${Math.ceil(locked / 60)} minute(s).`,
-    locked,
-  )
+  await countOrRefuse(db, config, throttleKeys(email, ip), 'Too many wrong passwords.')
 }
 
 /**
