@@ -17,7 +17,10 @@ export interface Config {
   /** PostgreSQL connection string; unset means the embedded PGlite database in `dataDir`. */
   readonly databaseUrl: string | undefined
   readonly dataDir: string
+  /** The secret that signs (cookies, CSRF tokens, consent tickets) and seals: the first of `sessionSecrets`. */
   readonly sessionSecret: string
+  /** Every secret of SESSION_SECRET (comma-separated): the first signs, all verify (CONTRACT 12). */
+  readonly sessionSecrets: readonly string[]
   readonly logLevel: LogLevel
   readonly trustProxy: boolean | string | number
   readonly production: boolean
@@ -182,9 +185,10 @@ export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
     }
     sessionSecret = developmentSecret(dataDir)
   }
-  if (Buffer.byteLength(sessionSecret) < 32) {
+  const sessionSecrets = overrides.sessionSecrets ?? sessionSecret.split(',').map((one) => one.trim())
+  if (sessionSecrets.some((one) => Buffer.byteLength(one) < 32)) {
     throw new ConfigError(
-      'SESSION_SECRET must be at least 32 bytes; generate one with: openssl rand -base64 48',
+      'SESSION_SECRET must be at least 32 bytes; generate one with: openssl rand -base64 48 (a comma-separated list rotates secrets: each must be that long)',
     )
   }
   const publicUrl = publicUrlOf(env, port)
@@ -194,7 +198,8 @@ export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
     publicUrl,
     databaseUrl: databaseUrlOf(env),
     dataDir,
-    sessionSecret,
+    sessionSecret: sessionSecrets[0] as string,
+    sessionSecrets,
     logLevel,
     trustProxy: trustProxyOf(env.TRUST_PROXY),
     production,

@@ -45,6 +45,18 @@ export const AUDIT_ACTIONS = [
   'session.revoked_others',
   'user.disabled',
   'user.enabled',
+  // Second factors and step-up (CONTRACT 9), in the person's own history and
+  // their accounts' logs like the events above; the policy in the account's log.
+  'two_factor.totp_enabled',
+  'two_factor.totp_removed',
+  'two_factor.recovery_codes_generated',
+  'two_factor.recovery_code_used',
+  'two_factor.failed',
+  'two_factor.reset_by_operator',
+  'passkey.added',
+  'passkey.removed',
+  'step_up.confirmed',
+  'account.two_factor_policy_changed',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

@@ -21,6 +21,7 @@ export function fromViewer(request: FastifyRequest): AuditContext {
     ...originOf(request),
     actorUserId: request.viewer?.user.id ?? null,
     actorLabel: request.viewer?.user.email ?? '',
+    amr: request.viewer?.amr ?? '',
   }
 }
 

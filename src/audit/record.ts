@@ -8,6 +8,8 @@ export interface AuditContext {
   actorLabel: string
   ip: string
   userAgent: string
+  /** The acting session's amr (`pwd`, `pwd otp`, `hwk`…) when the change was made in a session (CONTRACT 9). */
+  amr?: string
   /**
    * When, by the configured clock (config.now). The builders in audit/context.ts
    * always set it; a context written by hand without it is stamped by the
@@ -57,6 +59,7 @@ export async function recordAudit(
       details: JSON.stringify(entry.details ?? {}),
       ip: context.ip.slice(0, 100),
       user_agent: context.userAgent.slice(0, 500),
+      amr: context.amr ?? '',
       ...(context.at ? { created_at: context.at } : {}),
     })
     .execute()

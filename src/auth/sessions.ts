@@ -9,6 +9,10 @@ export interface SessionRow {
   userId: number
   currentAccountId: number | null
   lastSeenAt: Date
+  /** How the session signed in: space-separated RFC 8176 values (`pwd`, `pwd otp`, `hwk`…). */
+  amr: string
+  /** When the person last proved who they are: the sign-in, or a later step-up (CONTRACT 9). */
+  authenticatedAt: Date
   user: { id: number; email: string; name: string }
 }
 
@@ -18,10 +22,12 @@ export interface SessionTimes {
   maxSeconds: number
 }
 
-/** Where a session was started from, for the sessions page (CONTRACT 8). */
+/** Where a session was started from, for the sessions page (CONTRACT 8), and how it signed in (CONTRACT 9). */
 export interface SessionOrigin {
   ip: string
   userAgent: string
+  /** Space-separated RFC 8176 values; a password sign-in is `pwd`. */
+  amr?: string
 }
 
 /** Starts a session and returns the raw id for the cookie; only its hash is stored. */
@@ -44,6 +50,8 @@ export async function createSession(
       expires_at: new Date(times.now.getTime() + times.maxSeconds * 1000),
       ip: origin.ip.slice(0, 100),
       user_agent: origin.userAgent.slice(0, 500),
+      amr: origin.amr ?? 'pwd',
+      authenticated_at: times.now,
     })
     .execute()
   return id
@@ -59,7 +67,17 @@ export async function findLiveSession(
   const row = await db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
-    .select(['s.id_hash', 's.user_id', 's.current_account_id', 's.last_seen_at', 'u.email', 'u.name'])
+    .select([
+      's.id_hash',
+      's.user_id',
+      's.current_account_id',
+      's.last_seen_at',
+      's.amr',
+      's.authenticated_at',
+      's.created_at',
+      'u.email',
+      'u.name',
+    ])
     .where('s.id_hash', '=', sha256Hex(rawId))
     .where('s.expires_at', '>', times.now)
     .where('s.last_seen_at', '>', idleCutoff)
@@ -71,6 +89,8 @@ export async function findLiveSession(
     userId: row.user_id,
     currentAccountId: row.current_account_id,
     lastSeenAt: row.last_seen_at,
+    amr: row.amr,
+    authenticatedAt: row.authenticated_at ?? row.created_at,
     user: { id: row.user_id, email: row.email, name: row.name },
   }
 }

@@ -13,6 +13,7 @@ export async function startSession(
   reply: FastifyReply,
   userId: number,
   accountId: number | null,
+  amr = 'pwd',
 ): Promise<void> {
   const { request, server: app } = reply
   const previous = request.cookies[SESSION_COOKIE]
@@ -26,7 +27,7 @@ export async function startSession(
       idleSeconds: app.config.sessionIdleSeconds,
       maxSeconds: app.config.sessionMaxSeconds,
     },
-    { ip: request.ip, userAgent: String(request.headers['user-agent'] ?? '') },
+    { ip: request.ip, userAgent: String(request.headers['user-agent'] ?? ''), amr },
   )
   const secure = app.config.publicUrl.startsWith('https:')
   reply.setCookie(SESSION_COOKIE, id, sessionCookieOptions(secure, app.config.sessionMaxSeconds))

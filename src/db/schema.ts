@@ -11,6 +11,8 @@ export interface AccountsTable {
   parent_id: number | null
   name: string
   created_at: CreatedAt
+  /** Members of this account and its sub-accounts must have a second factor (CONTRACT 9). */
+  require_two_factor: Generated<boolean>
 }
 
 export interface UsersTable {
@@ -42,6 +44,10 @@ export interface SessionsTable {
   expires_at: Timestamp
   ip: Generated<string>
   user_agent: Generated<string>
+  /** How the session signed in: space-separated RFC 8176 values (`pwd`, `pwd otp`, `hwk`, `swk`). */
+  amr: Generated<string>
+  /** When the person last proved who they are (sign-in or step-up); null means `created_at`. */
+  authenticated_at: ColumnType<Date | null, Date | null | undefined, Date | null>
 }
 
 export interface LoginThrottleTable {
@@ -129,7 +135,58 @@ export interface AuditEventsTable {
   details: ColumnType<Record<string, unknown>, string | undefined, never>
   ip: Generated<string>
   user_agent: Generated<string>
+  /** The acting session's amr, when the event was made in a session (CONTRACT 9). */
+  amr: Generated<string>
   created_at: CreatedAt
+}
+
+/** A person's TOTP factor; `confirmed_at` null while enrolling (CONTRACT 9). */
+export interface TotpFactorsTable {
+  user_id: number
+  /** The base32 secret, sealed (security/sealed.ts); never stored or logged in clear. */
+  secret_sealed: string
+  confirmed_at: Date | null
+  /** The last accepted time step: a code is accepted once. */
+  last_step: ColumnType<number | null, number | null | undefined, number | null>
+  created_at: Timestamp
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<number>
+  user_id: number
+  code_hash: string
+  used_at: Date | null
+  created_at: Timestamp
+}
+
+export interface PasskeysTable {
+  id: Generated<number>
+  user_id: number
+  /** base64url */
+  credential_id: string
+  /** base64url of the COSE public key */
+  public_key: string
+  sign_count: ColumnType<number, number | undefined, number>
+  /** comma-separated AuthenticatorTransport values */
+  transports: Generated<string>
+  backed_up: Generated<boolean>
+  name: string
+  created_at: Timestamp
+  last_used_at: Date | null
+}
+
+/** State between two requests of a sign-in (half-signed-in, WebAuthn challenges); only the id's hash. */
+export interface SignInChallengesTable {
+  id_hash: string
+  purpose: 'two_factor' | 'passkey_register' | 'passkey_sign_in' | 'passkey_step_up'
+  user_id: number | null
+  account_id: number | null
+  next_path: Generated<string>
+  challenge: Generated<string>
+  amr: Generated<string>
+  failures: Generated<number>
+  created_at: Timestamp
+  expires_at: Timestamp
 }
 
 /** A sign-up waiting for its activation link (CONTRACT 8); no user exists yet. */
@@ -186,6 +243,10 @@ export interface Database {
   tokens: TokensTable
   services: ServicesTable
   audit_events: AuditEventsTable
+  totp_factors: TotpFactorsTable
+  recovery_codes: RecoveryCodesTable
+  passkeys: PasskeysTable
+  sign_in_challenges: SignInChallengesTable
 }
 
 export type Account = Selectable<AccountsTable>

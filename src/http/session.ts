@@ -14,6 +14,10 @@ export interface Viewer {
   accounts: AccessibleAccount[]
   /** The current account; undefined when the user has no account at all. */
   account: AccessibleAccount | undefined
+  /** How this session signed in (`pwd`, `pwd otp`, `hwk`…; CONTRACT 9). */
+  amr: string
+  /** When the person last proved who they are: sign-in or step-up. */
+  authenticatedAt: Date
 }
 
 declare module 'fastify' {
@@ -44,7 +48,14 @@ export const sessionLoader = fp(async (app: FastifyInstance) => {
       await touchSession(db, session.idHash, now)
     const accounts = await accessibleAccounts(db, session.userId)
     const account = accounts.find((a) => a.id === session.currentAccountId) ?? accounts[0]
-    request.viewer = { sessionIdHash: session.idHash, user: session.user, accounts, account }
+    request.viewer = {
+      sessionIdHash: session.idHash,
+      user: session.user,
+      accounts,
+      account,
+      amr: session.amr,
+      authenticatedAt: session.authenticatedAt,
+    }
   })
 })
 
