@@ -71,7 +71,8 @@ async function deployment(
   return { app, lines }
 }
 
-// The client's own claim, then what the first proxy saw; the second proxy is the socket's peer.
+// What the client claimed, the client as the first proxy saw it, the first proxy as the
+// second saw it; the second proxy is the socket's peer.
 const FORWARDED_FOR = '203.0.113.66, 198.51.100.7, 10.0.0.1'
 
 /** Signs in through the proxies and returns the address the sessions page shows for that session. */
