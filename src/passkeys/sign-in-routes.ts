@@ -1,0 +1,69 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { originOf } from '../audit/context.js'
+import { safeNextPath } from '../auth/next-path.js'
+import { startSession } from '../auth/start-session.js'
+import { AppError } from '../errors.js'
+import { assertionOptions } from './assertion.js'
+import { answerErrorsAsJson, requireRelyingParty } from './ceremony-scope.js'
+import { consumeChallengeCookie, setChallengeCookie, storeChallenge, takeChallenge } from './challenges.js'
+import { AuthenticationResponse, CeremonyErrors, OptionsReply, RedirectReply } from './schemas.js'
+import { signInWithPasskey } from './sign-in.js'
+
+const OptionsBody = Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })) })
+const SignInBody = Type.Object({ response: AuthenticationResponse })
+
+/**
+ * "Sign in with a passkey" on /login (CONTRACT 9): the options (a challenge for
+ * any discoverable credential, `?next=` kept with it), then the assertion, which
+ * starts a session whose amr is `hwk` or `swk` (passkeys/assertion.ts).
+ */
+export const passkeySignInRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  answerErrorsAsJson(app)
+
+  app.post(
+    '/login/passkey/options',
+    { schema: { body: Type.Optional(OptionsBody), response: { 200: OptionsReply, ...CeremonyErrors } } },
+    async (request, reply) => {
+      const rp = requireRelyingParty(app)
+      const options = await assertionOptions(rp)
+      const nextPath = safeNextPath(request.body?.next, app.config.publicUrl)
+      const id = await storeChallenge(
+        app.db,
+        'passkey_sign_in',
+        { challenge: options.challenge, userId: null, nextPath },
+        app.config.now(),
+      )
+      setChallengeCookie(reply, id)
+      return reply.header('Cache-Control', 'no-store').send({ options })
+    },
+  )
+
+  app.post(
+    '/login/passkey',
+    { schema: { body: SignInBody, response: { 200: RedirectReply, ...CeremonyErrors } } },
+    async (request, reply) => {
+      const rp = requireRelyingParty(app)
+      const raw = consumeChallengeCookie(request, reply)
+      const challenge = await takeChallenge(app.db, 'passkey_sign_in', raw, app.config.now())
+      const result = await signInWithPasskey(
+        app.db,
+        app.config,
+        rp,
+        { challenge, response: request.body.response },
+        originOf(request),
+        app.metrics.logins,
+      )
+      if (!result.ok) {
+        throw new AppError(
+          401,
+          'Authentication Failed',
+          'This passkey could not sign you in. Try again, or sign in with your email and password.',
+        )
+      }
+      await startSession(reply, result.userId, result.accountId, result.amr)
+      request.log.info({ userId: result.userId, amr: result.amr }, 'signed in with a passkey')
+      return reply.header('Cache-Control', 'no-store').send({ redirect: result.nextPath })
+    },
+  )
+}
