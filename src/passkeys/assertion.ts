@@ -38,8 +38,8 @@ export function assertionOptions(
 }
 
 /**
- * Verifies an assertion against its challenge and the stored credential, then
- * records the use. The sign counter must go up where either side is non-zero
+ * Verifies an assertion against its challenge and the stored credential (of
+ * `ownerId` when the person is known: step-up), then records the use. The sign counter must go up where either side is non-zero
  * (WebAuthn 6.1.1: a counter that goes backwards can mean a cloned
  * authenticator); a refusal for that reason is audited `passkey.sign_count_refused`
  * in the owner's history. Synced passkeys report 0 forever, which passes.
@@ -50,8 +50,10 @@ export async function verifyAssertion(
   expectedChallenge: string,
   response: AuthenticationResponseJSON,
   origin: AuditOrigin,
+  ownerId?: number,
 ): Promise<AssertionOutcome> {
-  const passkey = await findPasskeyByCredentialId(db, response.id)
+  const found = await findPasskeyByCredentialId(db, response.id)
+  const passkey = ownerId === undefined || found?.user_id === ownerId ? found : undefined
   if (!passkey) return { ok: false, reason: 'unknown' }
   const handle = response.response.userHandle
   if (handle !== undefined && handle !== userHandleText(passkey.user_id)) {

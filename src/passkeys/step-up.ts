@@ -49,6 +49,6 @@ export async function verifyPasskeyForUser(
   const rp = relyingParty(config.publicUrl)
   const challenge = await takeChallenge(db, 'passkey_step_up', input.challengeId, config.now())
   if (!rp || !challenge || challenge.userId !== input.userId) return null
-  const outcome = await verifyAssertion(db, rp, challenge.challenge, input.response, origin)
-  return outcome.ok && outcome.passkey.user_id === input.userId ? outcome.amr : null
+  const outcome = await verifyAssertion(db, rp, challenge.challenge, input.response, origin, input.userId)
+  return outcome.ok ? outcome.amr : null
 }

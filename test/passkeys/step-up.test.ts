@@ -42,7 +42,15 @@ t.test(`verifyPasskeyForUser: the person's own passkey, once, in time (${DATABAS
 
   const third = await passkeyStepUpOptions(app.db, config, other.userId)
   const foreign = key.assert(third?.options ?? { challenge: '' })
+  const counter = () =>
+    app.db
+      .selectFrom('passkeys')
+      .select('sign_count')
+      .where('credential_id', '=', key.credentialId)
+      .executeTakeFirstOrThrow()
+  const before = await counter()
   t.equal(await confirm(other.userId, third?.challengeId, foreign), null, "someone else's passkey: null")
+  t.same(await counter(), before, 'and that passkey is not even counted as used')
 
   const late = await passkeyStepUpOptions(app.db, config, admin.userId)
   clock.advance(301)
