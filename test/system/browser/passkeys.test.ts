@@ -68,6 +68,17 @@ t.test(
     t.equal(await page.textContent('td[data-label="Name"]'), 'Virtual laptop', 'listed under its name')
     t.equal(await page.textContent('td[data-label="Last used"]'), 'never')
     await shot('added')
+    await page.setViewportSize({ width: 390, height: 844 })
+    await shot('added-phone')
+    t.ok(
+      await page.evaluate(() => {
+        const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } })
+          .document
+        return root.documentElement.scrollWidth <= 390
+      }),
+      'the list fits a phone screen',
+    )
+    await page.setViewportSize({ width: 1280, height: 800 })
 
     await Promise.all([
       page.waitForURL(`${publicUrl}/login`),
