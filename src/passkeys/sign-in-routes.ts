@@ -1,14 +1,19 @@
+import rateLimit from '@fastify/rate-limit'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { originOf } from '../audit/context.js'
 import { safeNextPath } from '../auth/next-path.js'
 import { startSession } from '../auth/start-session.js'
-import { AppError } from '../errors.js'
+import { AppError, TooManyRequestsError } from '../errors.js'
 import { assertionOptions } from './assertion.js'
 import { answerErrorsAsJson, requireRelyingParty } from './ceremony-scope.js'
 import { consumeChallengeCookie, setChallengeCookie, storeChallenge, takeChallenge } from './challenges.js'
 import { AuthenticationResponse, CeremonyErrors, OptionsReply, RedirectReply } from './schemas.js'
 import { signInWithPasskey } from './sign-in.js'
+
+// Each options request keeps a challenge row for five minutes, and anyone may ask:
+// per client IP and instance, at most this many a minute (at most 150 rows per IP).
+const OPTIONS_PER_MINUTE = 30
 
 const OptionsBody = Type.Object({ next: Type.Optional(Type.String({ maxLength: 2000 })) })
 const SignInBody = Type.Object({ response: AuthenticationResponse })
@@ -20,10 +25,26 @@ const SignInBody = Type.Object({ response: AuthenticationResponse })
  */
 export const passkeySignInRoutes: FastifyPluginAsyncTypebox = async (app) => {
   answerErrorsAsJson(app)
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new TooManyRequestsError(
+        `Too many passkey sign-ins from your address; try again in ${context.after}.`,
+        Math.max(1, Math.ceil(context.ttl / 1000)),
+      ),
+  })
 
   app.post(
     '/login/passkey/options',
-    { schema: { body: Type.Optional(OptionsBody), response: { 200: OptionsReply, ...CeremonyErrors } } },
+    {
+      config: {
+        rateLimit: { max: OPTIONS_PER_MINUTE, timeWindow: 60_000, keyGenerator: (request) => request.ip },
+      },
+      schema: {
+        body: Type.Optional(OptionsBody),
+        response: { 200: OptionsReply, ...CeremonyErrors, 429: CeremonyErrors[400] },
+      },
+    },
     async (request, reply) => {
       const rp = requireRelyingParty(app)
       const options = await assertionOptions(rp)

@@ -142,6 +142,14 @@ t.test(`failed passkey sign-ins are throttled per IP like passwords (${DATABASE_
   t.same(statuses, [401, 401, 401, 429], 'locked after the limit')
   const password = await visitor.post('/login', { email: 'nobody@example.com', password: 'x' })
   t.equal(password.statusCode, 429, 'the same per-IP lock as a password sign-in')
+
+  const asking: number[] = []
+  for (let i = 0; i < 26; i += 1)
+    asking.push((await postJson(visitor, '/login/passkey/options', {})).statusCode)
+  t.same(new Set(asking), new Set([200]), 'options: 30 a minute per IP (4 asked above)')
+  const flood = await postJson(visitor, '/login/passkey/options', {})
+  t.equal(flood.statusCode, 429, 'then refused: each one keeps a row')
+  t.match(flood.json(), { statusCode: 429, message: /Too many passkey sign-ins/ })
 })
 
 t.test(`with an IP address in PUBLIC_URL passkeys are not offered (${DATABASE_KIND})`, async (t) => {
