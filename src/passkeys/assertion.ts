@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely'
 import { fromPerson } from '../audit/context.js'
 import { type AuditOrigin, recordAudit } from '../audit/record.js'
 import type { Database } from '../db/schema.js'
-import { splitTransports } from './registration.js'
+import { descriptorsOf, transportsOf } from './descriptors.js'
 import type { RelyingParty } from './relying-party.js'
 import { findPasskeyByCredentialId, type OwnedPasskey, type PasskeyRow, recordPasskeyUse } from './repo.js'
 import { userHandleText } from './user-handle.js'
@@ -33,7 +33,7 @@ export function assertionOptions(
   return generateAuthenticationOptions({
     rpID: rp.rpID,
     userVerification: 'required',
-    allowCredentials: allow.map((p) => ({ id: p.credential_id, transports: splitTransports(p.transports) })),
+    allowCredentials: descriptorsOf(allow),
   })
 }
 
@@ -70,7 +70,7 @@ export async function verifyAssertion(
       id: passkey.credential_id,
       publicKey: isoBase64URL.toBuffer(passkey.public_key),
       counter: 0,
-      transports: splitTransports(passkey.transports),
+      transports: transportsOf(passkey),
     },
   }).catch(() => undefined)
   if (!verification?.verified) return { ok: false, passkey, reason: 'invalid' }

@@ -11,6 +11,7 @@ import { type AuditContext, changeTime } from '../audit/record.js'
 import type { Database } from '../db/schema.js'
 import { BadRequestError, ConflictError } from '../errors.js'
 import type { StoredChallenge } from './challenges.js'
+import { descriptorsOf } from './descriptors.js'
 import { passkeyName } from './name.js'
 import { type RelyingParty, RP_NAME } from './relying-party.js'
 import { insertPasskey, listPasskeys } from './repo.js'
@@ -41,20 +42,13 @@ export async function registrationOptions(
     userDisplayName: person.name,
     userID: userHandle(person.id),
     attestationType: 'none',
-    excludeCredentials: existing.map((p) => ({
-      id: p.credential_id,
-      transports: splitTransports(p.transports),
-    })),
+    excludeCredentials: descriptorsOf(existing),
     authenticatorSelection: {
       residentKey: 'required',
       requireResidentKey: true,
       userVerification: 'required',
     },
   })
-}
-
-export function splitTransports(stored: string): string[] | undefined {
-  return stored ? stored.split(',') : undefined
 }
 
 /**
