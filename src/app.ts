@@ -40,6 +40,8 @@ import { httpMetrics } from './metrics/http-metrics.js'
 import { createMetrics, type Metrics, registerPoolMetrics } from './metrics/metrics.js'
 import { metricsRoutes } from './metrics/routes.js'
 import { oauthEndpoints } from './oauth/routes.js'
+import { browserLibrary } from './passkeys/browser-library.js'
+import { passkeyRoutes } from './passkeys/routes.js'
 import { passwordRoutes } from './passwords/routes.js'
 import { profileRoutes } from './profile/routes.js'
 import { sessionsRoutes } from './profile/sessions-routes.js'
@@ -187,6 +189,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(formbody, { bodyLimit: 64 * 1024 })
   await app.register(securityHeaders)
   await app.register(views, { cache: config.production })
+  await app.register(browserLibrary, { cache: config.production })
   await app.register(httpMetrics)
   await app.register(openapi) // before every route: it collects them as they are registered
 
@@ -211,6 +214,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       docsPageRoutes,
       passwordRoutes,
       profileRoutes,
+      passkeyRoutes,
     ]),
   )
   await app.register(
