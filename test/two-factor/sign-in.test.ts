@@ -25,6 +25,7 @@ t.test(`two-step sign-in (${DATABASE_KIND})`, async (t) => {
     const answer = await browser.post('/login', { email: admin.email, password: PASSWORD, next })
     t.equal(answer.statusCode, 303)
     t.equal(answer.headers.location, TWO_FACTOR, 'a person with an authenticator app is asked for a code')
+    t.match(String(answer.headers['set-cookie']), /lk_two_factor=[^;]+;.*HttpOnly/, 'in an httpOnly cookie')
     return browser
   }
 

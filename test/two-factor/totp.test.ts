@@ -114,6 +114,21 @@ t.test(`TOTP enrolment, codes and recovery codes (${DATABASE_KIND})`, async (t) 
       'otp',
       'typed with a space',
     )
+    clock.advance(30)
+    const other = 'another-session-secret-that-is-long-enough-0123'
+    const code2 = await codeAt(secret, clock.now())
+    const replaced = { ...config, sessionSecrets: [other] }
+    t.equal(
+      await verifySecondFactorCode(app.db, replaced, admin.userId, code2),
+      null,
+      'SESSION_SECRET replaced entirely: the secret cannot be opened, no code passes (and nothing throws)',
+    )
+    const rotated = { ...config, sessionSecrets: [other, ...config.sessionSecrets] }
+    t.equal(
+      await verifySecondFactorCode(app.db, rotated, admin.userId, code2),
+      'otp',
+      'the old secret still listed after a new first one: codes pass',
+    )
   })
 
   await t.test('recovery codes: each once; regenerating voids the old set', async (t) => {
