@@ -63,6 +63,16 @@ export async function advanceLastStep(
   return result.numUpdatedRows > 0n
 }
 
+/** Replaces the sealed secret with the same secret sealed under the current key, unless it changed meanwhile. */
+export async function resealSecret(db: Db, userId: number, before: string, after: string): Promise<void> {
+  await db
+    .updateTable('totp_factors')
+    .set({ secret_sealed: after })
+    .where('user_id', '=', userId)
+    .where('secret_sealed', '=', before)
+    .execute()
+}
+
 export async function deleteTotpFactor(trx: Transaction<Database>, userId: number): Promise<boolean> {
   const result = await trx.deleteFrom('totp_factors').where('user_id', '=', userId).executeTakeFirst()
   return result.numDeletedRows > 0n

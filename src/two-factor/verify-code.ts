@@ -5,7 +5,7 @@ import type { AuditContext } from '../audit/record.js'
 import type { Config } from '../config.js'
 import type { Database } from '../db/schema.js'
 import { recoveryCodeHash } from './recovery-codes.js'
-import { advanceLastStep, findTotpFactor, useRecoveryCode } from './repo.js'
+import { advanceLastStep, findTotpFactor, resealSecret, useRecoveryCode } from './repo.js'
 import { matchTotp, totpCodeOf, totpSealer } from './totp.js'
 
 /**
@@ -34,8 +34,14 @@ export async function verifySecondFactorCode(
     const secret = openSecret(config, factor.secretSealed)
     if (secret === undefined) return null
     const step = await matchTotp(secret, code, now, factor.lastStep)
-    if (step === null) return null
-    return (await advanceLastStep(db, userId, step)) ? 'otp' : null
+    if (step === null || !(await advanceLastStep(db, userId, step))) return null
+    // Sealed under an older SESSION_SECRET still listed: sealed again under the
+    // first, so the old secret can later be dropped from the list.
+    const sealer = totpSealer(config)
+    if (!sealer.isSealedWithCurrent(factor.secretSealed)) {
+      await resealSecret(db, userId, factor.secretSealed, sealer.seal(secret))
+    }
+    return 'otp'
   }
   const codeHash = recoveryCodeHash(code)
   if (!codeHash) return null
