@@ -48,6 +48,8 @@ import { sessionsRoutes } from './profile/sessions-routes.js'
 import { usePasswordHashing } from './security/passwords.js'
 import { signupRoutes } from './signup/routes.js'
 import { subAccountRoutes } from './sub-accounts/routes.js'
+import { securityRoutes } from './two-factor/security-routes.js'
+import { twoFactorSignInRoutes } from './two-factor/sign-in-routes.js'
 import type { TokenCacheOptions } from './validation/cache.js'
 import { introspectionRoutes } from './validation/introspect-routes.js'
 import { LastUsedRecorder } from './validation/last-used.js'
@@ -215,6 +217,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       passwordRoutes,
       profileRoutes,
       passkeyRoutes,
+      securityRoutes,
+      twoFactorSignInRoutes,
     ]),
   )
   await app.register(

@@ -12,6 +12,7 @@ import { resetLinkByOperator, setPasswordByOperator } from './passwords/operator
 import { startServer } from './server.js'
 import { createService, listServices } from './service-credentials/repo.js'
 import { revokeService } from './service-credentials/service.js'
+import { resetFactorsByOperator } from './two-factor/reset-by-operator.js'
 import { setUserDisabled } from './users/disable.js'
 import { addUserWithRole } from './users/service.js'
 
@@ -27,6 +28,8 @@ Commands:
   users enable --email E                  allow sign-in again
   users set-password --email E            the new password as for users create; ends the user's sessions
   users reset-link --email E              print a one-time password reset link (30 minutes)
+  users reset-factors --email E           remove the authenticator app, recovery codes and
+                                          passkeys; ends the user's sessions
   services create --name NAME             credentials for /oauth/introspect
   services list
   services revoke ID
@@ -147,6 +150,25 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       json,
       { user_id: outcome.userId, disabled, changed: outcome.changed, sessions_ended: outcome.sessionsEnded },
       human,
+    )
+    return 0
+  }
+  if (command === 'users' && sub === 'reset-factors') {
+    const email = values.email?.trim()
+    if (!email) throw new UsageError('users reset-factors needs --email')
+    const outcome = await withDatabase(config, 'users reset-factors', (database) =>
+      resetFactorsByOperator(database.db, email, fromCli(config.now())),
+    )
+    out(
+      json,
+      {
+        user_id: outcome.userId,
+        totp_removed: outcome.totpRemoved,
+        recovery_codes_removed: outcome.recoveryCodesRemoved,
+        passkeys_removed: outcome.passkeysRemoved,
+        sessions_ended: outcome.sessionsEnded,
+      },
+      `user ${outcome.userId} (${email}): second factors removed (authenticator app: ${outcome.totpRemoved ? 'yes' : 'none'}, ${outcome.recoveryCodesRemoved} recovery code(s), ${outcome.passkeysRemoved} passkey(s)); ${outcome.sessionsEnded} session(s) ended`,
     )
     return 0
   }

@@ -8,6 +8,7 @@ export const HOUSEKEEPING_KINDS = [
   'login_throttle',
   'signups',
   'user_links',
+  'sign_in_challenges',
 ] as const
 export type HousekeepingKind = (typeof HOUSEKEEPING_KINDS)[number]
 
@@ -162,6 +163,23 @@ export async function sweepBatch(
         )
         .executeTakeFirst()
 
+  // A sign-in step (the half-signed-in state, a WebAuthn challenge) lives
+  // minutes and means nothing once expired: it goes as soon as it has.
+  const challenges = !kinds.has('sign_in_challenges')
+    ? none
+    : await db
+        .deleteFrom('sign_in_challenges')
+        .where('id_hash', 'in', (eb) =>
+          eb
+            .selectFrom('sign_in_challenges')
+            .select('id_hash')
+            .where('expires_at', '<=', now)
+            .limit(batchSize)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .executeTakeFirst()
+
   return {
     sessions: count(sessions),
     authorization_codes: count(codes),
@@ -169,5 +187,6 @@ export async function sweepBatch(
     login_throttle: count(throttle),
     signups: count(signups),
     user_links: count(userLinks),
+    sign_in_challenges: count(challenges),
   }
 }

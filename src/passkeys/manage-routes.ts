@@ -12,7 +12,7 @@ import { passkeyName } from './name.js'
 import { finishRegistration, registrationOptions } from './registration.js'
 import { removePasskey } from './removal.js'
 import { CeremonyErrors, OptionsReply, RedirectReply, RegistrationResponse } from './schemas.js'
-import { PASSKEYS_PATH, passkeySection } from './section.js'
+import { PASSKEYS_PATH, passkeySection, SECURITY_PAGE } from './section.js'
 
 const NOTICES: Record<string, string> = {
   added: 'The passkey is added: you can sign in with it.',
@@ -59,7 +59,7 @@ export const passkeyManageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         async () => {
           await checkCurrentPassword(app.db, viewer.user, request.body?.current_password ?? '', request.ip)
           await removePasskey(app.db, viewer.user.id, request.params.id, fromViewer(request))
-          return `${PASSKEYS_PATH}?notice=removed`
+          return `${SECURITY_PAGE}?notice=passkey_removed`
         },
         (r, problem) => passkeysPage(r, viewer, { problem }),
       )
@@ -112,7 +112,7 @@ export const passkeyRegistrationRoutes: FastifyPluginAsyncTypebox = async (app) 
         fromViewer(request),
       )
       request.log.info({ userId: viewer.user.id, passkeyId: id }, 'passkey added')
-      return reply.code(201).send({ redirect: `${PASSKEYS_PATH}?notice=added` })
+      return reply.code(201).send({ redirect: `${SECURITY_PAGE}?notice=passkey_added` })
     },
   )
 }

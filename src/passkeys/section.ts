@@ -6,6 +6,8 @@ import { listPasskeys } from './repo.js'
 
 /** Where the passkeys section is; its forms come back here (the lead may move it into the security page). */
 export const PASSKEYS_PATH = '/settings/profile/passkeys'
+/** Where the section lives with the other factors; adding and removing land there (CONTRACT 9). */
+export const SECURITY_PAGE = '/settings/profile/security'
 
 export interface PasskeyListing {
   id: number

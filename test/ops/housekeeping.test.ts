@@ -103,6 +103,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     login_throttle: 0,
     signups: 0,
     user_links: 0,
+    sign_in_challenges: 0,
   })
 
   // 30 minutes on: keep the idle session alive; the code is not an hour past its expiry yet; the throttle window has passed.
@@ -119,6 +120,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     login_throttle: 1,
     signups: 0,
     user_links: 0,
+    sign_in_challenges: 0,
   })
   t.same((await counts()).throttle, ['email:locked@example.com'], 'a locked key stays while it is locked')
 
@@ -131,6 +133,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     login_throttle: 1,
     signups: 0,
     user_links: 0,
+    sign_in_challenges: 0,
   })
   t.equal((await counts()).sessions, 0)
 

@@ -49,7 +49,7 @@ t.test(
       response: answer,
     })
     t.equal(added.statusCode, 201, added.body)
-    t.same(added.json(), { redirect: '/settings/profile/passkeys?notice=added' })
+    t.same(added.json(), { redirect: '/settings/profile/security?notice=passkey_added' })
     t.notOk(browser.cookies.has('lk_passkey'), 'the challenge cookie is cleared')
 
     browser.cookies.set('lk_passkey', used)
@@ -58,7 +58,7 @@ t.test(
     t.match(reused.headers['content-type'], 'application/json')
     t.match(reused.json(), { statusCode: 400, message: /expired or was already used/ })
 
-    const page = await browser.get('/settings/profile/passkeys?notice=added')
+    const page = await browser.get('/settings/profile/security?notice=passkey_added')
     t.equal(page.statusCode, 200)
     t.match(page.body, 'The passkey is added')
     t.match(page.body, /<td data-label="Name">Work laptop<\/td>/, 'listed under its trimmed name')
@@ -166,7 +166,7 @@ t.test(`removing: the current password, one's own passkeys only (${DATABASE_KIND
     current_password: other.password,
   })
   t.equal(removed.statusCode, 303)
-  t.equal(removed.headers.location, '/settings/profile/passkeys?notice=removed')
+  t.equal(removed.headers.location, '/settings/profile/security?notice=passkey_removed')
   t.same(
     (await app.db.selectFrom('passkeys').select('id').execute()).map((r) => r.id),
     [adminKey],
@@ -180,6 +180,6 @@ t.test(`removing: the current password, one's own passkeys only (${DATABASE_KIND
     .executeTakeFirstOrThrow()
   t.equal(event.actor_user_id, other.userId)
   t.match(event.details, { passkey_id: otherKey, name: 'Other key' })
-  const page = await otherBrowser.get('/settings/profile/passkeys?notice=removed')
+  const page = await otherBrowser.get('/settings/profile/security?notice=passkey_removed')
   t.match(page.body, 'You have no passkeys yet.')
 })

@@ -61,7 +61,7 @@ t.test(
     await shot('none')
     await page.getByLabel('Name').fill('Virtual laptop')
     await Promise.all([
-      page.waitForURL(`${publicUrl}/settings/profile/passkeys?notice=added`),
+      page.waitForURL(`${publicUrl}/settings/profile/security?notice=passkey_added`),
       page.getByRole('button', { name: 'Add a passkey' }).click(),
     ])
     t.match(await page.textContent('main'), 'The passkey is added')
@@ -104,7 +104,7 @@ t.test(
     t.match(await page.textContent('td[data-label="Last used"]'), / UTC$/, 'its last use is shown')
     await page.getByLabel('Current password').fill(admin.password)
     await Promise.all([
-      page.waitForURL(`${publicUrl}/settings/profile/passkeys?notice=removed`),
+      page.waitForURL(`${publicUrl}/settings/profile/security?notice=passkey_removed`),
       page.getByRole('button', { name: /^Remove/ }).click(),
     ])
     t.match(await page.textContent('main'), 'You have no passkeys yet.')
