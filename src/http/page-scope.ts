@@ -1,5 +1,6 @@
 import csrf from '@fastify/csrf-protection'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { twoFactorGate } from '../account-security/gate.js'
 import { sessionLoader } from './session.js'
 
 declare module 'fastify' {
@@ -28,6 +29,7 @@ export function pageScope(routes: FastifyPluginAsync[]): FastifyPluginAsync {
       route.config = { ...route.config, errorStyle: 'page' }
     })
     await app.register(sessionLoader)
+    await app.register(twoFactorGate)
     await app.register(csrf, {
       sessionPlugin: '@fastify/cookie',
       cookieKey: 'lk_csrf',
