@@ -1,17 +1,10 @@
 import type { LightMyRequestResponse } from 'fastify'
+import { decodeEntities } from '../consent/flow-helpers.js'
 import type { Browser } from '../helper.js'
 
 export const STEP_UP_TITLE = 'Confirm it’s you'
 /** Past the ten minutes of CONTRACT 9. */
 export const AGED_SECONDS = 11 * 60
-
-const ENTITIES: Record<string, string> = {
-  '&amp;': '&',
-  '&lt;': '<',
-  '&gt;': '>',
-  '&quot;': '"',
-  '&#39;': "'",
-}
 
 /** The hidden inputs of the confirmation page's password form (the original form, carried), without the CSRF token. */
 export function carriedFields(page: LightMyRequestResponse): Record<string, string> {
@@ -21,8 +14,7 @@ export function carriedFields(page: LightMyRequestResponse): Record<string, stri
     )?.[0] ?? ''
   const fields: Record<string, string> = {}
   for (const [, name, value] of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    if (name && name !== '_csrf')
-      fields[name] = (value ?? '').replace(/&(amp|lt|gt|quot|#39);/g, (e) => ENTITIES[e] ?? e)
+    if (name && name !== '_csrf') fields[name] = decodeEntities(value ?? '')
   }
   return fields
 }
