@@ -2,6 +2,7 @@ import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import Fastify, { type FastifyInstance, LogController, type RouteOptions } from 'fastify'
 import type { Kysely } from 'kysely'
+import { accountSecurityRoutes } from './account-security/routes.js'
 import { meRoutes } from './accounts/me-routes.js'
 import { accountSwitchRoutes } from './accounts/routes.js'
 import { apiTokenApiRoutes } from './api-tokens/api-routes.js'
@@ -209,6 +210,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       memberRoutes,
       invitationRoutes,
       subAccountRoutes,
+      accountSecurityRoutes,
       auditPageRoutes,
       sessionsRoutes,
       authorizeRoutes,

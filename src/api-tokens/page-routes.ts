@@ -7,6 +7,7 @@ import { displayTime } from '../http/display.js'
 import { type PageState, redirectOrShowProblem, selfFormPage } from '../http/form-outcome.js'
 import { IdParams, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
+import { requireStepUp } from '../step-up/require-step-up.js'
 import { API_TOKEN_ACCESS, API_TOKENS_ADMIN_ONLY } from './access.js'
 import { EXPIRY_DAY_CHOICES, formExpiry } from './expiry.js'
 import { listApiTokens } from './repo.js'
@@ -61,7 +62,10 @@ export const apiTokenPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/developers/tokens',
-    { preHandler: adminOnly, schema: { body: FormBody } },
+    {
+      preHandler: [adminOnly, requireStepUp({ action: 'create an API token', back: '/developers/tokens' })],
+      schema: { body: FormBody },
+    },
     async (request, reply) => {
       const { account, user } = viewerOf(request)
       const form = request.body

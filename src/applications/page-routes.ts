@@ -8,6 +8,7 @@ import { displayTime } from '../http/display.js'
 import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
 import { IdParams, NoticeQuery } from '../http/schemas.js'
 import { requireRole, requireViewer, viewerOf } from '../http/session.js'
+import { requireStepUp } from '../step-up/require-step-up.js'
 import { APPLICATION_ACCESS, APPLICATION_DENIED } from './access.js'
 import type { ApplicationInput } from './input.js'
 import { listApplications } from './repo.js'
@@ -164,7 +165,10 @@ export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/developers/applications/:id/delete',
     {
-      preHandler: requireRole(APPLICATION_ACCESS.delete, APPLICATION_DENIED.delete),
+      preHandler: [
+        requireRole(APPLICATION_ACCESS.delete, APPLICATION_DENIED.delete),
+        requireStepUp({ action: 'delete the application', back: '/developers/applications' }),
+      ],
       schema: { params: IdParams },
     },
     async (request, reply) => {
@@ -180,7 +184,10 @@ export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/developers/applications/:id/secret',
     {
-      preHandler: requireRole(APPLICATION_ACCESS.change, APPLICATION_DENIED.change),
+      preHandler: [
+        requireRole(APPLICATION_ACCESS.change, APPLICATION_DENIED.change),
+        requireStepUp({ action: 'regenerate the client secret', back: '/developers/applications' }),
+      ],
       schema: { params: IdParams },
     },
     async (request, reply) => {

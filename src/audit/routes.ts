@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { amrLabel } from '../auth/amr.js'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
 import { Id } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
@@ -45,7 +46,11 @@ export const auditPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
         return reply.page('settings/audit', {
           title: 'Audit log',
           account,
-          events: page.events.map((e) => ({ ...e, pairs: detailPairs(e.details) })),
+          events: page.events.map((e) => ({
+            ...e,
+            pairs: detailPairs(e.details),
+            signedInWith: amrLabel(e.amr),
+          })),
           actions: await auditActions(app.db, account.id),
           filters: raw,
           problem,

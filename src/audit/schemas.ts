@@ -29,6 +29,10 @@ export const AuditEventView = Type.Object({
   target: Type.Object({ type: Type.String(), id: Type.String() }),
   ip: Type.String(),
   user_agent: Type.String(),
+  amr: Type.String({
+    description:
+      'how the session that made the change signed in (RFC 8176 values: pwd, otp, hwk, swk; space-separated); empty outside a session',
+  }),
   details: Type.Record(Type.String(), Type.Unknown()),
   created_at: Type.String({ format: 'date-time' }),
 })

@@ -10,6 +10,7 @@ export function auditEventView(row: AuditEvent) {
     target: { type: row.target_type, id: row.target_id },
     ip: row.ip,
     user_agent: row.user_agent,
+    amr: row.amr,
     details: row.details,
     created_at: row.created_at.toISOString(),
   }

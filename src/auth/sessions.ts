@@ -95,6 +95,11 @@ export async function findLiveSession(
   }
 }
 
+/** A step-up (CONTRACT 9): the person proved again who they are in this session. */
+export async function markAuthenticated(db: Kysely<Database>, idHash: string, now: Date): Promise<void> {
+  await db.updateTable('sessions').set({ authenticated_at: now }).where('id_hash', '=', idHash).execute()
+}
+
 export async function touchSession(db: Kysely<Database>, idHash: string, now: Date): Promise<void> {
   await db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute()
 }
@@ -148,6 +153,8 @@ export interface SessionListing {
   lastSeenAt: Date
   ip: string
   userAgent: string
+  /** How it signed in (RFC 8176 values, CONTRACT 9). */
+  amr: string
   current: boolean
 }
 
@@ -161,7 +168,7 @@ export async function listUserSessions(
   const idleCutoff = new Date(times.now.getTime() - times.idleSeconds * 1000)
   const rows = await db
     .selectFrom('sessions')
-    .select(['id', 'id_hash', 'created_at', 'last_seen_at', 'ip', 'user_agent'])
+    .select(['id', 'id_hash', 'created_at', 'last_seen_at', 'ip', 'user_agent', 'amr'])
     .where('user_id', '=', userId)
     .where('expires_at', '>', times.now)
     .where('last_seen_at', '>', idleCutoff)
@@ -174,6 +181,7 @@ export async function listUserSessions(
     lastSeenAt: row.last_seen_at,
     ip: row.ip,
     userAgent: row.user_agent,
+    amr: row.amr,
     current: row.id_hash === currentIdHash,
   }))
 }

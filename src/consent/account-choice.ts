@@ -1,3 +1,4 @@
+import { factorRequiredOn } from '../account-security/gate.js'
 import { ineligibility } from '../authorizations/service.js'
 import type { Role } from '../db/schema.js'
 import type { Viewer } from '../http/session.js'
@@ -34,6 +35,8 @@ export interface AccountChoice {
  * page works without JavaScript.
  */
 export const ACCOUNTS_PER_PAGE = 50
+/** CONTRACT 9: an account under the second-factor policy, for a person who has none. */
+const FACTOR_REASON = 'This account requires a second factor; set one up on your profile first.'
 export const MAX_ACCOUNT_QUERY_LENGTH = 100
 /** The query parameters the account search adds to the authorization request's URL. */
 export const ACCOUNT_SEARCH_PARAMS = ['q', 'page'] as const
@@ -55,7 +58,8 @@ function matches(account: { id: number; name: string }, text: string): boolean {
 /**
  * The accounts the viewer can act on, searched by `?q=` and paged by `?page=`
  * (CONTRACT 4a.3: those where the effective role is below the requested
- * permission are disabled with the reason). On the first unsearched page the
+ * permission are disabled with the reason, and so are those whose policy asks for
+ * a second factor the person lacks, CONTRACT 9). On the first unsearched page the
  * account preselected (the current account when it qualifies, otherwise the
  * first that does) is listed first, so the common case needs no search.
  */
@@ -65,7 +69,9 @@ export function accountChoice(viewer: Viewer, permission: Role, query: unknown):
     id: account.id,
     name: account.name,
     role: account.role,
-    reason: ineligibility(account.role, permission),
+    reason:
+      ineligibility(account.role, permission) ??
+      (factorRequiredOn(viewer, account.id) ? FACTOR_REASON : undefined),
     selected: false,
   }))
   const eligible = all.filter((c) => !c.reason)

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify'
 import { ROLE_DESCRIPTIONS } from '../accounts/roles.js'
+import { amrLabel } from '../auth/amr.js'
 import type { Config } from '../config.js'
 import type { Application, Role } from '../db/schema.js'
 import type { Viewer } from '../http/session.js'
@@ -78,6 +79,7 @@ export function renderConsent(
     },
     // The header's account switcher lists every account; the consent page has its own, paged, choice.
     hideAccountSwitch: true,
+    signedInWith: amrLabel(viewer.amr),
     state: request.state,
     ticket,
   })

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
 import { type Static, Type } from 'typebox'
+import { requireFactorFor } from '../account-security/gate.js'
 import { findApplication } from '../applications/repo.js'
 import type { Config } from '../config.js'
 import type { Application, Database } from '../db/schema.js'
@@ -65,5 +66,6 @@ export async function verifyConsent(
   if (!form.account_id || !Number.isSafeInteger(accountId) || accountId < 1) {
     throw new BadRequestError('Choose an account.')
   }
+  requireFactorFor(viewer, accountId)
   return { decision: 'allow', ticket, application, accountId }
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
+import { twoFactorGate } from '../account-security/gate.js'
 import { csrfTokenFor, formProtection } from './csrf.js'
 import { sessionLoader } from './session.js'
 
@@ -20,6 +21,7 @@ export function pageScope(routes: FastifyPluginAsync[]): FastifyPluginAsync {
       route.config = { ...route.config, errorStyle: 'page' }
     })
     await app.register(sessionLoader)
+    await app.register(twoFactorGate)
     await app.register(formProtection)
     app.decorateReply(
       'page',

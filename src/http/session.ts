@@ -5,6 +5,7 @@ import { roleAtLeast } from '../accounts/roles.js'
 import { findLiveSession, SESSION_COOKIE, type SessionRow, touchSession } from '../auth/sessions.js'
 import type { Role } from '../db/schema.js'
 import { ForbiddenError } from '../errors.js'
+import { hasSecondFactor } from '../two-factor/has-factor.js'
 
 /** The signed-in person as page routes see them. */
 export interface Viewer {
@@ -18,6 +19,11 @@ export interface Viewer {
   amr: string
   /** When the person last proved who they are: sign-in or step-up. */
   authenticatedAt: Date
+  /**
+   * The person has no second factor though an account they can act on requires one
+   * (CONTRACT 9): those accounts' pages send them to enrol (account-security/gate.ts).
+   */
+  factorMissing: boolean
 }
 
 declare module 'fastify' {
@@ -48,6 +54,9 @@ export const sessionLoader = fp(async (app: FastifyInstance) => {
       await touchSession(db, session.idHash, now)
     const accounts = await accessibleAccounts(db, session.userId)
     const account = accounts.find((a) => a.id === session.currentAccountId) ?? accounts[0]
+    // Asked only of members of an account under the policy.
+    const factorMissing =
+      accounts.some((a) => a.requires_two_factor) && !(await hasSecondFactor(db, session.userId))
     request.viewer = {
       sessionIdHash: session.idHash,
       user: session.user,
@@ -55,6 +64,7 @@ export const sessionLoader = fp(async (app: FastifyInstance) => {
       account,
       amr: session.amr,
       authenticatedAt: session.authenticatedAt,
+      factorMissing,
     }
   })
 })

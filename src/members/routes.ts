@@ -11,6 +11,7 @@ import { requireRole, viewerOf } from '../http/session.js'
 import { cancelInvitation, type IssuedInvitation, invite, resendInvitation } from '../invitations/admin.js'
 import { type InvitationSent, mailInvitation } from '../invitations/mail.js'
 import { listPendingInvitations } from '../invitations/repo.js'
+import { requireStepUp } from '../step-up/require-step-up.js'
 import { MEMBER_ACCESS, USERS_ADMIN_ONLY } from './access.js'
 import { changeMemberRole, listMembers, removeMember } from './service.js'
 
@@ -164,7 +165,10 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     `${PATH}/:userId/role`,
-    { schema: { params: MemberParams, body: RoleForm }, preHandler: adminOnly },
+    {
+      schema: { params: MemberParams, body: RoleForm },
+      preHandler: [adminOnly, requireStepUp({ action: 'change the member’s role', back: PATH })],
+    },
     (request, reply) =>
       changeMember(request, reply, request.params.userId, 'changed', async (member) => {
         const role = parseRole(request.body?.role)
@@ -175,7 +179,10 @@ export const memberRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     `${PATH}/:userId/remove`,
-    { schema: { params: MemberParams }, preHandler: adminOnly },
+    {
+      schema: { params: MemberParams },
+      preHandler: [adminOnly, requireStepUp({ action: 'remove the member', back: PATH })],
+    },
     (request, reply) =>
       changeMember(request, reply, request.params.userId, 'removed', async (member) => {
         await removeMember(app.db, member, fromViewer(request))

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { fromViewer } from '../audit/context.js'
+import { amrLabel } from '../auth/amr.js'
 import { revokeOtherSessions, revokeOwnSession } from '../auth/revoke-sessions.js'
 import { listUserSessions, SESSION_COOKIE } from '../auth/sessions.js'
 import { recentSignIns } from '../auth/sign-in-history.js'
@@ -53,6 +54,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           lastSeen: displayTime(s.lastSeenAt),
           ip: s.ip,
           browser: browserName(s.userAgent),
+          method: amrLabel(s.amr),
         })),
         signIns: signIns.map((s) => ({
           at: displayTime(s.at),

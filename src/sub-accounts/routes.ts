@@ -4,6 +4,7 @@ import { fromViewer } from '../audit/context.js'
 import { redirectOrShowProblem, selfFormPage } from '../http/form-outcome.js'
 import { Id, IdParams, NoticeQuery } from '../http/schemas.js'
 import { requireRole, viewerOf } from '../http/session.js'
+import { requireStepUp } from '../step-up/require-step-up.js'
 import { SUB_ACCOUNT_ACCESS, SUB_ACCOUNTS_ADMIN_ONLY } from './access.js'
 import { listSubAccounts } from './repo.js'
 import { createSubAccount, deleteSubAccount, renameSubAccount, subAccountForDeletion } from './service.js'
@@ -101,7 +102,10 @@ export const subAccountRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     `${PATH}/:id/delete`,
-    { schema: { params: IdParams }, preHandler: adminOnly },
+    {
+      schema: { params: IdParams },
+      preHandler: [adminOnly, requireStepUp({ action: 'delete the sub-account', back: PATH })],
+    },
     async (request, reply) => {
       const { account, user } = viewerOf(request)
       await deleteSubAccount(

@@ -24,6 +24,7 @@ t.test(`GET /api/v1/audit-events pages newest first by "before" (${DATABASE_KIND
     'account_id',
     'action',
     'actor',
+    'amr',
     'created_at',
     'details',
     'id',

@@ -71,7 +71,7 @@ export function consentFields(html: string): Record<string, string> {
   return fields
 }
 
-function decodeEntities(value: string): string {
+export function decodeEntities(value: string): string {
   return value
     .replace(/&quot;/g, '"')
     .replace(/&#39;/g, "'")
