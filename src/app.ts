@@ -105,6 +105,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     options.database ??
     (await connectDatabase({
       databaseUrl: config.databaseUrl,
+      listenUrl: config.databaseListenUrl,
+      namedStatements: config.databasePreparedStatements,
       pgliteDataDir: `${config.dataDir}/pgdata`,
       poolSize: config.databasePoolSize,
       holder: 'a running server',

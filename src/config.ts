@@ -17,6 +17,10 @@ export interface Config {
   readonly publicUrl: string
   /** PostgreSQL connection string; unset means the embedded PGlite database in `dataDir`. */
   readonly databaseUrl: string | undefined
+  /** A PostgreSQL address that gives a session (direct, or a session-mode PgBouncer) for LISTEN and migrations; unset means `databaseUrl`. */
+  readonly databaseListenUrl: string | undefined
+  /** Token lookups as named prepared statements (off behind a transaction-mode PgBouncer before 1.21). */
+  readonly databasePreparedStatements: boolean
   readonly dataDir: string
   /** The secret that signs (cookies, CSRF tokens, consent tickets) and seals: the first of `sessionSecrets`. */
   readonly sessionSecret: string
@@ -109,19 +113,37 @@ function publicUrlOf(env: Env, port: number): string {
   return url.href.replace(/\/+$/, '')
 }
 
-function databaseUrlOf(env: Env): string | undefined {
-  const raw = env.DATABASE_URL
+function databaseUrlOf(env: Env, name: 'DATABASE_URL' | 'DATABASE_LISTEN_URL'): string | undefined {
+  const raw = env[name]
   if (raw === undefined || raw === '') return undefined
   let protocol: string
   try {
     protocol = new URL(raw).protocol
   } catch {
-    throw new ConfigError('DATABASE_URL must be a URL such as postgres://user:password@host:5432/latchkey')
+    throw new ConfigError(`${name} must be a URL such as postgres://user:password@host:5432/latchkey`)
   }
   if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
-    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://')
+    throw new ConfigError(`${name} must start with postgres:// or postgresql://`)
   }
   return raw
+}
+
+/** DATABASE_LISTEN_URL: only beside DATABASE_URL (the embedded database listens in-process). */
+function databaseListenUrlOf(env: Env, databaseUrl: string | undefined): string | undefined {
+  const listenUrl = databaseUrlOf(env, 'DATABASE_LISTEN_URL')
+  if (listenUrl && !databaseUrl) {
+    throw new ConfigError(
+      'DATABASE_LISTEN_URL needs DATABASE_URL: it is a second address of the same PostgreSQL database',
+    )
+  }
+  return listenUrl
+}
+
+function booleanOf(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false; got "${raw}"`)
+  return raw === 'true'
 }
 
 function smtpUrlOf(env: Env): string | undefined {
@@ -188,11 +210,14 @@ export function loadConfig(rawEnv: Env, overrides: Partial<Config> = {}): Config
     )
   }
   const publicUrl = publicUrlOf(env, port)
+  const databaseUrl = databaseUrlOf(env, 'DATABASE_URL')
   const config: Config = {
     port,
     host: env.HOST || (production ? '0.0.0.0' : 'localhost'),
     publicUrl,
-    databaseUrl: databaseUrlOf(env),
+    databaseUrl,
+    databaseListenUrl: databaseListenUrlOf(env, databaseUrl),
+    databasePreparedStatements: booleanOf(env, 'DATABASE_PREPARED_STATEMENTS', true),
     dataDir,
     sessionSecrets,
     logLevel,

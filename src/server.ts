@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import type { Config } from './config.js'
-import { migrateToLatest } from './db/migrate.js'
+import { migrateDatabase } from './db/migrate.js'
 
 /**
  * Builds, migrates and listens. On SIGTERM or SIGINT it stops accepting
@@ -17,7 +17,7 @@ export async function startServer(config: Config): Promise<FastifyInstance> {
   // every feature's hook (Fastify runs onClose hooks in reverse order of registration).
   const app = await buildApp(config)
   try {
-    await migrateToLatest(app.db)
+    await migrateDatabase(app.database)
     await app.listen({ port: config.port, host: config.host })
   } catch (error) {
     await app.close().catch(() => undefined) // releases the pool so the process can exit

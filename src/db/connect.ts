@@ -13,12 +13,24 @@ export interface DatabaseHandle {
   readonly pool: pg.Pool | undefined
   /** The embedded instance (PGlite only). */
   readonly pglite: PGlite | undefined
+  /**
+   * Where work that needs a PostgreSQL session of its own connects (PostgreSQL only):
+   * the LISTEN connection and the migrations, which hold a session advisory lock.
+   * The pool's own address unless DATABASE_LISTEN_URL names another (db/session.ts).
+   */
+  readonly sessionConfig: pg.ClientConfig | undefined
+  /** Whether the token lookups may run as named prepared statements on the pool (DATABASE_PREPARED_STATEMENTS). */
+  readonly namedStatements: boolean
   close(): Promise<void>
 }
 
 export interface ConnectOptions {
   /** PostgreSQL connection string; when absent the embedded database is used. */
   databaseUrl: string | undefined
+  /** A connection string that gives a session of its own (DATABASE_LISTEN_URL); defaults to `databaseUrl`. */
+  listenUrl?: string | undefined
+  /** `false` behind a PgBouncer in transaction mode that cannot keep named statements (before 1.21). */
+  namedStatements?: boolean
   /** Where PGlite keeps its files; `memory://` keeps nothing (tests). */
   pgliteDataDir: string
   /** A data directory dumped by PGlite's `dumpDataDir()` to start from (tests: a migrated snapshot). */
@@ -49,7 +61,15 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     // client on release, so the event itself needs no further handling.
     pool.on('connect', (client) => client.on('error', () => {}))
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-    return { db, kind: 'postgres', pool, pglite: undefined, close: () => db.destroy() }
+    return {
+      db,
+      kind: 'postgres',
+      pool,
+      pglite: undefined,
+      sessionConfig: options.listenUrl ? { connectionString: options.listenUrl } : pool.options,
+      namedStatements: options.namedStatements ?? true,
+      close: () => db.destroy(),
+    }
   }
   const { PGlite } = await import('@electric-sql/pglite')
   // One process at a time on a data directory (db/data-dir-lock.ts); in-memory ones are private anyway.
@@ -74,6 +94,8 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     kind: 'pglite',
     pool: undefined,
     pglite,
+    sessionConfig: undefined,
+    namedStatements: false,
     close: async () => {
       try {
         await db.destroy()

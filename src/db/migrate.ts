@@ -1,8 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type Kysely, sql } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration'
+import pg from 'pg'
+import type { DatabaseHandle } from './connect.js'
 import { splitSqlStatements } from './split-sql.js'
 
 /** `migrations/` at the package root, both from `src/db` (tsx) and `dist/db` (built). */
@@ -49,4 +51,23 @@ export async function migrateToLatest(db: Kysely<any>, folder = MIGRATIONS_DIR):
     throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${message}`, { cause: error })
   }
   return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) }
+}
+
+/**
+ * Migrates the database of a handle over a session of its own: Kysely's lock is a
+ * session advisory lock taken and released outside the migrations' transaction,
+ * which a PgBouncer in transaction mode may run on different server connections
+ * (the unlock then misses and the lock stays held). With DATABASE_LISTEN_URL set,
+ * the migrations go to that address, as the LISTEN connection does.
+ */
+export async function migrateDatabase(database: DatabaseHandle): Promise<MigrationOutcome> {
+  if (!database.pool || database.sessionConfig === database.pool.options) return migrateToLatest(database.db)
+  const session = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ ...database.sessionConfig, max: 1 }) }),
+  })
+  try {
+    return await migrateToLatest(session)
+  } finally {
+    await session.destroy()
+  }
 }

@@ -30,13 +30,15 @@ export function createInvalidationListener(
   options: ListenerOptions = {},
 ): InvalidationListener {
   if (database.pglite) return new PgliteListener(database.pglite, feed, log)
-  if (!database.pool) throw new Error('a database handle has either a pool or a PGlite instance')
-  return new PostgresListener(database.pool.options, feed, log, options)
+  if (!database.sessionConfig) throw new Error('a database handle has either a pool or a PGlite instance')
+  return new PostgresListener(database.sessionConfig, feed, log, options)
 }
 
 /**
  * A dedicated `pg.Client`, not a pool connection: LISTEN belongs to a session,
- * and a pool would hand that session to queries or close it when idle. While
+ * and a pool would hand that session to queries or close it when idle. It
+ * connects to DATABASE_LISTEN_URL when set: a PgBouncer in transaction mode
+ * gives no session to keep, so the listener goes around it. While
  * the connection is down the feed is distrusted, so every instance serves from
  * the database until it listens again.
  */

@@ -110,14 +110,18 @@ const ACCESS = `
  * (EXPLAIN ANALYZE: ~0.5 ms planning, ~0.2 ms execution), and prepared it
  * serves about three times as many lookups per second (bench/RESULTS.md). Behind
  * PgBouncer in transaction mode that needs PgBouncer 1.21+ with
- * max_prepared_statements set.
+ * max_prepared_statements set; older ones take DATABASE_PREPARED_STATEMENTS=false
+ * (unnamed statements, planned every time).
  */
 export class TokenQueries {
   constructor(private readonly database: DatabaseHandle) {}
 
   private async rows<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
     const pool = this.database.pool
-    if (pool) return (await pool.query<T & pg.QueryResultRow>({ name, text, values })).rows
+    if (pool) {
+      const query = this.database.namedStatements ? { name, text, values } : { text, values }
+      return (await pool.query<T & pg.QueryResultRow>(query)).rows
+    }
     return (await this.database.db.executeQuery<T>(CompiledQuery.raw(text, values))).rows
   }
 

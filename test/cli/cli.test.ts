@@ -1,34 +1,14 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { connectDatabase } from '../../src/db/connect.js'
 import { CREATE_FIRST_ADMIN, runLatchkey } from '../fixtures.js'
-import { createEmptyPostgresDatabase, DATABASE_KIND, PASSWORD, type Teardown } from '../helper.js'
+import { DATABASE_KIND, PASSWORD } from '../helper.js'
+import { cliEnv } from './cli-env.js'
 
 // Some twenty CLI runs, each a Node process opening its database: beyond the default 180 s on a busy machine.
 t.setTimeout(900_000)
 
 const cli = runLatchkey
-
-/** The CLI's configuration: a fresh PostgreSQL database, or a fresh PGlite data directory. */
-async function cliEnv(
-  t: Teardown,
-): Promise<{ env: Record<string, string>; open: () => ReturnType<typeof connectDatabase> }> {
-  if (DATABASE_KIND === 'postgres') {
-    const url = await createEmptyPostgresDatabase(t)
-    return {
-      env: { DATABASE_URL: url },
-      open: () => connectDatabase({ databaseUrl: url, pgliteDataDir: '' }),
-    }
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return {
-    env: { DATA_DIR: dir },
-    open: () => connectDatabase({ databaseUrl: undefined, pgliteDataDir: join(dir, 'pgdata') }),
-  }
-}
 
 t.test(`latchkey migrate, users create, services (${DATABASE_KIND})`, async (t) => {
   const { env, open } = await cliEnv(t)

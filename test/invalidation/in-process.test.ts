@@ -26,7 +26,15 @@ async function pgliteInstances(t: Teardown) {
     const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) })
     if (i === 0) await migrateToLatest(db)
     // Closing is left to the PGlite teardown below: Kysely's destroy() would close the shared instance.
-    const database: DatabaseHandle = { db, kind: 'pglite', pool: undefined, pglite, close: async () => {} }
+    const database: DatabaseHandle = {
+      db,
+      kind: 'pglite',
+      pool: undefined,
+      pglite,
+      sessionConfig: undefined,
+      namedStatements: false,
+      close: async () => {},
+    }
     const app = await buildApp(testConfig(), { database, logger: false })
     await app.ready()
     apps.push(app)

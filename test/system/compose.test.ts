@@ -32,6 +32,17 @@ function compose(args: string[], env: Record<string, string>) {
   )
 }
 
+/** Each service's block of `docker-compose config` output, by name. */
+function composeServices(config: string): Record<string, string> {
+  const section = config.split(/^services:\n/m)[1]?.split(/^\S/m)[0] ?? ''
+  const blocks: Record<string, string> = {}
+  for (const block of section.split(/^ {2}(?=\S)/m).filter(Boolean)) {
+    const name = block.slice(0, block.indexOf(':'))
+    blocks[name] = `  ${block}`
+  }
+  return blocks
+}
+
 /** The nginx configuration kept inline in docker-compose.yml (the NGINX_CONF block), with `$$` as `$`. */
 function composeNginxConf(): string {
   const lines = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8').split('\n')
@@ -58,7 +69,35 @@ t.test('docker-compose.yml is valid and says clearly what is missing', { skip },
   t.equal(ok.code, 0, `docker-compose config -q: ${ok.stderr}`)
   const scale = await compose(['--profile', 'scale', 'config', '--services'], COMPOSE_ENV)
   t.equal(scale.code, 0, scale.stderr)
-  t.same(scale.stdout.trim().split('\n').sort(), ['latchkey', 'latchkey-2', 'mailpit', 'nginx', 'postgres'])
+  t.same(scale.stdout.trim().split('\n').sort(), [
+    'latchkey',
+    'latchkey-2',
+    'mailpit',
+    'migrate',
+    'nginx',
+    'postgres',
+  ])
+  // The migrations run once, in a one-shot service the instances wait for; the instances run read-only.
+  const resolved = await compose(['--profile', 'scale', 'config'], COMPOSE_ENV)
+  const services = composeServices(resolved.stdout)
+  t.match(services.migrate, /command:\n {4}- migrate\n/, 'migrate runs `latchkey migrate`')
+  t.match(services.migrate, /restart: 'no'|restart: "no"|restart: no/, 'once')
+  t.notMatch(services.migrate, /migrate:\n\s+condition/, 'and waits for no one but PostgreSQL')
+  for (const name of ['latchkey', 'latchkey-2']) {
+    const service = services[name] ?? ''
+    t.match(
+      service,
+      /migrate:\n {8}condition: service_completed_successfully/,
+      `${name} waits for the migrations to succeed`,
+    )
+    t.match(service, /postgres:\n {8}condition: service_healthy/, `${name} waits for a healthy PostgreSQL`)
+    t.match(service, /read_only: true/, `${name} runs on a read-only root filesystem`)
+    t.match(
+      service,
+      /tmpfs:\n {4}- \/tmp\n {4}- \/data:uid=1000,gid=1000,mode=0700\n/,
+      'with tmpfs for /tmp and /data',
+    )
+  }
   // The development mail catcher: its own profile, and SMTP_URL reaches the instances.
   const mail = await compose(['--profile', 'mail', 'config'], {
     ...COMPOSE_ENV,
@@ -75,23 +114,23 @@ t.test('docker-compose.yml is valid and says clearly what is missing', { skip },
     t.match(missing.stderr, `set ${name}`, `and names ${name}`)
   }
   // SESSION_SECRET comes from a compose secret (a file), not the environment (CONTRACT 12).
-  const resolved = await compose(['--profile', 'scale', 'config'], {
+  const withSecret = await compose(['--profile', 'scale', 'config'], {
     ...COMPOSE_ENV,
     SESSION_SECRET_PATH: '/etc/latchkey/session_secret',
   })
-  t.equal(resolved.code, 0, resolved.stderr)
+  t.equal(withSecret.code, 0, withSecret.stderr)
   t.equal(
-    resolved.stdout.match(/SESSION_SECRET_FILE: \/run\/secrets\/session_secret$/gm)?.length,
+    withSecret.stdout.match(/SESSION_SECRET_FILE: \/run\/secrets\/session_secret$/gm)?.length,
     2,
     'both instances read the secret file',
   )
-  t.equal(resolved.stdout.match(/^ {4}- source: session_secret$/gm)?.length, 2, 'and are given it')
+  t.equal(withSecret.stdout.match(/^ {4}- source: session_secret$/gm)?.length, 2, 'and are given it')
   t.match(
-    resolved.stdout,
+    withSecret.stdout,
     /^ {2}session_secret:\n {4}file: \/etc\/latchkey\/session_secret$/m,
     'from SESSION_SECRET_PATH',
   )
-  t.notMatch(resolved.stdout, /SESSION_SECRET: /, 'never as a variable in the container environment')
+  t.notMatch(withSecret.stdout, /SESSION_SECRET: /, 'never as a variable in the container environment')
   // nginx is a trusted proxy, whose X-Request-Id Latchkey logs under: nginx's own id, never the client's.
   t.equal(composeNginxConf().match(/proxy_set_header X-Request-Id \$request_id;/g)?.length, 2)
 })

@@ -63,6 +63,11 @@ t.test(`the image's build and start steps, without Docker (${DATABASE_KIND})`, {
   ]) {
     t.ok(DOCKERFILE.includes(step), `the Dockerfile has: ${step}`)
   }
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+  t.ok(DOCKERFILE.includes(`ARG VERSION=${version}`), "the image's version label follows package.json")
+  for (const label of ['title', 'description', 'version', 'revision', 'created', 'licenses']) {
+    t.match(DOCKERFILE, `org.opencontainers.image.${label}=`, `the OCI label ${label}`)
+  }
 
   const work = mkdtempSync(join(tmpdir(), 'latchkey-image-'))
   t.teardown(() => rmSync(work, { recursive: true, force: true }))
