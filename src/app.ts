@@ -24,6 +24,7 @@ import { healthRoutes } from './health/routes.js'
 import { Housekeeper } from './housekeeping/housekeeper.js'
 import { apiScope } from './http/api-scope.js'
 import { errorHandling } from './http/error-handler.js'
+import { loadShedding } from './http/load-shedding.js'
 import { pageScope } from './http/page-scope.js'
 import { securityHeaders } from './http/security-headers.js'
 import { serverTimeouts } from './http/server-timeouts.js'
@@ -89,6 +90,10 @@ export interface BuildOptions {
   /** Tuning of the LISTEN connection (reconnection delays, heartbeat) and of the validation cache. */
   listener?: ListenerOptions
   tokenCache?: TokenCacheOptions
+  /** This process's number when it is one of WORKERS (cluster/): in logs, the `X-Latchkey-Worker` header, and `/metrics` from all workers. */
+  workerId?: number
+  /** The event-loop sample of load shedding, shorter in tests (http/load-shedding.ts). */
+  pressureSampleIntervalMs?: number
 }
 
 /** Builds the whole application; never listens. Used by the server, the CLI and every test. */
@@ -108,7 +113,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger:
       options.logger === false
         ? false
-        : { ...loggerOptions(config.logLevel), ...(options.logger === true ? {} : options.logger) },
+        : {
+            ...loggerOptions(config.logLevel, options.workerId),
+            ...(options.logger === true ? {} : options.logger),
+          },
     // A hop count is accepted by Fastify (proxy-addr) though its types list only booleans and addresses.
     trustProxy: config.trustProxy as boolean | string,
     bodyLimit: 256 * 1024,
@@ -124,8 +132,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }),
   })
   if (options.onRoute) app.addHook('onRoute', options.onRoute)
+  const workerHeader = options.workerId === undefined ? undefined : String(options.workerId)
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id)
+    // Which worker answered: for operators following a request, and for the workers suite.
+    if (workerHeader) reply.header('X-Latchkey-Worker', workerHeader)
   })
 
   const routeList: RouteEntry[] = []
@@ -181,6 +192,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   })
 
   await app.register(errorHandling)
+  await app.register(loadShedding, {
+    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    sampleIntervalMs: options.pressureSampleIntervalMs,
+  })
   await app.register(cookie, { secret: config.sessionSecret })
   await app.register(formbody, { bodyLimit: 64 * 1024 })
   await app.register(securityHeaders)
@@ -189,7 +204,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(openapi) // before every route: it collects them as they are registered
 
   await app.register(healthRoutes)
-  await app.register(metricsRoutes)
+  // With METRICS_PORT, /metrics is served there only (server.ts, metrics/metrics-server.ts).
+  if (config.metricsPort === undefined)
+    await app.register(metricsRoutes, { fromPrimary: options.workerId !== undefined })
   await app.register(openapiRoutes)
   await app.register(
     pageScope([

@@ -3,13 +3,13 @@ import { parseArgs } from 'node:util'
 import { isRole, notARole } from './accounts/roles.js'
 import { fromCli } from './audit/context.js'
 import { PasswordPromptError, readPassword } from './cli/read-password.js'
+import { serve } from './cluster/serve.js'
 import { type Config, ConfigError, loadConfig } from './config.js'
 import { connectDatabase, type DatabaseHandle } from './db/connect.js'
 import { DataDirInUseError } from './db/data-dir-lock.js'
 import { migrateToLatest } from './db/migrate.js'
 import { AppError } from './errors.js'
 import { resetLinkByOperator, setPasswordByOperator } from './passwords/operator.js'
-import { startServer } from './server.js'
 import { createService, listServices } from './service-credentials/repo.js'
 import { revokeService } from './service-credentials/service.js'
 import { setUserDisabled } from './users/disable.js'
@@ -89,7 +89,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const config = loadConfig(env)
 
   if (command === 'serve') {
-    await startServer(config)
+    await serve(config, env)
     return -1 // keeps running until a signal
   }
   if (command === 'migrate') {

@@ -1,13 +1,9 @@
-import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import swagger from '@fastify/swagger'
 import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { Type } from 'typebox'
 import { ErrorResponse, OAuthErrorBody } from '../http/schemas.js'
-
-const PACKAGE_JSON = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json')
+import { VERSION } from '../version.js'
 
 type Responses = Record<string, unknown>
 
@@ -64,13 +60,12 @@ function transform({ schema, url, route }: { schema: FastifySchema; url: string;
 
 /** @fastify/swagger, registered before any route so that its onRoute hook sees them all. */
 export const openapi = fp(async (app: FastifyInstance) => {
-  const { version } = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
         title: 'Latchkey',
-        version,
+        version: VERSION,
         description:
           'Authorization server: the JSON management API, token validation (forward-auth and RFC 7662 introspection) and the OAuth 2.0 endpoints.',
       },
