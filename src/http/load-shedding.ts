@@ -9,7 +9,7 @@ export const SHED_RETRY_AFTER_SECONDS = 5
 export interface LoadSheddingOptions {
   /** Shed while the event loop's mean delay over a sample exceeds this (ms); 0: never. */
   maxEventLoopDelayMs: number
-  /** How often the delay is sampled; one second unless a test wants a shorter sample. */
+  /** How often the delay is sampled (the mean over each sample is compared); one second unless a test wants a shorter sample. */
   sampleIntervalMs?: number
 }
 
@@ -26,11 +26,21 @@ export const NOT_SHED = { pressureHandler: () => undefined }
  */
 export const loadShedding = fp(async (app: FastifyInstance, options: LoadSheddingOptions) => {
   if (options.maxEventLoopDelayMs <= 0) return
+  const sampleInterval = options.sampleIntervalMs ?? 1000
+  // Booting (compiling every route's schemas) blocks the loop for a while, and a
+  // sample with no tick in it counts as an infinite delay: shedding starts only
+  // once two samples have been taken after the app is ready.
+  let armed = false
+  app.addHook('onReady', async () => {
+    setTimeout(() => {
+      armed = true
+    }, 2 * sampleInterval).unref()
+  })
   await app.register(underPressure, {
     maxEventLoopDelay: options.maxEventLoopDelayMs,
-    sampleInterval: options.sampleIntervalMs ?? 1000,
+    sampleInterval,
     pressureHandler: async () => {
-      throw new OverloadedError(SHED_RETRY_AFTER_SECONDS)
+      if (armed) throw new OverloadedError(SHED_RETRY_AFTER_SECONDS)
     },
   })
 })
