@@ -299,6 +299,7 @@ if (process.argv.includes('--report')) {
   writeResults(raw.rows, raw.machine, raw.profiles)
 } else if (process.argv.includes('--storm')) {
   // Only the sign-in storm rows (about a minute), into their section of RESULTS.md.
+  mkdirSync(OUT, { recursive: true })
   log('building dist/ (the server runs compiled, as in production)')
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' })
   execFileSync('taskset', ['-a', '-cp', String(LOAD_CPU), String(process.pid)], { stdio: 'ignore' })
