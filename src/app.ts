@@ -192,11 +192,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   })
 
   await app.register(errorHandling)
+  await app.register(cookie, { secret: config.sessionSecret })
+  // After the cookies are read: a shed page request is answered with the error page, which needs them.
   await app.register(loadShedding, {
     maxEventLoopDelayMs: config.maxEventLoopDelayMs,
     sampleIntervalMs: options.pressureSampleIntervalMs,
   })
-  await app.register(cookie, { secret: config.sessionSecret })
   await app.register(formbody, { bodyLimit: 64 * 1024 })
   await app.register(securityHeaders)
   await app.register(views, { cache: config.production })
