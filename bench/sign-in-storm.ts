@@ -15,6 +15,8 @@ const BEGIN = '<!-- sign-in-storm: begin -->'
 const END = '<!-- sign-in-storm: end -->'
 const RESULTS = 'bench/RESULTS.md'
 const SIGN_INS_PER_SECOND = 20
+/** People signing in, in turn. */
+const PEOPLE = 200
 /** The /verify rate: a busy gateway's, well below what one core serves hot, so p99 measures interference, not queueing. */
 const VERIFY_RATE = 2000
 const VERIFY_CONNECTIONS = 10
@@ -42,8 +44,11 @@ function p99(values: number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? Number.NaN
 }
 
-/** One sign-in as a browser makes it: the form (CSRF cookie and token), then the POST. */
+let person = 0
+
+/** One sign-in as a browser makes it: the form (CSRF cookie and token), then the POST; the next person each time. */
 async function signIn(): Promise<boolean> {
+  person = (person % PEOPLE) + 1
   const form = await fetch(`${LATCHKEY}/login`)
   const html = await form.text()
   const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? ''
@@ -55,7 +60,11 @@ async function signIn(): Promise<boolean> {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-    body: new URLSearchParams({ _csrf: csrf, email: 'bench@example.com', password: PASSWORD }).toString(),
+    body: new URLSearchParams({
+      _csrf: csrf,
+      email: `storm-${person}@example.com`,
+      password: PASSWORD,
+    }).toString(),
   })
   await answer.arrayBuffer()
   return answer.status === 303
@@ -104,10 +113,16 @@ async function seedStorm(): Promise<{ databaseUrl: string; hot: string[] }> {
   const databaseUrl = await createBenchDatabase(POSTGRES)
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 })
   const owner = await seedOwner(pool, databaseUrl)
-  await pool.query('UPDATE users SET password_hash = $1 WHERE id = $2', [
-    await hashPassword(PASSWORD),
-    owner.userId,
-  ])
+  // Different people: one email's attempts in flight are capped (LOGIN_MAX_FAILURES), as a burst should be.
+  const { rows } = await pool.query(
+    `INSERT INTO users (email, name, password_hash)
+     SELECT 'storm-' || i || '@example.com', 'Storm ' || i, $1 FROM generate_series(1, $2::int) AS i RETURNING id`,
+    [await hashPassword(PASSWORD), PEOPLE],
+  )
+  await pool.query(
+    "INSERT INTO memberships (account_id, user_id, role) SELECT $1, unnest($2::int[]), 'browse'",
+    [owner.accountId, rows.map((r) => r.id as number)],
+  )
   const hot = await insertKnownTokens(pool, owner, 1000)
   await pool.query('VACUUM (ANALYZE) tokens')
   await pool.end()
@@ -174,7 +189,7 @@ Method: one Latchkey process (\`WORKERS=1\`, production settings, argon2id at OW
 on CPUs ${STORM_CPUS} (not pinned to one: argon2 runs on libuv's threads beside the event loop, and 20 hashes
 a second take about one CPU-second a second), the load generator on CPU 1 as in the other rows, 1 000 hot tokens, ${WARMUP_S} s warm-up. autocannon sends \`/verify\` at a
 steady ${VERIFY_RATE.toLocaleString('en-US')} req/s over ${VERIFY_CONNECTIONS} connections for ${DURATION_S} s, first alone, then while this
-script starts ${SIGN_INS_PER_SECOND} sign-ins a second (each \`GET /login\` then \`POST /login\`, 303 expected), each on its
+script starts ${SIGN_INS_PER_SECOND} sign-ins a second by ${PEOPLE} people in turn (each \`GET /login\` then \`POST /login\`, 303 expected), each on its
 own whatever the others do. Latencies in whole milliseconds (autocannon). **The machine is shared**: other
 agents' test suites ran on both cores during the run (load average before ${loadBefore.map((l) => l.toFixed(2)).join(', ')};
 after ${loadAfter.map((l) => l.toFixed(2)).join(', ')}), so these numbers are pessimistic and noisy.
