@@ -28,18 +28,21 @@ import { loadShedding } from './http/load-shedding.js'
 import { pageScope } from './http/page-scope.js'
 import { securityHeaders } from './http/security-headers.js'
 import { serverTimeouts } from './http/server-timeouts.js'
+import { proxyTrust } from './http/trust-proxy.js'
 import { views } from './http/views.js'
 import { InvalidationFeed } from './invalidation/feed.js'
 import { createInvalidationListener, type ListenerOptions } from './invalidation/listener.js'
 import { onLocalInvalidation } from './invalidation/publish.js'
 import { invitationRoutes } from './invitations/routes.js'
-import { generateRequestId, loggerOptions } from './logging.js'
+import { loggerOptions, requestIdGenerator } from './logging.js'
 import { Mailer } from './mail/mailer.js'
 import { memberRoutes } from './members/routes.js'
 import { httpMetrics } from './metrics/http-metrics.js'
 import { createMetrics, type Metrics, registerPoolMetrics } from './metrics/metrics.js'
 import { metricsRoutes } from './metrics/routes.js'
 import { oauthEndpoints } from './oauth/routes.js'
+import { browserLibrary } from './passkeys/browser-library.js'
+import { passkeyRoutes } from './passkeys/routes.js'
 import { passwordRoutes } from './passwords/routes.js'
 import { profileRoutes } from './profile/routes.js'
 import { sessionsRoutes } from './profile/sessions-routes.js'
@@ -109,6 +112,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       holder: 'a running server',
     }))
 
+  const trust = proxyTrust(config.trustProxy)
   const app = Fastify({
     logger:
       options.logger === false
@@ -117,13 +121,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
             ...loggerOptions(config.logLevel, options.workerId),
             ...(options.logger === true ? {} : options.logger),
           },
-    // A hop count is accepted by Fastify (proxy-addr) though its types list only booleans and addresses.
-    trustProxy: config.trustProxy as boolean | string,
+    trustProxy: config.trustProxy === false ? false : trust,
     bodyLimit: 256 * 1024,
     ...serverTimeouts(config),
     routerOptions: { maxParamLength: 200 },
     requestIdHeader: false,
-    genReqId: generateRequestId,
+    genReqId: requestIdGenerator(trust),
     return503OnClosing: true,
     // Routes with `config: { requestLogging: false }` (token validation, which runs
     // for every API call behind a gateway) get no per-request log lines; metrics count them.
@@ -192,7 +195,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   })
 
   await app.register(errorHandling)
-  await app.register(cookie, { secret: config.sessionSecret })
+  // The first secret signs; every listed one still unsigns (CONTRACT 12: rotation).
+  await app.register(cookie, { secret: [...config.sessionSecrets] })
   // After the cookies are read: a shed page request is answered with the error page, which needs them.
   await app.register(loadShedding, {
     maxEventLoopDelayMs: config.maxEventLoopDelayMs,
@@ -201,6 +205,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(formbody, { bodyLimit: 64 * 1024 })
   await app.register(securityHeaders)
   await app.register(views, { cache: config.production })
+  await app.register(browserLibrary, { cache: config.production })
   await app.register(httpMetrics)
   await app.register(openapi) // before every route: it collects them as they are registered
 
@@ -227,6 +232,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       docsPageRoutes,
       passwordRoutes,
       profileRoutes,
+      passkeyRoutes,
     ]),
   )
   await app.register(

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
-import { metricsAllowOf, metricsTokenOf } from './config-ops.js'
+import { withFileVariables } from './config-files.js'
+import { metricsAllowOf, metricsTokenOf, type TrustProxy, trustProxyOf } from './config-ops.js'
 import { OWASP_PASSWORD_HASHING, type PasswordHashing } from './security/passwords.js'
 
 /** The real clock; the validation cache keeps lru-cache's own cheaper timer for it (validation/cache.ts). */
@@ -23,7 +24,8 @@ export interface Config {
   /** Every secret of SESSION_SECRET (comma-separated): the first signs, all verify (CONTRACT 12). */
   readonly sessionSecrets: readonly string[]
   readonly logLevel: LogLevel
-  readonly trustProxy: boolean | string | number
+  /** Whose X-Forwarded-For and X-Request-Id are believed (`TRUST_PROXY`; http/trust-proxy.ts applies it). */
+  readonly trustProxy: TrustProxy
   readonly production: boolean
   /** Session idle timeout and absolute lifetime, in seconds. */
   readonly sessionIdleSeconds: number
@@ -152,13 +154,6 @@ function signupOf(env: Env): 'open' | 'invite' {
   return raw
 }
 
-function trustProxyOf(raw: string | undefined): boolean | string | number {
-  if (raw === undefined || raw === '' || raw === 'false') return false
-  if (raw === 'true') return true
-  if (/^\d+$/.test(raw)) return Number(raw)
-  return raw // a comma-separated list of addresses or CIDR ranges, as Fastify takes it
-}
-
 /** WORKERS: a count, or `auto` for one per CPU the process may use. */
 function workersOf(env: Env): number {
   const raw = env.WORKERS
@@ -193,7 +188,8 @@ function developmentSecret(dataDir: string): string {
   }
 }
 
-export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
+export function loadConfig(rawEnv: Env, overrides: Partial<Config> = {}): Config {
+  const env = withFileVariables(rawEnv, (message) => new ConfigError(message))
   const production = env.NODE_ENV === 'production'
   const port = integer(env, 'PORT', 3000, 0, 65535)
   const dataDir = resolve(env.DATA_DIR || '.latchkey')
@@ -223,10 +219,9 @@ export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
     publicUrl,
     databaseUrl: databaseUrlOf(env),
     dataDir,
-    sessionSecret: sessionSecrets[0] as string,
     sessionSecrets,
     logLevel,
-    trustProxy: trustProxyOf(env.TRUST_PROXY),
+    trustProxy: trustProxyOf(env, (message) => new ConfigError(message)),
     production,
     sessionIdleSeconds: integer(env, 'SESSION_IDLE_MINUTES', 120, 1, 60 * 24 * 30) * 60,
     sessionMaxSeconds: integer(env, 'SESSION_MAX_HOURS', 24, 1, 24 * 365) * 3600,
@@ -256,6 +251,8 @@ export function loadConfig(env: Env, overrides: Partial<Config> = {}): Config {
     mailWaitMs: integer(env, 'MAIL_WAIT_SECONDS', 5, 0, 60) * 1000,
     mailRetryDelaysMs: [2_000, 10_000, 60_000],
     ...overrides,
+    // An override of sessionSecret may itself be a list (tests rotating): the first still signs.
+    sessionSecret: sessionSecrets[0] as string,
   }
   // Node refuses a header timeout longer than the whole-request timeout.
   if (config.headersTimeoutMs > config.requestTimeoutMs) {

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
 import { hostname } from 'node:os'
 import type { FastifyServerOptions } from 'fastify'
 import { stdTimeFunctions } from 'pino'
 import type { LogLevel } from './config.js'
+import { fromTrustedProxy, type ProxyTrust } from './http/trust-proxy.js'
 import { VERSION } from './version.js'
 
 /**
@@ -74,9 +76,27 @@ export const REDACT_PATHS = [
   ...['body', 'query', 'params'].flatMap((o) => [`${o}.code`, `*.${o}.code`]),
 ]
 
-/** Request ids: random UUIDs (an incoming header is not trusted), echoed as `X-Request-Id`. */
-export function generateRequestId(): string {
-  return randomUUID()
+/** What a proxy's request id may look like: nginx's hex, UUIDs, trace ids; nothing that could bend a log line. */
+const FORWARDED_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/
+
+/**
+ * Request ids, echoed as `X-Request-Id` and logged as `reqId`: the proxy's own
+ * `X-Request-Id` when the request came straight from a trusted proxy (so one id
+ * follows the request through the proxy's log and ours; CONTRACT 12), otherwise
+ * a random UUID: a client cannot choose the id its request is logged under.
+ */
+export function requestIdGenerator(trust: ProxyTrust): (raw: IncomingMessage) => string {
+  return (raw) => {
+    const forwarded = raw.headers['x-request-id']
+    if (
+      typeof forwarded === 'string' &&
+      FORWARDED_REQUEST_ID.test(forwarded) &&
+      fromTrustedProxy(trust, raw)
+    ) {
+      return forwarded
+    }
+    return randomUUID()
+  }
 }
 
 /**

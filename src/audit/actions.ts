@@ -55,6 +55,8 @@ export const AUDIT_ACTIONS = [
   'two_factor.reset_by_operator',
   'passkey.added',
   'passkey.removed',
+  // A passkey whose sign counter went backwards: perhaps a cloned authenticator (passkeys/assertion.ts).
+  'passkey.sign_count_refused',
   'step_up.confirmed',
   'account.two_factor_policy_changed',
 ] as const

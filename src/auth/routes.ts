@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { originOf } from '../audit/context.js'
 import { NotFoundError } from '../errors.js'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
 import { listOfferedInvitations } from '../invitations/repo.js'
+import { relyingParty } from '../passkeys/relying-party.js'
 import { countUsers } from '../users/repo.js'
 import { setupFirstAdmin } from '../users/service.js'
 import { attemptLogin } from './login.js'
@@ -18,6 +20,11 @@ const SetupForm = Type.Object({ email: field, name: field, password: field, acco
 const LoginForm = Type.Object({ email: field, password: field, next: field })
 const NextQuery = Type.Object({ next: field })
 const SETUP_PAGE = { title: 'Set up Latchkey' }
+
+/** The sign-in page offers "Sign in with a passkey" where passkeys work (not with an IP address in PUBLIC_URL). */
+function loginPage(app: FastifyInstance) {
+  return { title: 'Sign in', passkeysOffered: relyingParty(app.config.publicUrl) !== undefined }
+}
 
 /** /setup (first run), /login and /logout. */
 export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -58,7 +65,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if ((await countUsers(app.db)) === 0) return reply.redirect('/setup')
     const next = safeNextPath(request.query.next, app.config.publicUrl)
     if (request.viewer) return reply.redirect(next)
-    return reply.page('login', { title: 'Sign in', email: '', next, problem: undefined })
+    return reply.page('login', { ...loginPage(app), email: '', next, problem: undefined })
   })
 
   app.post('/login', { schema: { body: LoginForm } }, async (request, reply) => {
@@ -75,7 +82,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!result.ok) {
       return reply
         .code(401)
-        .page('login', { title: 'Sign in', email, next, problem: 'Wrong email or password.' })
+        .page('login', { ...loginPage(app), email, next, problem: 'Wrong email or password.' })
     }
     await startSession(reply, result.userId, result.accountId)
     return reply.redirect(next, 303)

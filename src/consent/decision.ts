@@ -51,7 +51,7 @@ export async function verifyConsent(
   viewer: Viewer,
   form: ConsentForm,
 ): Promise<VerifiedConsent> {
-  const ticket = verifyTicket(form.ticket, config.sessionSecret, viewer.sessionIdHash, config.now())
+  const ticket = verifyTicket(form.ticket, config.sessionSecrets, viewer.sessionIdHash, config.now())
   if (!ticket || form.app !== String(ticket.appId) || (form.state ?? '') !== ticket.state) {
     throw new BadRequestError(STALE)
   }

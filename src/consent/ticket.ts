@@ -70,17 +70,24 @@ function isTicket(value: unknown): value is ConsentTicket {
   )
 }
 
-/** The ticket when its signature is good for this session and it has not expired; otherwise undefined. */
+/**
+ * The ticket when its signature is good for this session under any of the
+ * secrets and it has not expired; otherwise undefined. Tickets are signed with
+ * the first secret only; the others keep a consent page opened before a
+ * rotation working (CONTRACT 12).
+ */
 export function verifyTicket(
   raw: unknown,
-  secret: string,
+  secrets: readonly string[],
   sessionIdHash: string,
   now: Date,
 ): ConsentTicket | undefined {
   if (typeof raw !== 'string' || raw.length > MAX_TICKET_LENGTH) return undefined
   const [payload, signature, extra] = raw.split('.')
   if (!payload || !signature || extra !== undefined) return undefined
-  if (!constantTimeEqual(signature, mac(secret, payload, sessionIdHash))) return undefined
+  if (!secrets.some((secret) => constantTimeEqual(signature, mac(secret, payload, sessionIdHash)))) {
+    return undefined
+  }
   let ticket: unknown
   try {
     ticket = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))

@@ -27,8 +27,6 @@ interface ErrorBody {
   [key: string]: unknown
 }
 
-const CSRF_CODES = new Set(['FST_CSRF_INVALID_TOKEN', 'FST_CSRF_MISSING_SECRET'])
-
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Authentication Failed',
@@ -80,13 +78,6 @@ export function errorBody(error: unknown): ErrorBody {
     return { statusCode: error.statusCode, error: error.error, message: error.message, ...error.extra }
   }
   const fastifyError = error as FastifyError
-  if (CSRF_CODES.has(fastifyError.code)) {
-    return {
-      statusCode: 403,
-      error: 'Forbidden',
-      message: 'The form has expired or did not come from this site. Reload the page and try again.',
-    }
-  }
   if (isInvalidValueForDatabase(error)) {
     return {
       statusCode: 400,

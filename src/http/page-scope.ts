@@ -1,5 +1,5 @@
-import csrf from '@fastify/csrf-protection'
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
+import { csrfTokenFor, formProtection } from './csrf.js'
 import { sessionLoader } from './session.js'
 
 declare module 'fastify' {
@@ -8,14 +8,6 @@ declare module 'fastify' {
     page(template: string, data?: Record<string, unknown>): FastifyReply
   }
 }
-
-// CSRF tokens are bound to the session they were issued in (HMAC over the
-// session id hash), so a token lifted from another session is worthless.
-function csrfUserInfo(request: FastifyRequest): string {
-  return request.viewer?.sessionIdHash ?? 'anonymous'
-}
-
-const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 /**
  * The scope for server-rendered pages: session loading, CSRF on every
@@ -28,27 +20,11 @@ export function pageScope(routes: FastifyPluginAsync[]): FastifyPluginAsync {
       route.config = { ...route.config, errorStyle: 'page' }
     })
     await app.register(sessionLoader)
-    await app.register(csrf, {
-      sessionPlugin: '@fastify/cookie',
-      cookieKey: 'lk_csrf',
-      cookieOpts: {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: app.config.publicUrl.startsWith('https:'),
-        signed: true,
-      },
-      getUserInfo: csrfUserInfo,
-      csrfOpts: { hmacKey: app.config.sessionSecret },
-    })
-    app.addHook('preHandler', (request, reply, done) => {
-      if (!UNSAFE_METHODS.has(request.method)) return done()
-      app.csrfProtection(request, reply, done)
-    })
+    await app.register(formProtection)
     app.decorateReply(
       'page',
       function (this: FastifyReply, template: string, data: Record<string, unknown> = {}) {
-        const csrfToken = this.generateCsrf({ userInfo: csrfUserInfo(this.request) })
+        const csrfToken = csrfTokenFor(this)
         return this.header('Cache-Control', 'no-store').view(template, {
           title: 'Latchkey',
           ...data,

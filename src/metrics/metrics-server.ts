@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import { errorHandling } from '../http/error-handler.js'
 import { serverTimeouts } from '../http/server-timeouts.js'
-import { generateRequestId } from '../logging.js'
+import { proxyTrust } from '../http/trust-proxy.js'
+import { requestIdGenerator } from '../logging.js'
 import { metricsRoutes } from './routes.js'
 
 /**
@@ -15,12 +16,13 @@ export async function buildMetricsServer(
   options: { fromPrimary?: boolean } = {},
 ): Promise<FastifyInstance> {
   const config = app.config
+  const trust = proxyTrust(config.trustProxy) // as on PORT (app.ts), so METRICS_ALLOW sees the same client address
   const server = Fastify({
     loggerInstance: app.log.child({ port: 'metrics' }),
-    trustProxy: config.trustProxy as boolean | string,
+    trustProxy: config.trustProxy === false ? false : trust,
     ...serverTimeouts(config),
     requestIdHeader: false,
-    genReqId: generateRequestId,
+    genReqId: requestIdGenerator(trust),
     return503OnClosing: true,
     logController: new LogController({ disableRequestLogging: true }),
   })

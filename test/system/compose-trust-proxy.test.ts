@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { Browser, build, DATABASE_KIND } from '../helper.js'
+import { Browser, build, DATABASE_KIND, testConfig } from '../helper.js'
 
 // Issue 11, "Also": docker-compose.yml set TRUST_PROXY=uniquelocal, so any client on a
 // private network (or one a proxy reached from one) could forge X-Forwarded-For and
@@ -81,7 +81,7 @@ t.test(`the compose file trusts X-Forwarded-For from its front proxy only (${DAT
   )
   t.same(trustProxy.split(',').sort(), [gateway, nginx].sort(), 'exactly nginx and the gateway')
 
-  const { app } = await build(t, { trustProxy })
+  const { app } = await build(t, { trustProxy: testConfig({}, { TRUST_PROXY: trustProxy }).trustProxy })
   t.equal(
     await clientAddressSeen(app, nginx ?? '', '203.0.113.66, 192.168.1.5'),
     '192.168.1.5',

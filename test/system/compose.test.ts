@@ -68,12 +68,32 @@ t.test('docker-compose.yml is valid and says clearly what is missing', { skip },
   t.match(mail.stdout, /^ {2}mailpit:$/m, 'the mail profile adds Mailpit')
   t.match(mail.stdout, /image: axllent\/mailpit/)
   t.match(mail.stdout, /SMTP_URL: smtp:\/\/mailpit:1025/, 'SMTP_URL is passed to Latchkey')
-  for (const name of ['SESSION_SECRET', 'PUBLIC_URL', 'POSTGRES_PASSWORD'] as const) {
+  for (const name of ['PUBLIC_URL', 'POSTGRES_PASSWORD'] as const) {
     const { [name]: _left, ...env } = COMPOSE_ENV
     const missing = await compose(['config', '-q'], env)
     t.not(missing.code, 0, `fails without ${name}`)
     t.match(missing.stderr, `set ${name}`, `and names ${name}`)
   }
+  // SESSION_SECRET comes from a compose secret (a file), not the environment (CONTRACT 12).
+  const resolved = await compose(['--profile', 'scale', 'config'], {
+    ...COMPOSE_ENV,
+    SESSION_SECRET_PATH: '/etc/latchkey/session_secret',
+  })
+  t.equal(resolved.code, 0, resolved.stderr)
+  t.equal(
+    resolved.stdout.match(/SESSION_SECRET_FILE: \/run\/secrets\/session_secret$/gm)?.length,
+    2,
+    'both instances read the secret file',
+  )
+  t.equal(resolved.stdout.match(/^ {4}- source: session_secret$/gm)?.length, 2, 'and are given it')
+  t.match(
+    resolved.stdout,
+    /^ {2}session_secret:\n {4}file: \/etc\/latchkey\/session_secret$/m,
+    'from SESSION_SECRET_PATH',
+  )
+  t.notMatch(resolved.stdout, /SESSION_SECRET: /, 'never as a variable in the container environment')
+  // nginx is a trusted proxy, whose X-Request-Id Latchkey logs under: nginx's own id, never the client's.
+  t.equal(composeNginxConf().match(/proxy_set_header X-Request-Id \$request_id;/g)?.length, 2)
 })
 
 t.test(
