@@ -46,7 +46,8 @@ async function waitUntilAnswering(url: string, child: ChildProcess, logFile: str
 /** A Node process pinned to `cpu` with taskset; ready once `readyUrl` answers 2xx. RSS is sampled every 200 ms. */
 export async function startServer(options: {
   name: string
-  cpu: number
+  /** A CPU number, or a taskset list such as "0,1". */
+  cpu: number | string
   nodeArgs: string[]
   env: Record<string, string>
   readyUrl: string

@@ -39,10 +39,14 @@ export function prepareWrk(): void {
   hasWrk = ensureWrk()
 }
 
-export function startLatchkey(databaseUrl: string, extraNodeArgs: string[] = []): Promise<Server> {
+export function startLatchkey(
+  databaseUrl: string,
+  extraNodeArgs: string[] = [],
+  cpu: number | string = SERVER_CPU,
+): Promise<Server> {
   return startServer({
     name: 'latchkey',
-    cpu: SERVER_CPU,
+    cpu,
     nodeArgs: [...extraNodeArgs, 'dist/cli.js', 'serve'],
     env: {
       DATABASE_URL: databaseUrl,

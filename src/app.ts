@@ -25,6 +25,7 @@ import { healthRoutes } from './health/routes.js'
 import { Housekeeper } from './housekeeping/housekeeper.js'
 import { apiScope } from './http/api-scope.js'
 import { errorHandling } from './http/error-handler.js'
+import { loadShedding } from './http/load-shedding.js'
 import { pageScope } from './http/page-scope.js'
 import { securityHeaders } from './http/security-headers.js'
 import { serverTimeouts } from './http/server-timeouts.js'
@@ -95,6 +96,10 @@ export interface BuildOptions {
   /** Tuning of the LISTEN connection (reconnection delays, heartbeat) and of the validation cache. */
   listener?: ListenerOptions
   tokenCache?: TokenCacheOptions
+  /** This process's number when it is one of WORKERS (cluster/): in logs, the `X-Latchkey-Worker` header, and `/metrics` from all workers. */
+  workerId?: number
+  /** The event-loop sample of load shedding, shorter in tests (http/load-shedding.ts). */
+  pressureSampleIntervalMs?: number
 }
 
 /** Builds the whole application; never listens. Used by the server, the CLI and every test. */
@@ -117,7 +122,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger:
       options.logger === false
         ? false
-        : { ...loggerOptions(config.logLevel), ...(options.logger === true ? {} : options.logger) },
+        : {
+            ...loggerOptions(config.logLevel, options.workerId),
+            ...(options.logger === true ? {} : options.logger),
+          },
     trustProxy: config.trustProxy === false ? false : trust,
     bodyLimit: 256 * 1024,
     ...serverTimeouts(config),
@@ -132,8 +140,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }),
   })
   if (options.onRoute) app.addHook('onRoute', options.onRoute)
+  const workerHeader = options.workerId === undefined ? undefined : String(options.workerId)
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id)
+    // Which worker answered: for operators following a request, and for the workers suite.
+    if (workerHeader) reply.header('X-Latchkey-Worker', workerHeader)
   })
 
   const routeList: RouteEntry[] = []
@@ -191,6 +202,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(errorHandling)
   // The first secret signs; every listed one still unsigns (CONTRACT 12: rotation).
   await app.register(cookie, { secret: [...config.sessionSecrets] })
+  // After the cookies are read: a shed page request is answered with the error page, which needs them.
+  await app.register(loadShedding, {
+    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    sampleIntervalMs: options.pressureSampleIntervalMs,
+  })
   await app.register(formbody, { bodyLimit: 64 * 1024 })
   await app.register(securityHeaders)
   await app.register(views, { cache: config.production })
@@ -199,7 +215,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(openapi) // before every route: it collects them as they are registered
 
   await app.register(healthRoutes)
-  await app.register(metricsRoutes)
+  // With METRICS_PORT, /metrics is served there only (server.ts, metrics/metrics-server.ts).
+  if (config.metricsPort === undefined)
+    await app.register(metricsRoutes, { fromPrimary: options.workerId !== undefined })
   await app.register(openapiRoutes)
   await app.register(
     pageScope([

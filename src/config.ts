@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
 import { withFileVariables } from './config-files.js'
 import { metricsAllowOf, metricsTokenOf, type TrustProxy, trustProxyOf } from './config-ops.js'
@@ -42,8 +43,14 @@ export interface Config {
   readonly loginSlowdownMs: number
   /** Requests a minute one client IP may make to each authorization page (`GET /authorize`, `GET /oauth/authorize`) on one instance. */
   readonly authorizeRateLimitPerMinute: number
-  /** Connections in the PostgreSQL pool of each instance. */
+  /** Connections in the PostgreSQL pool of each instance (of each worker process when WORKERS > 1). */
   readonly databasePoolSize: number
+  /** Server processes sharing the port (CONTRACT 12); 1 forks nothing. */
+  readonly workers: number
+  /** When set, `/metrics` is served on this port only, not on `port`. */
+  readonly metricsPort: number | undefined
+  /** Requests get 503 while the event loop's mean delay exceeds this (ms); 0 turns load shedding off. */
+  readonly maxEventLoopDelayMs: number
   /** Bearer secret that opens `GET /metrics` from any address; unset means address rules only. */
   readonly metricsToken: string | undefined
   /** CIDR ranges whose clients may read `GET /metrics` without the token (loopback by default). */
@@ -169,6 +176,24 @@ function signupOf(env: Env): 'open' | 'invite' {
   return raw
 }
 
+/** WORKERS: a count, or `auto` for one per CPU the process may use. */
+function workersOf(env: Env): number {
+  const raw = env.WORKERS
+  if (raw === 'auto') return availableParallelism()
+  if (raw !== undefined && raw !== '' && !/^[1-9]\d{0,2}$/.test(raw)) {
+    throw new ConfigError(`WORKERS must be "auto" or a whole number from 1 to 256; got "${raw}"`)
+  }
+  return integer(env, 'WORKERS', 1, 1, 256)
+}
+
+function metricsPortOf(env: Env, port: number): number | undefined {
+  const metricsPort = integer(env, 'METRICS_PORT', 0, 1, 65535) || undefined
+  if (metricsPort !== undefined && metricsPort === port) {
+    throw new ConfigError(`METRICS_PORT must differ from PORT (${port}); unset it to serve /metrics on PORT`)
+  }
+  return metricsPort
+}
+
 /**
  * In development a missing SESSION_SECRET is generated once and kept in the data
  * directory, so sessions survive restarts without any set-up.
@@ -232,6 +257,9 @@ export function loadConfig(rawEnv: Env, overrides: Partial<Config> = {}): Config
     loginSlowdownMs: 250,
     authorizeRateLimitPerMinute: integer(env, 'AUTHORIZE_RATE_LIMIT', 60, 1, 100000),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    workers: workersOf(env),
+    metricsPort: metricsPortOf(env, port),
+    maxEventLoopDelayMs: integer(env, 'MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60_000),
     metricsToken: metricsTokenOf(env, (message) => new ConfigError(message)),
     metricsAllow: metricsAllowOf(env, (message) => new ConfigError(message)),
     housekeepingIntervalMs: integer(env, 'HOUSEKEEPING_INTERVAL_SECONDS', 300, 0, 7 * 24 * 3600) * 1000,
@@ -255,6 +283,12 @@ export function loadConfig(rawEnv: Env, overrides: Partial<Config> = {}): Config
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
     throw new ConfigError(
       `HEADERS_TIMEOUT_SECONDS (${config.headersTimeoutMs / 1000}) must not exceed REQUEST_TIMEOUT_SECONDS (${config.requestTimeoutMs / 1000})`,
+    )
+  }
+  // PGlite is opened by one process at a time (db/data-dir-lock.ts), so workers need PostgreSQL.
+  if (config.workers > 1 && !config.databaseUrl) {
+    throw new ConfigError(
+      `WORKERS=${config.workers} needs DATABASE_URL: the embedded database (no DATABASE_URL) is opened by one process only`,
     )
   }
   return Object.freeze(config)

@@ -70,6 +70,13 @@ export class TooManyRequestsError extends AppError {
   }
 }
 
+/** Load shedding (http/load-shedding.ts): this instance is overloaded; another one, or a later try, will do. */
+export class OverloadedError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(503, 'Service Unavailable', 'The server is overloaded; try again shortly.')
+  }
+}
+
 /** The RFC 6749 error codes Latchkey answers with (sections 4.1.2.1 and 5.2, RFC 8628 3.5's `slow_down` for rate limits). */
 export type OAuthErrorCode =
   | 'invalid_request'

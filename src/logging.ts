@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
+import { hostname } from 'node:os'
 import type { FastifyServerOptions } from 'fastify'
+import { stdTimeFunctions } from 'pino'
 import type { LogLevel } from './config.js'
 import { fromTrustedProxy, type ProxyTrust } from './http/trust-proxy.js'
+import { VERSION } from './version.js'
 
 /**
  * A logged URL with the values of secret query parameters replaced. The query is
@@ -96,10 +99,25 @@ export function requestIdGenerator(trust: ProxyTrust): (raw: IncomingMessage) =>
   }
 }
 
-/** JSON lines; secrets in headers and bodies are redacted by configuration. */
-export function loggerOptions(level: LogLevel): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
+/**
+ * JSON lines; secrets in headers and bodies are redacted by configuration. Every
+ * line carries an ISO-8601 `time` (CONTRACT 12), `service` and `version` (what log
+ * shippers group by), and `worker` (its number) in a worker process.
+ */
+export function loggerOptions(
+  level: LogLevel,
+  worker?: number,
+): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
   return {
     level,
+    timestamp: stdTimeFunctions.isoTime,
+    base: {
+      pid: process.pid,
+      hostname: hostname(),
+      service: 'latchkey',
+      version: VERSION,
+      ...(worker === undefined ? {} : { worker }),
+    },
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     serializers: {
       req(request) {

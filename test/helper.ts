@@ -35,6 +35,9 @@ export function testConfig(overrides: Partial<Config> = {}, env: Record<string, 
       LOG_LEVEL: 'silent',
       DATA_DIR: '/nonexistent',
       HOUSEKEEPING_INTERVAL_SECONDS: '0',
+      // Many apps share a test process whose loop stalls while PGlite loads: load shedding
+      // is off unless a test turns it on (test/ops/load-shedding.test.ts).
+      MAX_EVENT_LOOP_DELAY_MS: '0',
       ...env,
     },
     { sessionSecret: TEST_SECRET, loginSlowdownMs: 0, passwordHashing: TEST_PASSWORD_HASHING, ...overrides },

@@ -1,5 +1,5 @@
+import { serve } from '../cluster/serve.js'
 import { migrateDatabase } from '../db/migrate.js'
-import { startServer } from '../server.js'
 import type { Command } from './command.js'
 import { openDatabase } from './command.js'
 
@@ -9,7 +9,7 @@ export const serveCommand: Command = {
   summary: 'migrate, then serve HTTP (PORT, HOST)',
   details: ['Runs until SIGTERM or SIGINT, then finishes what is in flight (SHUTDOWN_TIMEOUT_SECONDS).'],
   async run({ config }) {
-    await startServer(config)
+    await serve(config)
     return -1 // keeps running until a signal
   },
 }

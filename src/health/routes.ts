@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { sql } from 'kysely'
 import { Type } from 'typebox'
+import { NOT_SHED } from '../http/load-shedding.js'
 import { ErrorResponse } from '../http/schemas.js'
 
 const READY_TIMEOUT_MS = 2000
@@ -10,6 +11,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/healthz',
     {
+      config: NOT_SHED,
       schema: {
         tags: ['operations'],
         summary: 'Liveness: the process is up',

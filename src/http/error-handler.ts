@@ -5,6 +5,7 @@ import {
   AuthenticationError,
   OAuthError,
   type OAuthErrorCode,
+  OverloadedError,
   TooManyRequestsError,
 } from '../errors.js'
 
@@ -128,9 +129,12 @@ async function sendError(
       .send({ error: error.error, error_description: error.description })
   }
   const body = errorBody(error)
+  // A shed request is not logged: its "request completed" line says 503, and logging more adds to the load.
   if (body.statusCode >= 500 && body.statusCode !== 503) request.log.error({ err: error }, 'request failed')
-  else if (body.statusCode === 503) request.log.warn({ err: error }, 'database unavailable')
-  if (error instanceof TooManyRequestsError) reply.header('Retry-After', String(error.retryAfterSeconds))
+  else if (body.statusCode === 503 && !(error instanceof OverloadedError))
+    request.log.warn({ err: error }, 'database unavailable')
+  if (error instanceof TooManyRequestsError || error instanceof OverloadedError)
+    reply.header('Retry-After', String(error.retryAfterSeconds))
   if (error instanceof AuthenticationError) reply.header('WWW-Authenticate', error.challenge)
   reply.code(body.statusCode)
   if (style === 'oauth') {
@@ -140,7 +144,8 @@ async function sendError(
       .header('Cache-Control', 'no-store')
       .send({ error: oauthError, error_description: body.message })
   }
-  if (style === 'page') {
+  // A server without views (the metrics port) answers browsers in JSON too.
+  if (style === 'page' && typeof reply.view === 'function') {
     const data = { title: body.error, status: body.statusCode, message: body.message }
     // Routes of the page scope (the only scope configured 'page') have reply.page: layout, viewer, CSRF token.
     if (configuredStyle(request) === 'page') return reply.page('error', data)

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { DatabaseHandle } from '../db/connect.js'
 import type { InactiveReason } from '../validation/validator.js'
+import { VERSION } from '../version.js'
 
 export type ValidationOutcome = 'active' | InactiveReason | 'insufficient_permission'
 
@@ -12,10 +13,16 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
  * prom-client's global registry would refuse the second). Features add their
  * metrics here; `GET /metrics` serialises the registry together with the
  * process-wide metrics (see process-metrics.ts).
+ *
+ * With WORKERS > 1 the workers' registries are merged (cluster/metrics.ts), each
+ * metric by its `aggregator`: counters and histograms are summed (requests of all
+ * workers), and so are the pool gauges (connections of all workers together);
+ * `latchkey_invalidation_listening` takes the minimum (1 only while every worker
+ * listens) and `latchkey_build_info` the first (all workers run the same build).
  */
 export function createMetrics() {
   const registry = new Registry()
-  return {
+  const metrics = {
     registry,
     httpRequests: new Counter({
       name: 'latchkey_http_requests_total',
@@ -44,8 +51,16 @@ export function createMetrics() {
     }),
     invalidationListening: new Gauge({
       name: 'latchkey_invalidation_listening',
-      help: '1 while this instance listens for token changes (and trusts its validation caches), else 0',
+      help: '1 while this instance (every worker of it) listens for token changes and trusts its validation caches, else 0',
       registers: [registry],
+      aggregator: 'min',
+    }),
+    buildInfo: new Gauge({
+      name: 'latchkey_build_info',
+      help: 'Always 1; the labels say which Latchkey version runs on which Node',
+      labelNames: ['version', 'node'] as const,
+      registers: [registry],
+      aggregator: 'first',
     }),
     logins: new Counter({
       name: 'latchkey_logins_total',
@@ -60,6 +75,8 @@ export function createMetrics() {
       registers: [registry],
     }),
   }
+  metrics.buildInfo.set({ version: VERSION, node: process.version }, 1)
+  return metrics
 }
 
 export type Metrics = ReturnType<typeof createMetrics>
@@ -89,7 +106,11 @@ export function registerPoolMetrics(registry: Registry, database: DatabaseHandle
     'Queries waiting for a free pool connection',
     () => pool.waitingCount,
   )
-  gauge('latchkey_db_pool_max_connections', 'Configured pool size (DATABASE_POOL_SIZE)', () => {
-    return (pool.options as { max?: number }).max ?? 10
-  })
+  gauge(
+    'latchkey_db_pool_max_connections',
+    'Configured pool size (DATABASE_POOL_SIZE, summed over workers)',
+    () => {
+      return (pool.options as { max?: number }).max ?? 10
+    },
+  )
 }

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import t from 'tap'
 import { ConfigError, loadConfig } from '../../src/config.js'
 
@@ -42,4 +43,34 @@ t.test('operations settings are read and validated', async (t) => {
     t.throws(() => loadConfig({ SESSION_SECRET: SECRET, ...env }), ConfigError, JSON.stringify(env))
     t.throws(() => loadConfig({ SESSION_SECRET: SECRET, ...env }), { message }, JSON.stringify(env))
   }
+})
+
+t.test('WORKERS, METRICS_PORT and MAX_EVENT_LOOP_DELAY_MS (CONTRACT 12)', async (t) => {
+  const defaults = loadConfig({ SESSION_SECRET: SECRET })
+  t.equal(defaults.workers, 1, 'one process unless asked')
+  t.equal(defaults.metricsPort, undefined, '/metrics on PORT unless METRICS_PORT is set')
+  t.equal(defaults.maxEventLoopDelayMs, 1000)
+  const postgres = { SESSION_SECRET: SECRET, DATABASE_URL: 'postgres://db/latchkey' }
+  t.equal(loadConfig({ ...postgres, WORKERS: '3' }).workers, 3)
+  t.equal(loadConfig({ ...postgres, WORKERS: 'auto' }).workers, availableParallelism(), 'auto: one per CPU')
+  t.equal(loadConfig({ ...postgres, METRICS_PORT: '9100' }).metricsPort, 9100)
+  t.equal(loadConfig({ ...postgres, MAX_EVENT_LOOP_DELAY_MS: '0' }).maxEventLoopDelayMs, 0, '0: never shed')
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ WORKERS: 'lots' }, /^WORKERS must be "auto" or a whole number from 1 to 256; got "lots"$/],
+    [{ WORKERS: '0' }, /^WORKERS must be "auto" or a whole number from 1 to 256/],
+    [{ WORKERS: '2.5' }, /^WORKERS must be "auto" or a whole number/],
+    [{ WORKERS: '300' }, /^WORKERS must be a whole number from 1 to 256/],
+    [{ METRICS_PORT: '0' }, /^METRICS_PORT must be a whole number from 1 to 65535/],
+    [{ METRICS_PORT: 'http' }, /^METRICS_PORT must be a whole number/],
+    [{ PORT: '9100', METRICS_PORT: '9100' }, /^METRICS_PORT must differ from PORT \(9100\)/],
+    [{ MAX_EVENT_LOOP_DELAY_MS: '-5' }, /^MAX_EVENT_LOOP_DELAY_MS must be a whole number from 0/],
+  ]
+  for (const [env, message] of cases) {
+    t.throws(() => loadConfig({ ...postgres, ...env }), { name: 'ConfigError', message }, JSON.stringify(env))
+  }
+  t.throws(
+    () => loadConfig({ SESSION_SECRET: SECRET, WORKERS: '2' }),
+    { message: /^WORKERS=2 needs DATABASE_URL: the embedded database/ },
+    'the embedded database is one process’s',
+  )
 })
