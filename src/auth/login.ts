@@ -7,8 +7,10 @@ import { TooManyRequestsError } from '../errors.js'
 import type { Metrics } from '../metrics/metrics.js'
 import { upgradePasswordHash } from '../passwords/hash-upgrade.js'
 import { verifyPassword } from '../security/passwords.js'
+import { needsSecondStep } from '../two-factor/second-step.js'
 import { findUserByEmail } from '../users/repo.js'
 import { landingAccountId } from './landing-account.js'
+import { recordSignIn } from './record-sign-in.js'
 import {
   clearFailures,
   lockedForSeconds,
@@ -18,7 +20,10 @@ import {
   throttlePolicy,
 } from './throttle.js'
 
-export type LoginResult = { ok: true; userId: number; accountId: number | null } | { ok: false }
+/** `secondStep`: the password was right, and a code comes next before a session (CONTRACT 9). */
+export type LoginResult =
+  | { ok: true; userId: number; accountId: number | null; secondStep: boolean }
+  | { ok: false }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -26,6 +31,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * Checks an email and password. Unknown email, wrong password and disabled user
  * follow the same path (an argon2 verification each) and give the same answer.
  * Repeated failures slow down, then lock the email and the IP out for a while.
+ * A right password is a sign-in (`login.succeeded`) only for a person without an
+ * authenticator app; for the others the second step records it after the code.
  */
 export async function attemptLogin(
   db: Kysely<Database>,
@@ -60,16 +67,10 @@ export async function attemptLogin(
     await refundAttempt(db, keys.ip)
     await upgradePasswordHash(db, usable, input.password)
     const accountId = await landingAccountId(db, usable)
-    // The person's own history (no account): an account's admins do not watch
-    // their members sign in (issue 11, item 4; audit/person-events.ts).
-    await recordAudit(db, context, {
-      accountId: null,
-      action: 'login.succeeded',
-      targetType: 'user',
-      targetId: usable.id,
-    })
+    const secondStep = await needsSecondStep(db, usable.id)
+    if (!secondStep) await recordSignIn(db, context, usable.id)
     logins?.inc({ result: 'success' })
-    return { ok: true, userId: usable.id, accountId }
+    return { ok: true, userId: usable.id, accountId, secondStep }
   }
   logins?.inc({ result: 'failure' })
   await recordAudit(db, context, {

@@ -6,7 +6,6 @@ import { NotFoundError } from '../errors.js'
 import { redirectOrShowProblem } from '../http/form-outcome.js'
 import { listOfferedInvitations } from '../invitations/repo.js'
 import { relyingParty } from '../passkeys/relying-party.js'
-import { needsSecondStep } from '../two-factor/second-step.js'
 import { beginSecondStep } from '../two-factor/sign-in-routes.js'
 import { countUsers } from '../users/repo.js'
 import { setupFirstAdmin } from '../users/service.js'
@@ -87,7 +86,7 @@ export const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .page('login', { ...loginPage(app), email, next, problem: 'Wrong email or password.' })
     }
     // A person with an authenticator app gets no session yet: the code comes first (CONTRACT 9).
-    if (await needsSecondStep(app.db, result.userId)) return beginSecondStep(reply, result, next)
+    if (result.secondStep) return beginSecondStep(reply, result, next)
     await startSession(reply, result.userId, result.accountId)
     return reply.redirect(next, 303)
   })

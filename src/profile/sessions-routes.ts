@@ -60,7 +60,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
           at: displayTime(s.at),
           ip: s.ip,
           browser: browserName(s.userAgent),
-          succeeded: s.succeeded,
+          result: s.result,
         })),
       })
     },

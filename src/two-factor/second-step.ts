@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { fromPerson } from '../audit/context.js'
 import { type AuditOrigin, recordAudit } from '../audit/record.js'
+import { recordSignIn } from '../auth/record-sign-in.js'
 import type { Config } from '../config.js'
 import type { Database } from '../db/schema.js'
 import { type Challenge, countChallengeFailure, takeChallenge } from './challenges.js'
@@ -25,7 +26,8 @@ export type SecondStepOutcome =
  * Answers the second step of a sign-in with a TOTP or recovery code. Wrong
  * codes count like wrong passwords (counted-code.ts: per person and per IP,
  * then a lockout, a 429); they are audited `two_factor.failed` in the person's own history, and the fifth
- * voids the challenge. A right code ends the challenge: one sign-in per challenge.
+ * voids the challenge. A right code ends the challenge: one sign-in per challenge,
+ * recorded `login.succeeded` here (the password step did not: auth/login.ts).
  */
 export async function answerSecondStep(
   db: Kysely<Database>,
@@ -46,6 +48,7 @@ export async function answerSecondStep(
   const context = fromPerson(origin, challenge.userId, user.email)
   if (await checkCodeCounted(db, config, { id: challenge.userId, email: user.email }, code, context)) {
     if (!(await takeChallenge(db, challenge.idHash))) return { ok: false, ended: true }
+    await recordSignIn(db, { ...context, amr: 'pwd otp' }, challenge.userId)
     return {
       ok: true,
       userId: challenge.userId,
