@@ -7,7 +7,11 @@ import type { Database } from '../db/schema.js'
  * account's admins do not watch their members sign in (issue 11, item 4;
  * audit/person-events.ts).
  */
-export async function recordSignIn(db: Kysely<Database>, context: AuditContext, userId: number): Promise<void> {
+export async function recordSignIn(
+  db: Kysely<Database>,
+  context: AuditContext,
+  userId: number,
+): Promise<void> {
   await recordAudit(db, context, {
     accountId: null,
     action: 'login.succeeded',

@@ -1,7 +1,9 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Viewer } from '../http/session.js'
 import { checkCurrentPassword, countPasswordGuess } from '../profile/current-password.js'
 import type { FactorSummary } from '../two-factor/has-factor.js'
+import { CODE_METHOD } from './code-method.js'
+import { PASSKEY_METHOD } from './passkey-method.js'
 
 /**
  * One way to confirm who one is on the step-up page (CONTRACT 9). The page
@@ -11,27 +13,26 @@ import type { FactorSummary } from '../two-factor/has-factor.js'
 export interface StepUpMethod {
   /** The form field that carries the proof (a password, a code, a passkey assertion filled in by script). */
   field: string
-  /** The RFC 8176 value of this proof, recorded with `step_up.confirmed`. */
-  amr: string
   /** Whether the page offers it to a person with these factors. */
   offered(factors: FactorSummary): boolean
   /**
    * Checks the proof, counting a guess against the sign-in throttle first (past
-   * the limit: a 429). A wrong proof throws a 400 whose message the page shows.
+   * the limit: a 429), and gives the RFC 8176 value of the proof, recorded with
+   * `step_up.confirmed`. A wrong proof throws a 400 whose message the page shows.
    */
-  verify(request: FastifyRequest, viewer: Viewer, value: string): Promise<void>
+  verify(request: FastifyRequest, reply: FastifyReply, viewer: Viewer, value: string): Promise<string>
 }
 
 export const PASSWORD_METHOD: StepUpMethod = {
   field: 'step_up_password',
-  amr: 'pwd',
   offered: () => true,
-  async verify(request, viewer, value) {
+  async verify(request, _reply, viewer, value) {
     const { db, config } = request.server
     await countPasswordGuess(db, config, viewer.user.email, request.ip)
     await checkCurrentPassword(db, viewer.user, value, request.ip)
+    return 'pwd'
   },
 }
 
 /** In the order the page shows them. */
-export const STEP_UP_METHODS: readonly StepUpMethod[] = [PASSWORD_METHOD]
+export const STEP_UP_METHODS: readonly StepUpMethod[] = [PASSWORD_METHOD, CODE_METHOD, PASSKEY_METHOD]

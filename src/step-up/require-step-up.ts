@@ -6,6 +6,7 @@ import { factorsOf } from '../two-factor/has-factor.js'
 import { confirmStepUp } from './confirm.js'
 import { carriedFields, type FormFields, removeFields } from './form-fields.js'
 import { STEP_UP_METHODS } from './methods.js'
+import { passkeyOffer } from './passkey-method.js'
 import { provedRecently, STEP_UP_MAX_AGE_SECONDS } from './recent.js'
 
 const METHOD_FIELDS = STEP_UP_METHODS.map((method) => method.field)
@@ -38,19 +39,16 @@ export function requireStepUp(options: StepUpAction) {
     }
     const method = STEP_UP_METHODS.find((m) => typeof form[m.field] === 'string' && form[m.field] !== '')
     if (!method) return confirmationPage(request, reply, viewer, options)
+    let amr: string
     try {
-      await method.verify(request, viewer, form[method.field] as string)
+      amr = await method.verify(request, reply, viewer, form[method.field] as string)
     } catch (error) {
       if (!(error instanceof AppError) || error.statusCode !== 400) throw error
       return confirmationPage(request, reply.code(400), viewer, options, error.message)
     }
     const { user, sessionIdHash } = viewer
-    await confirmStepUp(
-      request.server.db,
-      { userId: user.id, sessionIdHash, amr: method.amr, now },
-      fromViewer(request),
-    )
-    request.log.info({ userId: user.id, method: method.amr }, 'step-up confirmed')
+    await confirmStepUp(request.server.db, { userId: user.id, sessionIdHash, amr, now }, fromViewer(request))
+    request.log.info({ userId: user.id, method: amr }, 'step-up confirmed')
     viewer.authenticatedAt = now
     removeFields(form, METHOD_FIELDS)
     return undefined
@@ -66,6 +64,7 @@ async function confirmationPage(
 ): Promise<FastifyReply> {
   const factors = await factorsOf(request.server.db, viewer.user.id)
   const offered = Object.fromEntries(STEP_UP_METHODS.map((m) => [m.field, m.offered(factors)]))
+  const passkeyOptions = offered.step_up_passkey ? await passkeyOffer(request, reply, viewer) : undefined
   await reply.page('step-up/confirm', {
     title: 'Confirm it’s you',
     action: options.action,
@@ -74,6 +73,7 @@ async function confirmationPage(
     fields: carriedFields((request.body ?? {}) as FormFields, METHOD_FIELDS),
     minutes: STEP_UP_MAX_AGE_SECONDS / 60,
     offered,
+    passkeyOptions,
     problem,
   })
   return reply

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
+import { FACTOR_REQUIRED_NOTICE } from '../account-security/gate.js'
 import { fromViewer } from '../audit/context.js'
 import { noticeFor, redirectOrShowProblem } from '../http/form-outcome.js'
 import { NoticeQuery } from '../http/schemas.js'
@@ -14,6 +15,11 @@ const SECURITY = '/settings/profile/security'
 const field = Type.Optional(Type.String())
 const CodeForm = Type.Object({ code: field })
 const RemoveForm = Type.Object({ current_password: field, code: field })
+/** `?required=1`: the account policy sent the person here (account-security/gate.ts, ENROL_PATH). */
+const SecurityQuery = Type.Object({
+  ...NoticeQuery.properties,
+  required: Type.Optional(Type.String({ maxLength: 5 })),
+})
 
 const NOTICES: Record<string, string> = {
   totp_started: 'Scan the QR code with your authenticator app, then enter the code it shows.',
@@ -54,9 +60,14 @@ export const securityRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     SECURITY,
-    { preHandler: requireViewer, schema: { querystring: NoticeQuery } },
-    async (request, reply) =>
-      securityPage(reply, viewerOf(request), { notice: noticeFor(NOTICES, request.query.notice) }),
+    { preHandler: requireViewer, schema: { querystring: SecurityQuery } },
+    async (request, reply) => {
+      const viewer = viewerOf(request)
+      const required = request.query.required === '1' && viewer.factorMissing
+      return securityPage(reply, viewer, {
+        notice: required ? FACTOR_REQUIRED_NOTICE : noticeFor(NOTICES, request.query.notice),
+      })
+    },
   )
 
   app.post(`${SECURITY}/totp`, { preHandler: requireViewer }, async (request, reply) => {

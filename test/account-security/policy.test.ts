@@ -1,4 +1,5 @@
 import t from 'tap'
+import { FACTOR_REQUIRED_NOTICE } from '../../src/account-security/gate.js'
 import { createAccount } from '../../src/accounts/repo.js'
 import { upsertMembership } from '../../src/users/repo.js'
 import { decide, openConsent } from '../consent/flow-helpers.js'
@@ -88,6 +89,13 @@ t.test(`the second-factor policy (${DATABASE_KIND})`, async (t) => {
     for (const path of ['/settings/profile', '/settings/profile/sessions', '/settings/profile/security']) {
       t.not((await browser.get(path)).headers.location, ENROL, `${path} stays reachable`)
     }
+    const enrolPage = await browser.get(ENROL)
+    t.match(enrolPage.body, FACTOR_REQUIRED_NOTICE, 'the page says why they were sent there')
+    t.notMatch(
+      (await adminBrowser.get(ENROL)).body,
+      FACTOR_REQUIRED_NOTICE,
+      'not to someone who has a factor',
+    )
     const switched = await adminBrowser.post('/accounts/switch', { account_id: child.id })
     t.equal(switched.statusCode, 303)
     const childPage = await adminBrowser.get(SECURITY)

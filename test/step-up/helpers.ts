@@ -28,3 +28,9 @@ export function confirmWithPassword(
 ): Promise<LightMyRequestResponse> {
   return browser.post(url, { ...carriedFields(page), step_up_password: password })
 }
+
+/** The assertion options the confirmation page hands its script (`data-options`), or undefined when it offers no passkey. */
+export function passkeyOptionsIn(page: LightMyRequestResponse): { challenge: string } | undefined {
+  const attribute = /data-passkey-step-up data-options="([^"]*)"/.exec(page.body)?.[1]
+  return attribute === undefined ? undefined : JSON.parse(decodeEntities(attribute))
+}

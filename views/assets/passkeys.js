@@ -1,6 +1,7 @@
-// Passkeys (CONTRACT 9): "Add a passkey" in the passkeys section and "Sign in with a
-// passkey" on /login. The WebAuthn calls come from @simplewebauthn/browser, served
-// from our own origin; the JSON steps carry the page's CSRF token in a header.
+// Passkeys (CONTRACT 9): "Add a passkey" in the passkeys section, "Sign in with a
+// passkey" on /login and "Confirm with a passkey" on the step-up page. The WebAuthn
+// calls come from @simplewebauthn/browser, served from our own origin; the JSON
+// steps carry the page's CSRF token in a header.
 // No inline script (CSP).
 import { browserSupportsWebAuthn, startAuthentication, startRegistration } from '/assets/webauthn/index.js'
 
@@ -61,6 +62,27 @@ if (signIn) {
       const response = await startAuthentication({ optionsJSON: options })
       const { redirect } = await postJson('/login/passkey', csrf, { response })
       window.location.assign(redirect)
+    } catch (error) {
+      show(problem, messageOf(error, 'No passkey was used: the request was cancelled or timed out.'))
+    }
+  })
+}
+
+// The step-up confirmation (views/step-up/confirm.eta): the assertion goes into
+// the form's hidden field, and the form (carrying the original one) is posted. The
+// form's own properties are not used: a carried field may be named like one.
+const stepUp = document.querySelector('[data-passkey-step-up]')
+if (stepUp) {
+  const form = stepUp.querySelector('form')
+  const button = form.querySelector('button')
+  const problem = stepUp.querySelector('[data-passkey-problem]')
+  stepUp.hidden = !browserSupportsWebAuthn()
+  button.addEventListener('click', async () => {
+    problem.hidden = true
+    try {
+      const response = await startAuthentication({ optionsJSON: JSON.parse(stepUp.dataset.options) })
+      form.querySelector('input[name="step_up_passkey"]').value = JSON.stringify(response)
+      HTMLFormElement.prototype.submit.call(form)
     } catch (error) {
       show(problem, messageOf(error, 'No passkey was used: the request was cancelled or timed out.'))
     }
