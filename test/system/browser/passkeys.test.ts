@@ -1,5 +1,6 @@
 import t from 'tap'
 import { freePort } from '../../consent/loopback.js'
+import { TestClock } from '../../fixtures.js'
 import { build, DATABASE_KIND, seedFirstAdmin } from '../../helper.js'
 import { CHROMIUM as CHROMIUM_PACKAGE, requirePrograms } from '../require-program.js'
 import { ARTIFACTS, collectProblems, launchChromium } from './page-checks.js'
@@ -7,7 +8,7 @@ import { ARTIFACTS, collectProblems, launchChromium } from './page-checks.js'
 // Passkeys as a person uses them (CONTRACT 9), in Debian's chromium with a CDP
 // virtual authenticator (a platform authenticator with resident keys and user
 // verification): add one with a name, sign out, "Sign in with a passkey" without
-// a password, remove it, and then it signs nobody in. PUBLIC_URL is
+// a password, confirm a step-up with it, remove it, and then it signs nobody in. PUBLIC_URL is
 // http://localhost:<port>: an IP address cannot be an RP ID.
 
 t.setTimeout(180_000)
@@ -20,7 +21,8 @@ t.test(
   async (t) => {
     const port = await freePort()
     const publicUrl = `http://localhost:${port}`
-    const { app } = await build(t, { publicUrl })
+    const clock = new TestClock()
+    const { app } = await build(t, { publicUrl, now: clock.now })
     await app.listen({ port, host: '127.0.0.1' })
     const admin = await seedFirstAdmin(app)
     const browser = await launchChromium(t)
@@ -99,6 +101,34 @@ t.test(
       .where('user_id', '=', admin.userId)
       .execute()
     t.same(sessions, [{ amr: 'hwk' }], 'a device-bound passkey: amr hwk')
+
+    // Step-up (the app runs in this process: its clock moves): the sign-in ages past
+    // ten minutes, creating an API token asks "Confirm it's you", the passkey confirms.
+    clock.advance(11 * 60)
+    await page.goto(`${publicUrl}/developers/tokens`)
+    await page.getByLabel('Name').fill('confirmed by passkey')
+    await page.getByRole('button', { name: 'Generate' }).click()
+    await page.getByRole('heading', { name: 'Confirm it’s you' }).waitFor()
+    await page.getByRole('button', { name: 'Confirm with a passkey' }).waitFor()
+    await shot('step-up')
+    await Promise.all([
+      page.waitForURL(`${publicUrl}/developers/tokens`),
+      page.getByRole('button', { name: 'Confirm with a passkey' }).click(),
+    ])
+    await page.getByText('confirmed by passkey').first().waitFor()
+    t.match(await page.textContent('main'), 'confirmed by passkey', 'the token is made after the passkey')
+    const confirmed = await app.db
+      .selectFrom('audit_events')
+      .select('details')
+      .where('action', '=', 'step_up.confirmed')
+      .where('account_id', 'is', null)
+      .execute()
+    t.same(
+      confirmed.map((row) => row.details.method),
+      ['hwk'],
+      'step_up.confirmed with the passkey’s amr',
+    )
+    await shot('stepped-up')
 
     await page.goto(`${publicUrl}/settings/profile/passkeys`)
     t.match(await page.textContent('td[data-label="Last used"]'), / UTC$/, 'its last use is shown')
