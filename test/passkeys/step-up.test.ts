@@ -5,8 +5,9 @@ import { build, DATABASE_KIND, loginAs, seedFirstAdmin, seedUser } from '../help
 import { addPasskey } from './ceremony.js'
 import { SoftAuthenticator } from './soft-authenticator.js'
 
-// What the step-up confirmation calls (no route of its own yet): an assertion for
-// a known signed-in person, purpose passkey_step_up.
+// What the step-up confirmation calls (step-up/passkey-method.ts; the page itself is
+// tested in test/step-up/second-factors.test.ts): an assertion for a known
+// signed-in person, purpose passkey_step_up.
 
 const ORIGIN = { ip: '127.0.0.1', userAgent: 'test' }
 
