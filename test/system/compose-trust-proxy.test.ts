@@ -66,7 +66,7 @@ async function clientAddressSeen(app: FastifyInstance, remoteAddress: string, fo
 t.test(`the compose file trusts X-Forwarded-For from its front proxy only (${DATABASE_KIND})`, async (t) => {
   const compose = await resolvedCompose()
   const trusted = [...compose.matchAll(/^\s+TRUST_PROXY: (.+)$/gm)].map((m) => (m[1] ?? '').trim())
-  t.equal(trusted.length, 2, 'both instances set TRUST_PROXY')
+  t.equal(trusted.length, 3, 'both instances (and the migrate service, from the same block) set TRUST_PROXY')
   const trustProxy = trusted[0] ?? ''
   t.ok(
     trusted.every((value) => value === trustProxy),

@@ -121,10 +121,10 @@ t.test('docker-compose.yml is valid and says clearly what is missing', { skip },
   t.equal(withSecret.code, 0, withSecret.stderr)
   t.equal(
     withSecret.stdout.match(/SESSION_SECRET_FILE: \/run\/secrets\/session_secret$/gm)?.length,
-    2,
-    'both instances read the secret file',
+    3,
+    'both instances and the migrate service (its configuration needs the secret too) read the secret file',
   )
-  t.equal(withSecret.stdout.match(/^ {4}- source: session_secret$/gm)?.length, 2, 'and are given it')
+  t.equal(withSecret.stdout.match(/^ {4}- source: session_secret$/gm)?.length, 3, 'and are given it')
   t.match(
     withSecret.stdout,
     /^ {2}session_secret:\n {4}file: \/etc\/latchkey\/session_secret$/m,
