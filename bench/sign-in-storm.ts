@@ -190,9 +190,8 @@ on CPUs ${STORM_CPUS} (not pinned to one: argon2 runs on libuv's threads beside 
 a second take about one CPU-second a second), the load generator on CPU 1 as in the other rows, 1 000 hot tokens, ${WARMUP_S} s warm-up. autocannon sends \`/verify\` at a
 steady ${VERIFY_RATE.toLocaleString('en-US')} req/s over ${VERIFY_CONNECTIONS} connections for ${DURATION_S} s, first alone, then while this
 script starts ${SIGN_INS_PER_SECOND} sign-ins a second by ${PEOPLE} people in turn (each \`GET /login\` then \`POST /login\`, 303 expected), each on its
-own whatever the others do. Latencies in whole milliseconds (autocannon). **The machine is shared**: other
-agents' test suites ran on both cores during the run (load average before ${loadBefore.map((l) => l.toFixed(2)).join(', ')};
-after ${loadAfter.map((l) => l.toFixed(2)).join(', ')}), so these numbers are pessimistic and noisy.
+own whatever the others do. Latencies in whole milliseconds (autocannon). Load average before
+${loadBefore.map((l) => l.toFixed(2)).join(', ')}; after ${loadAfter.map((l) => l.toFixed(2)).join(', ')} (above 2 on this 2-core machine means other work shared the cores).
 
 | row | /verify requests | unexpected | p50 ms | p99 ms | sign-ins | failed | sign-in p99 ms |
 |---|--:|--:|--:|--:|--:|--:|--:|
