@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { Database, SignInChallengesTable } from '../db/schema.js'
-import { randomSecret, sha256Hex } from '../security/secrets.js'
+import { sha256Hex } from '../security/secrets.js'
+import { createChallenge } from '../two-factor/challenges.js'
 
 /** The WebAuthn ceremonies that keep a challenge between their two requests. */
 export type PasskeyPurpose = Extract<
@@ -19,27 +20,22 @@ export interface StoredChallenge {
   nextPath: string
 }
 
-/** Keeps a ceremony's challenge for five minutes and returns the raw id for the cookie. */
+/** Keeps a ceremony's challenge for five minutes (the same rows as the two-step sign-in's) and returns the raw id for the cookie. */
 export async function storeChallenge(
   db: Kysely<Database>,
   purpose: PasskeyPurpose,
   values: StoredChallenge,
   now: Date,
 ): Promise<string> {
-  const id = randomSecret(32)
-  await db
-    .insertInto('sign_in_challenges')
-    .values({
-      id_hash: sha256Hex(id),
-      purpose,
-      user_id: values.userId,
-      next_path: values.nextPath,
-      challenge: values.challenge,
-      created_at: now,
-      expires_at: new Date(now.getTime() + CHALLENGE_SECONDS * 1000),
-    })
-    .execute()
-  return id
+  return createChallenge(db, {
+    purpose,
+    userId: values.userId,
+    accountId: null,
+    nextPath: values.nextPath,
+    challenge: values.challenge,
+    ttlSeconds: CHALLENGE_SECONDS,
+    now,
+  })
 }
 
 /**

@@ -9,14 +9,21 @@ const CredentialId = b64url(1024)
 const Extensions = Type.Optional(Type.Record(Type.String(), Type.Unknown()))
 const Attachment = Type.Optional(Type.String({ maxLength: 30 }))
 
-export const RegistrationResponse = Type.Unsafe<RegistrationResponseJSON>(
-  Type.Object({
+/** A credential's answer: the envelope both ceremonies share around their own `response`. */
+function credentialAnswer<T extends ReturnType<typeof Type.Object>>(response: T) {
+  return Type.Object({
     id: CredentialId,
     rawId: CredentialId,
     type: Type.Literal('public-key'),
     authenticatorAttachment: Attachment,
     clientExtensionResults: Extensions,
-    response: Type.Object({
+    response,
+  })
+}
+
+export const RegistrationResponse = Type.Unsafe<RegistrationResponseJSON>(
+  credentialAnswer(
+    Type.Object({
       clientDataJSON: b64url(4096),
       attestationObject: b64url(65536),
       authenticatorData: Type.Optional(b64url(16384)),
@@ -24,23 +31,18 @@ export const RegistrationResponse = Type.Unsafe<RegistrationResponseJSON>(
       publicKeyAlgorithm: Type.Optional(Type.Integer()),
       publicKey: Type.Optional(b64url(16384)),
     }),
-  }),
+  ),
 )
 
 export const AuthenticationResponse = Type.Unsafe<AuthenticationResponseJSON>(
-  Type.Object({
-    id: CredentialId,
-    rawId: CredentialId,
-    type: Type.Literal('public-key'),
-    authenticatorAttachment: Attachment,
-    clientExtensionResults: Extensions,
-    response: Type.Object({
+  credentialAnswer(
+    Type.Object({
       clientDataJSON: b64url(4096),
       authenticatorData: b64url(16384),
       signature: b64url(2048),
       userHandle: Type.Optional(b64url(256)),
     }),
-  }),
+  ),
 )
 
 /** The options a ceremony's first step answers, passed to @simplewebauthn/browser as they are. */
