@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely'
+import type { Kysely, Selectable, Transaction } from 'kysely'
 import type { Database, PasskeysTable } from '../db/schema.js'
 
 export type PasskeyRow = Selectable<PasskeysTable>
@@ -91,4 +91,10 @@ export async function deletePasskey(
     .returning('name')
     .executeTakeFirst()
   return row?.name
+}
+
+/** Every passkey of the person (the operator's reset; the passkeys page removes one at a time). */
+export async function deletePasskeys(trx: Transaction<Database>, userId: number): Promise<number> {
+  const result = await trx.deleteFrom('passkeys').where('user_id', '=', userId).executeTakeFirst()
+  return Number(result.numDeletedRows)
 }

@@ -123,9 +123,3 @@ export async function countUnusedRecoveryCodes(db: Db, userId: number): Promise<
     .executeTakeFirstOrThrow()
   return Number(row.n)
 }
-
-/** Every passkey of the person (the operator's reset; the passkeys page removes one at a time). */
-export async function deletePasskeys(trx: Transaction<Database>, userId: number): Promise<number> {
-  const result = await trx.deleteFrom('passkeys').where('user_id', '=', userId).executeTakeFirst()
-  return Number(result.numDeletedRows)
-}

@@ -4,9 +4,10 @@ import type { AuditContext } from '../audit/record.js'
 import { deleteUserSessions } from '../auth/sessions.js'
 import type { Database } from '../db/schema.js'
 import { NotFoundError } from '../errors.js'
+import { deletePasskeys } from '../passkeys/repo.js'
 import { findUserByEmail } from '../users/repo.js'
 import { deleteUserChallenges } from './challenges.js'
-import { deletePasskeys, deleteRecoveryCodes, deleteTotpFactor } from './repo.js'
+import { deleteRecoveryCodes, deleteTotpFactor } from './repo.js'
 
 export interface ResetOutcome {
   userId: number
