@@ -164,6 +164,12 @@ t.test(`with an IP address in PUBLIC_URL passkeys are not offered (${DATABASE_KI
   t.match(page.body, 'Passkeys need Latchkey’s address'.replace('’', "'"))
   t.match(page.body, 'browsers refuse an IP address')
   t.notMatch(page.body, 'Add a passkey')
+  // CONTRACT 9 names the security page: it says so there too, with the other factors still offered.
+  const security = await browser.get('/settings/profile/security')
+  t.equal(security.statusCode, 200)
+  t.match(security.body, 'browsers refuse an IP address')
+  t.notMatch(security.body, 'Add a passkey')
+  t.match(security.body, 'Set up an authenticator app')
   const options = await postJson(browser, '/settings/profile/passkeys/options', { name: 'x' })
   t.equal(options.statusCode, 404)
   t.match(options.json(), { message: /PUBLIC_URL with a host name/ })
