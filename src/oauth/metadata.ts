@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Static } from 'typebox'
 import { ROLES } from '../db/schema.js'
+import { SUPPORTED_GRANT_TYPES } from './grants.js'
 import { ServerMetadata } from './schemas.js'
 
 /** RFC 8414 authorization server metadata; `issuer` is PUBLIC_URL, the value of `iss` in every authorization response. */
@@ -13,7 +14,7 @@ export function serverMetadata(publicUrl: string): Static<typeof ServerMetadata>
     introspection_endpoint: `${publicUrl}/oauth/introspect`,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code'],
+    grant_types_supported: SUPPORTED_GRANT_TYPES,
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256'],

@@ -6,10 +6,10 @@ import { InvalidRequest, SlowDown, UnsupportedGrantType } from '../errors.js'
 import { OAuthErrorBody } from '../http/schemas.js'
 import { parseBasicCredentials } from '../security/basic-credentials.js'
 import { authenticateClient } from './client-auth.js'
+import { GRANTS, SUPPORTED_GRANT_TYPES } from './grants.js'
 import { metadataRoutes } from './metadata.js'
 import { revokeClientToken } from './revoke-service.js'
 import { RevokeRequest, TokenRequest, TokenResponseBody } from './schemas.js'
-import { exchangeAuthorizationCode } from './token-service.js'
 
 /** Requests per minute to /oauth/token and to /oauth/revoke, per client IP and client_id. */
 export const OAUTH_RATE_LIMIT = 120
@@ -56,26 +56,19 @@ export const oauthEndpoints: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const body = request.body
-      const client = await authenticateClient(app.db, request, {
-        allowPublic: body.code_verifier !== undefined,
-      })
       if (body.grant_type === undefined) throw new InvalidRequest('grant_type is required')
-      if (body.grant_type !== 'authorization_code') {
-        throw new UnsupportedGrantType('Only grant_type=authorization_code is supported')
+      const grant = Object.hasOwn(GRANTS, body.grant_type) ? GRANTS[body.grant_type] : undefined
+      if (!grant) {
+        throw new UnsupportedGrantType(`Supported grant types: ${SUPPORTED_GRANT_TYPES.join(', ')}.`)
       }
-      if (!body.code) throw new InvalidRequest('code is required')
-      const answer = await exchangeAuthorizationCode(
-        app.db,
-        {
-          client,
-          code: body.code,
-          redirectUri: body.redirect_uri,
-          codeVerifier: body.code_verifier,
-          now: app.config.now(),
-        },
-        originOf(request),
+      const client = await authenticateClient(app.db, request, {
+        allowPublic: grant.allowsPublicClient(body),
+      })
+      const answer = await grant.exchange({ app, body, client, origin: originOf(request) })
+      request.log.info(
+        { appId: client.application.id, accountId: answer.account_id, grantType: body.grant_type },
+        'token issued',
       )
-      request.log.info({ appId: client.application.id, accountId: answer.account_id }, 'code exchanged')
       return reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache').send(answer)
     },
   )

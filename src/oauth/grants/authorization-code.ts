@@ -1,25 +1,18 @@
 import type { Kysely } from 'kysely'
-import { namesRegisteredRedirect } from '../applications/urls.js'
-import { fromClient, fromPerson } from '../audit/context.js'
-import type { AuditOrigin } from '../audit/record.js'
-import { recordChange } from '../audit/record-change.js'
-import { authorizeInTransaction } from '../authorizations/service.js'
-import type { Database, Role } from '../db/schema.js'
-import { InvalidClient, InvalidGrant, InvalidRequest, OAuthError, PermissionError } from '../errors.js'
-import { sha256Hex } from '../security/secrets.js'
-import { revoked, revokeTokens } from '../tokens/revoke.js'
-import { findUser } from '../users/repo.js'
-import type { AuthenticatedClient } from './client-auth.js'
-import { lockCode, markCodeUsed } from './codes.js'
-import { isCodeVerifier, verifierMatches } from './pkce.js'
-
-/** The token endpoint's answer (CONTRACT 4b). */
-export interface TokenResponse {
-  access_token: string
-  token_type: 'Bearer'
-  scope: Role
-  account_id: number
-}
+import { namesRegisteredRedirect } from '../../applications/urls.js'
+import { fromClient, fromPerson } from '../../audit/context.js'
+import type { AuditOrigin } from '../../audit/record.js'
+import { recordChange } from '../../audit/record-change.js'
+import { authorizeInTransaction } from '../../authorizations/service.js'
+import type { Database } from '../../db/schema.js'
+import { InvalidClient, InvalidGrant, InvalidRequest, OAuthError, PermissionError } from '../../errors.js'
+import { sha256Hex } from '../../security/secrets.js'
+import { revoked, revokeTokens } from '../../tokens/revoke.js'
+import { findUser } from '../../users/repo.js'
+import type { AuthenticatedClient } from '../client-auth.js'
+import { lockCode, markCodeUsed } from '../codes.js'
+import type { Grant, TokenResponse } from '../grants.js'
+import { isCodeVerifier, verifierMatches } from '../pkce.js'
 
 export interface CodeExchange {
   client: AuthenticatedClient
@@ -114,4 +107,23 @@ export async function exchangeAuthorizationCode(
     scope: outcome.grant.permission,
     account_id: outcome.grant.accountId,
   }
+}
+
+/** `grant_type=authorization_code`: a public client may exchange a code when it proves PKCE. */
+export const authorizationCodeGrant: Grant = {
+  allowsPublicClient: (body) => body.code_verifier !== undefined,
+  async exchange({ app, body, client, origin }) {
+    if (!body.code) throw new InvalidRequest('code is required')
+    return exchangeAuthorizationCode(
+      app.db,
+      {
+        client,
+        code: body.code,
+        redirectUri: body.redirect_uri,
+        codeVerifier: body.code_verifier,
+        now: app.config.now(),
+      },
+      origin,
+    )
+  },
 }

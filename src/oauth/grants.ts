@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify'
+import type { Static } from 'typebox'
+import type { AuditOrigin } from '../audit/record.js'
+import type { Role } from '../db/schema.js'
+import type { AuthenticatedClient } from './client-auth.js'
+import { authorizationCodeGrant } from './grants/authorization-code.js'
+import type { TokenRequest } from './schemas.js'
+
+/** The token endpoint's answer (CONTRACT 4b, RFC 6749 5.1). */
+export interface TokenResponse {
+  access_token: string
+  token_type: 'Bearer'
+  scope: Role
+  account_id: number
+}
+
+export interface GrantRequest {
+  app: FastifyInstance
+  body: Static<typeof TokenRequest>
+  client: AuthenticatedClient
+  origin: AuditOrigin
+}
+
+/**
+ * One grant type of `POST /oauth/token`. The route authenticates the client
+ * first (a secret, or the client_id alone where `allowsPublicClient` says so),
+ * then hands the request to the grant; a grant throws the OAuthError subclass of
+ * its RFC error code. A new grant is one module in `grants/` and one entry below.
+ */
+export interface Grant {
+  allowsPublicClient(body: Static<typeof TokenRequest>): boolean
+  exchange(request: GrantRequest): Promise<TokenResponse>
+}
+
+export const GRANTS: Readonly<Record<string, Grant>> = {
+  authorization_code: authorizationCodeGrant,
+}
+
+/** `grant_types_supported` of the metadata documents: the table above, in its order. */
+export const SUPPORTED_GRANT_TYPES = Object.keys(GRANTS)
