@@ -89,6 +89,8 @@ export type OAuthErrorCode =
   | 'access_denied'
   | 'server_error'
   | 'slow_down'
+  | 'authorization_pending'
+  | 'expired_token'
 
 /**
  * An RFC 6749 section 5.2 error; one subclass per code, as node-oidc-provider's
@@ -119,6 +121,29 @@ export class InvalidGrant extends OAuthError {
 
 export class UnsupportedGrantType extends OAuthError {
   readonly error = 'unsupported_grant_type'
+}
+
+export class InvalidScope extends OAuthError {
+  readonly error = 'invalid_scope'
+}
+
+/** The client may not use this grant type (RFC 6749 5.2): a public client asking for client_credentials. */
+export class UnauthorizedClient extends OAuthError {
+  readonly error = 'unauthorized_client'
+}
+
+export class AccessDenied extends OAuthError {
+  readonly error = 'access_denied'
+}
+
+/** RFC 8628 3.5: the person has not answered the device request yet; poll again. */
+export class AuthorizationPending extends OAuthError {
+  readonly error = 'authorization_pending'
+}
+
+/** RFC 8628 3.5: the device code expired; start again. */
+export class ExpiredToken extends OAuthError {
+  readonly error = 'expired_token'
 }
 
 /** 429 from the rate limit of the OAuth endpoints. */
