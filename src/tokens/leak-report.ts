@@ -15,6 +15,9 @@ import { revoked, revokeTokens } from './revoke.js'
  */
 export type LeakLabel = 'true_positive' | 'false_positive'
 
+/** The most tokens one report may carry: a bounded amount of work per request (GitHub batches its matches). */
+export const MAX_LEAK_REPORT_ITEMS = 100
+
 export interface LeakReportItem {
   token: string
   url: string

@@ -6,10 +6,7 @@ import { Compile } from 'typebox/compile'
 import { fromLeakReport, originOf } from '../audit/context.js'
 import { BadRequestError, TooManyRequestsError } from '../errors.js'
 import { ErrorResponse } from '../http/schemas.js'
-import { reportLeakedTokens } from './leak-report.js'
-
-/** The most tokens one report may carry: a bounded amount of work per request (GitHub batches its matches). */
-export const MAX_LEAK_REPORT_ITEMS = 100
+import { MAX_LEAK_REPORT_ITEMS, reportLeakedTokens } from './leak-report.js'
 
 // Other fields (GitHub sends `type`) are allowed and ignored.
 const LeakReportBody = Type.Array(
