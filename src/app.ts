@@ -50,6 +50,7 @@ import { sessionsRoutes } from './profile/sessions-routes.js'
 import { usePasswordHashing } from './security/passwords.js'
 import { signupRoutes } from './signup/routes.js'
 import { subAccountRoutes } from './sub-accounts/routes.js'
+import { leakReportRoutes } from './tokens/leak-routes.js'
 import { securityRoutes } from './two-factor/security-routes.js'
 import { twoFactorSignInRoutes } from './two-factor/sign-in-routes.js'
 import type { TokenCacheOptions } from './validation/cache.js'
@@ -251,6 +252,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // no session, CSRF or view work runs on this hot path.
   await app.register(verifyRoutes)
   await app.register(introspectionRoutes)
+  // Leaked-token reports from secret scanners: anonymous JSON, throttled, no session or CSRF (CONTRACT 11).
+  await app.register(leakReportRoutes)
 
   return app
 }

@@ -81,6 +81,8 @@ export interface Config {
   readonly mailWaitMs: number
   /** Pauses before the second, third… delivery attempt of a message that failed. */
   readonly mailRetryDelaysMs: readonly number[]
+  /** Requests a minute one client IP may make to `POST /leaked-tokens` on one instance (CONTRACT 11). */
+  readonly leakedTokensRateLimitPerMinute: number
 }
 
 export class ConfigError extends Error {
@@ -275,6 +277,7 @@ export function loadConfig(rawEnv: Env, overrides: Partial<Config> = {}): Config
     mailFrom: env.MAIL_FROM || `Latchkey <no-reply@${new URL(publicUrl).hostname}>`,
     mailWaitMs: integer(env, 'MAIL_WAIT_SECONDS', 5, 0, 60) * 1000,
     mailRetryDelaysMs: [2_000, 10_000, 60_000],
+    leakedTokensRateLimitPerMinute: integer(env, 'LEAKED_TOKENS_RATE_LIMIT', 30, 1, 100000),
     ...overrides,
     // An override of sessionSecret may itself be a list (tests rotating): the first still signs.
     sessionSecret: sessionSecrets[0] as string,

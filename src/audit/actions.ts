@@ -59,6 +59,8 @@ export const AUDIT_ACTIONS = [
   'passkey.sign_count_refused',
   'step_up.confirmed',
   'account.two_factor_policy_changed',
+  // A token reported as leaked (CONTRACT 11) and revoked for it, with the URL and source in details.
+  'token.leaked',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

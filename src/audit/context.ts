@@ -49,3 +49,8 @@ export function fromPerson(origin: AuditOrigin, userId: number | null, label: st
 export function fromCli(now: Date): AuditContext {
   return { actorUserId: null, actorLabel: 'cli', ip: '', userAgent: 'latchkey-cli', at: now }
 }
+
+/** An anonymous `POST /leaked-tokens` (CONTRACT 11): a secret scanner, or anyone who found a token. */
+export function fromLeakReport(origin: AuditOrigin): AuditContext {
+  return { ...origin, actorUserId: null, actorLabel: 'leaked-token report' }
+}

@@ -46,6 +46,14 @@ export interface Command {
   readonly options?: readonly string[]
   /** How many arguments follow the name (default 0). */
   readonly args?: number
+  /** The last argument may repeat (`tokens scan PATH…`): at least `args` of them. */
+  readonly variadic?: boolean
+  /**
+   * The command reads no configuration (`tokens scan`): the environment is not
+   * loaded, so it runs anywhere and writes nothing (not even a development
+   * SESSION_SECRET into DATA_DIR); its `config` must not be read.
+   */
+  readonly withoutConfig?: boolean
   /** The exit code; -1 keeps the process running (serve). */
   run(context: CommandContext): Promise<number>
 }

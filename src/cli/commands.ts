@@ -3,7 +3,7 @@ import type { Command } from './command.js'
 import { openapiCommand } from './openapi-command.js'
 import { migrateCommand, serveCommand } from './server-commands.js'
 import { servicesCreateCommand, servicesListCommand, servicesRevokeCommand } from './services-commands.js'
-import { tokensRevokeCommand } from './tokens-commands.js'
+import { tokensRevokeCommand, tokensScanCommand } from './tokens-commands.js'
 import {
   usersCreateCommand,
   usersDisableCommand,
@@ -27,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   servicesListCommand,
   servicesRevokeCommand,
   tokensRevokeCommand,
+  tokensScanCommand,
   appsListCommand,
   openapiCommand,
 ]

@@ -83,9 +83,10 @@ async function dispatch(argv: string[], env: Env, io: CliIo): Promise<number> {
   const { command, rest } = found
   if (values.help) return print(io, commandHelp(command))
   const wanted = command.args ?? 0
-  if (rest.length > wanted) throw new UsageError(`unexpected argument: ${rest[wanted]}`, command)
+  if (rest.length > wanted && !command.variadic)
+    throw new UsageError(`unexpected argument: ${rest[wanted]}`, command)
   if (rest.length < wanted) throw new UsageError(`${command.name} needs ${command.synopsis}`, command)
-  const config = loadConfig(env)
+  const loaded = command.withoutConfig ? undefined : loadConfig(env)
   const json = values.json ?? false
   const options = Object.fromEntries(
     (command.options ?? []).map((name) => [name, values[name as keyof typeof values] as string | undefined]),
@@ -95,7 +96,10 @@ async function dispatch(argv: string[], env: Env, io: CliIo): Promise<number> {
       options,
       args: rest,
       json,
-      config,
+      get config() {
+        if (!loaded) throw new Error(`${command.name} is declared withoutConfig but read its configuration`)
+        return loaded
+      },
       io,
       out: (object, human) => io.stdout(json ? `${JSON.stringify(object)}\n` : `${human}\n`),
     })

@@ -50,6 +50,17 @@ export function parseToken(raw: string): TokenKind | undefined {
   return raw.startsWith(TOKEN_PREFIXES.application) ? 'application' : 'personal'
 }
 
+/**
+ * The regular expression secret scanners look for (GitHub custom patterns,
+ * gitleaks, trufflehog; the README publishes it, test/tokens/token-pattern.test.ts
+ * keeps the two equal): any prefix of TOKEN_PREFIXES, then the body and checksum,
+ * standing alone as a word. RE2 syntax (no lookarounds), so Go scanners take it as
+ * is; a match is a token only when `parseToken` accepts its checksum too.
+ */
+export const TOKEN_PATTERN = `\\b(?:${Object.values(TOKEN_PREFIXES)
+  .map((prefix) => prefix.slice(0, -1))
+  .join('|')})_[0-9A-Za-z]{${TOKEN_LENGTH - 4}}\\b`
+
 /** The lookup key stored in place of the token. */
 export function hashToken(token: string): string {
   return sha256Hex(token)

@@ -35,6 +35,32 @@ t.test(
   },
 )
 
+/**
+ * State-changing routes that are deliberately not page routes, so the CSRF check above
+ * does not cover them: machine APIs that read no session cookie (CONTRACT 11).
+ */
+const NOT_PAGES = ['POST /leaked-tokens']
+
+t.test('the machine APIs outside the page scope read no session and ask no CSRF token', async (t) => {
+  const { app } = await build(t)
+  const admin = await seedFirstAdmin(app)
+  const browser = new Browser(app)
+  await browser.login(admin.email)
+  const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+  for (const entry of NOT_PAGES) {
+    const [method, url] = entry.split(' ') as [string, string]
+    const route = app.routeList.find((r) => r.method === method && r.url === url)
+    t.equal(route?.errorStyle, 'json', `${entry} is registered outside the page scope`)
+    const response = await app.inject({
+      method: method as 'POST',
+      url,
+      headers: { cookie, 'content-type': 'application/json' },
+      payload: '[]',
+    })
+    t.equal(response.statusCode, 200, `${entry} answers without a CSRF token: a cookie gives it nothing`)
+  }
+})
+
 t.test('clickjacking and referrer headers on every page', async (t) => {
   const { app } = await build(t)
   const admin = await seedFirstAdmin(app)
