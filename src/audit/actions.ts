@@ -59,6 +59,9 @@ export const AUDIT_ACTIONS = [
   'passkey.sign_count_refused',
   'step_up.confirmed',
   'account.two_factor_policy_changed',
+  // The device flow (CONTRACT 10): the person's answer on /device; the token, when polled, is `application.authorized`.
+  'device_authorization.approved',
+  'device_authorization.denied',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
