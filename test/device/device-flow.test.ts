@@ -180,7 +180,7 @@ t.test(`deny, expiry, another client's code, client authentication, scope (${DAT
 })
 
 t.test(`the code form, CSRF, and guessing codes is throttled (${DATABASE_KIND})`, async (t) => {
-  const { app, client, browser } = await consentSetup(t)
+  const { app, user, client, browser } = await consentSetup(t)
   const form = await browser.get('/device')
   t.equal(form.statusCode, 200)
   t.match(form.body, '<form method="post" action="/device">')
@@ -203,6 +203,12 @@ t.test(`the code form, CSRF, and guessing codes is throttled (${DATABASE_KIND})`
   const { _csrf: _, ...withoutCsrf } = consentFields(consent.body)
   const forged = await postWithoutCsrf(browser, '/device', { ...withoutCsrf, decision: 'deny' })
   t.equal(forged.statusCode, 403, 'the consent POST needs the CSRF token too')
+  const elsewhere = await browser.post('/authorize', {
+    ...withoutCsrf,
+    decision: 'allow',
+    account_id: user.studioId,
+  })
+  t.equal(elsewhere.statusCode, 400, 'a device consent is answered on /device only')
 
   // LOGIN_MAX_FAILURES (5) wrong codes per session; the next lookup is refused, even of a real code.
   for (let i = 0; i < 5; i += 1) {
