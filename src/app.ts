@@ -19,6 +19,7 @@ import { oauthAuthorizeRoutes } from './consent/oauth-authorize-routes.js'
 import { authorizeRoutes } from './consent/routes.js'
 import { connectDatabase, type DatabaseHandle } from './db/connect.js'
 import type { Database } from './db/schema.js'
+import { devicePageRoutes } from './device/page-routes.js'
 import { openapi } from './docs/openapi.js'
 import { docsPageRoutes, openapiRoutes } from './docs/routes.js'
 import { healthRoutes } from './health/routes.js'
@@ -242,6 +243,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       passkeyRoutes,
       securityRoutes,
       twoFactorSignInRoutes,
+      devicePageRoutes,
     ]),
   )
   await app.register(

@@ -151,3 +151,8 @@ export class SlowDown extends OAuthError {
   readonly error = 'slow_down'
   override readonly statusCode = 429
 }
+
+/** RFC 8628 3.5 `slow_down` at the token endpoint: a device polled faster than its interval (400, as RFC 6749 5.2). */
+export class PollingTooFast extends OAuthError {
+  readonly error = 'slow_down'
+}

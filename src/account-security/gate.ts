@@ -12,7 +12,7 @@ export const FACTOR_REQUIRED_NOTICE =
 /**
  * Paths that are not pages of the current account, reachable while a factor is
  * missing: the person's own profile (enrolment is under /settings/profile/security),
- * signing in and out, switching to another account, the consent pages (each
+ * signing in and out, switching to another account, the consent pages and /device (each
  * account is offered or not on its own, `requireFactorFor`), invitations, password
  * links and the docs. Everything else is an account page and is closed.
  */
@@ -23,6 +23,7 @@ const OPEN_PREFIXES = [
   '/accounts/switch',
   '/authorize',
   '/oauth/authorize',
+  '/device',
   '/invitations/',
   '/password/',
   '/signup',

@@ -61,6 +61,9 @@ export const AUDIT_ACTIONS = [
   'account.two_factor_policy_changed',
   // A token reported as leaked (CONTRACT 11) and revoked for it, with the URL and source in details.
   'token.leaked',
+  // The device flow (CONTRACT 10): the person's answer on /device; the token, when polled, is `application.authorized`.
+  'device_authorization.approved',
+  'device_authorization.denied',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

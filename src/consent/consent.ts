@@ -17,6 +17,8 @@ export interface ConsentRequest {
   codeChallenge: string
   /** What is asked for: the application's permission, or a lower OAuth `scope`. */
   permission: Role
+  /** The device flow: the row answered and the user code, shown so the person can compare it with the device. */
+  device?: { id: number; userCode: string }
 }
 
 function hostOf(url: string): string {
@@ -49,6 +51,7 @@ export function renderConsent(
       codeChallenge: request.codeChallenge,
       permission,
       expiresAt: Math.floor(config.now().getTime() / 1000) + TICKET_LIFETIME_SECONDS,
+      ...(request.device ? { deviceId: request.device.id } : {}),
     },
     config.sessionSecret,
     viewer.sessionIdHash,
@@ -82,5 +85,8 @@ export function renderConsent(
     signedInWith: amrLabel(viewer.amr),
     state: request.state,
     ticket,
+    // The device flow's form posts back to /device; both other flows post to /authorize.
+    action: request.device ? '/device' : '/authorize',
+    userCode: request.device?.userCode ?? '',
   })
 }

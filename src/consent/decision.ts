@@ -34,7 +34,7 @@ export type CompleteFlow = (completion: {
   consent: VerifiedConsent
 }) => Promise<FastifyReply>
 
-const STALE =
+export const STALE =
   'This consent form has expired or does not match the authorization request it was shown for. Go back to the application and start again.'
 
 /**

@@ -5,7 +5,7 @@ import { loginRedirect } from '../http/session.js'
 import { completeAppFlow } from './app-flow.js'
 import { completeCodeFlow } from './code-flow.js'
 import { renderConsent } from './consent.js'
-import { ConsentBody, verifyConsent } from './decision.js'
+import { ConsentBody, STALE, verifyConsent } from './decision.js'
 import { consentPageRateLimit, registerConsentPageThrottle } from './page-rate-limit.js'
 import { MAX_STATE_LENGTH, param } from './params.js'
 
@@ -40,6 +40,8 @@ export const authorizeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const viewer = request.viewer
     if (!viewer) return reply.redirect('/login', 303)
     const consent = await verifyConsent(app.db, app.config, viewer, request.body ?? {})
+    // A device consent is answered on /device (device/page-routes.ts), never here.
+    if (consent.ticket.flow === 'device') throw new BadRequestError(STALE)
     const complete = consent.ticket.flow === 'app' ? completeAppFlow : completeCodeFlow
     return complete({ app, request, reply, viewer, consent })
   })

@@ -3,8 +3,8 @@ import { isRole } from '../accounts/roles.js'
 import type { Role } from '../db/schema.js'
 import { constantTimeEqual } from '../security/secrets.js'
 
-/** Which flow a consent belongs to: the application flow (4a) or the OAuth code flow (4b). */
-export type Flow = 'app' | 'code'
+/** Which flow a consent belongs to: the application flow (4a), the OAuth code flow (4b) or the device flow (CONTRACT 10). */
+export type Flow = 'app' | 'code' | 'device'
 
 /**
  * Everything the consent page showed and the decision must stay bound to. It
@@ -31,6 +31,8 @@ export interface ConsentTicket {
   permission: Role
   /** Seconds since the epoch after which the form is stale. */
   expiresAt: number
+  /** The device authorization the person answers (the device flow only). */
+  deviceId?: number
 }
 
 export const TICKET_LIFETIME_SECONDS = 30 * 60
@@ -60,7 +62,8 @@ function isTicket(value: unknown): value is ConsentTicket {
   return (
     typeof t === 'object' &&
     t !== null &&
-    (t.flow === 'app' || t.flow === 'code') &&
+    (t.flow === 'app' || t.flow === 'code' || t.flow === 'device') &&
+    (t.deviceId === undefined || Number.isInteger(t.deviceId)) &&
     Number.isInteger(t.appId) &&
     typeof t.state === 'string' &&
     typeof t.redirectUri === 'string' &&

@@ -189,6 +189,29 @@ export interface SignInChallengesTable {
   expires_at: Timestamp
 }
 
+/** RFC 8628 device authorization (CONTRACT 10); the person's answer fills the nullable columns. */
+export interface DeviceAuthorizationsTable {
+  id: Generated<number>
+  device_code_hash: string
+  user_code_hash: string
+  application_id: number
+  permission: Role
+  scope: string
+  status: ColumnType<DeviceStatus, DeviceStatus | undefined, DeviceStatus>
+  interval_seconds: number
+  last_polled_at: Date | null
+  expires_at: Timestamp
+  user_id: number | null
+  account_id: number | null
+  authorization_id: number | null
+  auth_time: Date | null
+  amr: string | null
+  decided_at: Date | null
+  created_at: CreatedAt
+}
+
+export type DeviceStatus = 'pending' | 'approved' | 'denied' | 'used'
+
 /** A sign-up waiting for its activation link (CONTRACT 8); no user exists yet. */
 export interface SignupsTable {
   token_hash: string
@@ -247,6 +270,7 @@ export interface Database {
   recovery_codes: RecoveryCodesTable
   passkeys: PasskeysTable
   sign_in_challenges: SignInChallengesTable
+  device_authorizations: DeviceAuthorizationsTable
 }
 
 export type Account = Selectable<AccountsTable>

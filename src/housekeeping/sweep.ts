@@ -9,6 +9,7 @@ export const HOUSEKEEPING_KINDS = [
   'signups',
   'user_links',
   'sign_in_challenges',
+  'device_authorizations',
 ] as const
 export type HousekeepingKind = (typeof HOUSEKEEPING_KINDS)[number]
 
@@ -48,6 +49,14 @@ export const SIGNUP_RETENTION_MS = 7 * 24 * 3600 * 1000
  * rather than "not valid" (404). Used links go by the same rule.
  */
 export const USER_LINK_RETENTION_MS = 7 * 24 * 3600 * 1000
+
+/**
+ * Device authorizations live ten minutes; an expired one is kept an hour more,
+ * like an authorization code, so a device still polling late hears
+ * `expired_token` (and a reused device code `invalid_grant` for its use, not for
+ * being unknown) rather than an unknown code.
+ */
+export const DEVICE_RETENTION_MS = 60 * 60 * 1000
 
 const ago = (now: Date, ms: number) => new Date(now.getTime() - ms)
 
@@ -180,6 +189,21 @@ export async function sweepBatch(
         )
         .executeTakeFirst()
 
+  const devices = !kinds.has('device_authorizations')
+    ? none
+    : await db
+        .deleteFrom('device_authorizations')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('device_authorizations')
+            .select('id')
+            .where('expires_at', '<=', ago(now, DEVICE_RETENTION_MS))
+            .limit(batchSize)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .executeTakeFirst()
+
   return {
     sessions: count(sessions),
     authorization_codes: count(codes),
@@ -188,5 +212,6 @@ export async function sweepBatch(
     signups: count(signups),
     user_links: count(userLinks),
     sign_in_challenges: count(challenges),
+    device_authorizations: count(devices),
   }
 }

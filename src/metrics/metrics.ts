@@ -70,7 +70,7 @@ export function createMetrics() {
     }),
     housekeepingDeleted: new Counter({
       name: 'latchkey_housekeeping_deleted_total',
-      help: 'Rows deleted by housekeeping, by kind (sessions, authorization_codes, tokens, login_throttle, signups, user_links, sign_in_challenges)',
+      help: 'Rows deleted by housekeeping, by kind (sessions, authorization_codes, tokens, login_throttle, signups, user_links, sign_in_challenges, device_authorizations)',
       labelNames: ['kind'] as const,
       registers: [registry],
     }),

@@ -4,6 +4,7 @@ import type { AuditOrigin } from '../audit/record.js'
 import type { Role } from '../db/schema.js'
 import type { AuthenticatedClient } from './client-auth.js'
 import { authorizationCodeGrant } from './grants/authorization-code.js'
+import { DEVICE_CODE_GRANT_TYPE, deviceCodeGrant } from './grants/device-code.js'
 import type { TokenRequest } from './schemas.js'
 
 /** The token endpoint's answer (CONTRACT 4b, RFC 6749 5.1). */
@@ -34,6 +35,7 @@ export interface Grant {
 
 export const GRANTS: Readonly<Record<string, Grant>> = {
   authorization_code: authorizationCodeGrant,
+  [DEVICE_CODE_GRANT_TYPE]: deviceCodeGrant,
 }
 
 /** `grant_types_supported` of the metadata documents: the table above, in its order. */

@@ -12,6 +12,8 @@ export function serverMetadata(publicUrl: string): Static<typeof ServerMetadata>
     token_endpoint: `${publicUrl}/oauth/token`,
     revocation_endpoint: `${publicUrl}/oauth/revoke`,
     introspection_endpoint: `${publicUrl}/oauth/introspect`,
+    // RFC 8628 4 (CONTRACT 10).
+    device_authorization_endpoint: `${publicUrl}/oauth/device_authorization`,
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: SUPPORTED_GRANT_TYPES,

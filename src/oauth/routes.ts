@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { fromClient, originOf } from '../audit/context.js'
+import { deviceAuthorizationEndpoint } from '../device/authorization-endpoint.js'
 import { InvalidRequest, SlowDown, UnsupportedGrantType } from '../errors.js'
 import { OAuthErrorBody } from '../http/schemas.js'
 import { parseBasicCredentials } from '../security/basic-credentials.js'
@@ -44,6 +45,7 @@ export const oauthEndpoints: FastifyPluginAsyncTypebox = async (app) => {
       new SlowDown(`Too many requests; retry in ${context.after}.`),
   })
   await app.register(metadataRoutes)
+  await app.register(deviceAuthorizationEndpoint, { rateLimit: limited })
 
   app.post(
     '/oauth/token',

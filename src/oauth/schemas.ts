@@ -11,6 +11,7 @@ export const TokenRequest = Type.Object({
   code_verifier: param(200),
   client_id: param(20),
   client_secret: param(200),
+  device_code: param(200),
 })
 
 export const TokenResponseBody = Type.Object({
@@ -35,6 +36,7 @@ export const ServerMetadata = Type.Object({
   token_endpoint: Type.String(),
   revocation_endpoint: Type.String(),
   introspection_endpoint: Type.String(),
+  device_authorization_endpoint: Type.String(),
   response_types_supported: Type.Array(Type.String()),
   response_modes_supported: Type.Array(Type.String()),
   grant_types_supported: Type.Array(Type.String()),

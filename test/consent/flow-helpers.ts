@@ -64,7 +64,7 @@ export function locationParams(response: LightMyRequestResponse): URLSearchParam
 /** The hidden inputs of the consent form on a page. */
 export function consentFields(html: string): Record<string, string> {
   const fields: Record<string, string> = {}
-  const form = /<form method="post" action="\/authorize">([\s\S]*?)<\/form>/.exec(html)?.[1] ?? ''
+  const form = /<form method="post" action="\/(?:authorize|device)">([\s\S]*?)<\/form>/.exec(html)?.[1] ?? ''
   for (const match of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
     fields[match[1] as string] = decodeEntities(match[2] as string)
   }

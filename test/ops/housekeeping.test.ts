@@ -5,6 +5,7 @@ import { insertApplication } from '../../src/applications/repo.js'
 import { createSession } from '../../src/auth/sessions.js'
 import { recordAttempt } from '../../src/auth/throttle.js'
 import { authorizeApplication } from '../../src/authorizations/service.js'
+import { startDeviceAuthorization } from '../../src/device/service.js'
 import { Housekeeper } from '../../src/housekeeping/housekeeper.js'
 import { sha256Hex } from '../../src/security/secrets.js'
 import { AUDIT } from '../fixtures.js'
@@ -69,6 +70,12 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
       used_at: null,
     })
     .execute()
+  // A device authorization nobody answers: it expires after ten minutes and goes an hour later.
+  await startDeviceAuthorization(db, {
+    application,
+    scope: { permission: 'browse', identity: new Set() },
+    now: clock,
+  })
   const policy = { maxFailuresPerEmail: 5, maxFailuresPerIp: 50, windowSeconds: 900, lockoutSeconds: 900 }
   await recordAttempt(db, 'email:old@example.com', 5, policy, clock)
   await recordAttempt(db, 'email:locked@example.com', 1, { ...policy, lockoutSeconds: 2 * 3600 }, clock)
@@ -104,6 +111,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     signups: 0,
     user_links: 0,
     sign_in_challenges: 0,
+    device_authorizations: 0,
   })
 
   // 30 minutes on: keep the idle session alive; the code is not an hour past its expiry yet; the throttle window has passed.
@@ -121,6 +129,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     signups: 0,
     user_links: 0,
     sign_in_challenges: 0,
+    device_authorizations: 0,
   })
   t.same((await counts()).throttle, ['email:locked@example.com'], 'a locked key stays while it is locked')
 
@@ -134,6 +143,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     signups: 0,
     user_links: 0,
     sign_in_challenges: 0,
+    device_authorizations: 1,
   })
   t.equal((await counts()).sessions, 0)
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { AuditContext } from '../../../src/audit/record.js'
 import type { Application } from '../../../src/db/schema.js'
+import { startDeviceAuthorization } from '../../../src/device/service.js'
 import { createSubAccount } from '../../../src/sub-accounts/service.js'
 import { addUserWithRole, setupFirstAdmin } from '../../../src/users/service.js'
 import { authorize, personalToken, seedApplication } from '../../fixtures.js'
@@ -25,6 +26,8 @@ export interface LayoutSeed {
   /** An application with a long name, URL and redirect URL (for its details, edit and consent pages). */
   application: Application
   subAccountId: number
+  /** The user code of a device authorization the long application asked for (the device flow's consent page). */
+  deviceUserCode: string
 }
 
 export async function seedLayoutData(app: FastifyInstance): Promise<LayoutSeed> {
@@ -125,5 +128,16 @@ export async function seedLayoutData(app: FastifyInstance): Promise<LayoutSeed> 
     { rootId: accountId, actorUserId: userId, parentId: child.id, name: 'Night shift' },
     audit,
   )
-  return { userId, accountId, application: long.application, subAccountId: parent.id }
+  const device = await startDeviceAuthorization(app.db, {
+    application: long.application,
+    scope: { permission: long.application.permission, identity: new Set() },
+    now: app.config.now(),
+  })
+  return {
+    userId,
+    accountId,
+    application: long.application,
+    subAccountId: parent.id,
+    deviceUserCode: device.userCode,
+  }
 }

@@ -17,6 +17,7 @@ import { authorizeUrl, pkcePair } from '../../oauth/oauth-helpers.js'
 export interface LayoutSeedIds {
   application: Application
   subAccountId: number
+  deviceUserCode: string
 }
 
 /** Routes whose URL needs an id of a seeded row or a query to show their page. */
@@ -29,6 +30,8 @@ const URL_OF: Record<string, (seed: LayoutSeedIds) => string> = {
   '/authorize': (s) => `/authorize?app=${s.application.id}&state=layout-check`,
   '/oauth/authorize': (s) =>
     authorizeUrl(s.application, { code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }),
+  // The device flow's consent page, with the user code to compare (the code form is the same page's first step).
+  '/device': (s) => `/device?user_code=${s.deviceUserCode}`,
   // A link that names no sign-up: the page that says so (the layout suite opens sign-up).
   '/activate': () => '/activate?token=not-a-link-we-sent',
   // The other mailed links, with a token that names nothing: each shows its problem page.
