@@ -25,6 +25,7 @@ import { docsPageRoutes, openapiRoutes } from './docs/routes.js'
 import { healthRoutes } from './health/routes.js'
 import { Housekeeper } from './housekeeping/housekeeper.js'
 import { apiScope } from './http/api-scope.js'
+import { cors } from './http/cors.js'
 import { errorHandling } from './http/error-handler.js'
 import { loadShedding } from './http/load-shedding.js'
 import { pageScope } from './http/page-scope.js'
@@ -215,6 +216,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(browserLibrary, { cache: config.production })
   await app.register(httpMetrics)
   await app.register(openapi) // before every route: it collects them as they are registered
+  await app.register(cors) // before every route too: it reads each route's `cors` policy (CONTRACT 10)
 
   await app.register(healthRoutes)
   // With METRICS_PORT, /metrics is served there only (server.ts, metrics/metrics-server.ts).

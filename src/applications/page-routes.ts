@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
-import { Type } from 'typebox'
+import { type Static, Type } from 'typebox'
 import { ROLE_DESCRIPTIONS, roleAtLeast } from '../accounts/roles.js'
 import { fromViewer } from '../audit/context.js'
 import type { Application } from '../db/schema.js'
@@ -13,6 +13,7 @@ import { APPLICATION_ACCESS, APPLICATION_DENIED } from './access.js'
 import type { ApplicationInput } from './input.js'
 import { listApplications } from './repo.js'
 import * as applications from './service.js'
+import { MAX_REDIRECT_URLS } from './urls.js'
 import { applicationView } from './view.js'
 
 const FormBody = Type.Object({
@@ -20,8 +21,24 @@ const FormBody = Type.Object({
   description: Type.Optional(Type.String()),
   url: Type.Optional(Type.String()),
   redirect_url: Type.Optional(Type.String()),
+  /** One URL per line (CONTRACT 10); `redirect_url` is still accepted from older clients. */
+  redirect_urls: Type.Optional(Type.String()),
   permission: Type.Optional(Type.String()),
 })
+
+type FormFields = Static<typeof FormBody>
+
+/** The form's fields as the service takes them: the textarea's lines become the list. */
+function formInput({ redirect_urls, ...fields }: FormFields): ApplicationInput {
+  return redirect_urls === undefined ? fields : { ...fields, redirect_urls: redirect_urls.split(/\r?\n/) }
+}
+
+/** What the form shows in its redirect URLs textarea: the list, or what was typed. */
+function redirectUrlsText(values: ApplicationInput | FormFields): string {
+  const list = values.redirect_urls
+  if (typeof list === 'string') return list
+  return (list ?? (values.redirect_url ? [values.redirect_url] : [])).join('\n')
+}
 
 const NOTICES: Record<string, string> = {
   updated: 'The application was saved.',
@@ -50,12 +67,17 @@ export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
     })
   }
 
-  function form(reply: FastifyReply, data: { action: string; values: ApplicationInput; problem?: string }) {
+  function form(
+    reply: FastifyReply,
+    data: { action: string; values: ApplicationInput | FormFields; problem?: string },
+  ) {
     const editing = data.action !== '/developers/applications'
     return reply.page('applications/form', {
       title: editing ? 'Edit application' : 'Add an application',
       editing,
       roles: ROLE_DESCRIPTIONS,
+      redirectUrls: redirectUrlsText(data.values),
+      maxRedirectUrls: MAX_REDIRECT_URLS,
       ...data,
     })
   }
@@ -64,7 +86,7 @@ export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
   function orFormProblem(
     reply: FastifyReply,
     action: string,
-    values: ApplicationInput,
+    values: FormFields,
     run: () => Promise<string | FastifyReply>,
   ) {
     return redirectOrShowProblem(reply, run, (r, problem) => form(r, { action, values, problem }))
@@ -106,7 +128,7 @@ export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return orFormProblem(reply, '/developers/applications', request.body, async () => {
         const created = await applications.createApplication(
           app.db,
-          { accountId: account.id, userId: user.id, fields: request.body },
+          { accountId: account.id, userId: user.id, fields: formInput(request.body) },
           fromViewer(request),
         )
         request.log.info({ appId: created.application.id }, 'application created')
@@ -154,7 +176,7 @@ export const applicationPageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return orFormProblem(reply, `/developers/applications/${id}`, request.body, async () => {
         await applications.updateApplication(
           app.db,
-          { accountId: account.id, id, fields: request.body, now: app.config.now() },
+          { accountId: account.id, id, fields: formInput(request.body), now: app.config.now() },
           fromViewer(request),
         )
         return `/developers/applications/${id}?notice=updated`

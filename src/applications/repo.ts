@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import type { Application, Database, Role } from '../db/schema.js'
 
 export interface NewApplication {
@@ -6,14 +6,14 @@ export interface NewApplication {
   name: string
   description: string
   url: string
-  redirectUrl: string
+  redirectUrls: string[]
   permission: Role
   clientSecretHash: string
   createdBy: number | null
 }
 
 export type ApplicationChanges = Partial<
-  Pick<Application, 'name' | 'description' | 'url' | 'redirect_url' | 'permission'>
+  Pick<Application, 'name' | 'description' | 'url' | 'redirect_urls' | 'permission'>
 >
 
 export function insertApplication(db: Kysely<Database>, values: NewApplication): Promise<Application> {
@@ -24,7 +24,7 @@ export function insertApplication(db: Kysely<Database>, values: NewApplication):
       name: values.name,
       description: values.description,
       url: values.url,
-      redirect_url: values.redirectUrl,
+      redirect_urls: values.redirectUrls,
       permission: values.permission,
       client_secret_hash: values.clientSecretHash,
       created_by: values.createdBy,
@@ -139,4 +139,34 @@ export async function narrowApplicationGrants(
     .where('permission', '>', permission)
     .executeTakeFirst()
   return Number(narrowed.numUpdatedRows) + Number(tokens.numUpdatedRows)
+}
+
+/** `redirect_origins(redirect_urls)` (migration 0007, GIN-indexed) holds the CORS origin key. */
+const listsOrigin = (origin: string) =>
+  sql<boolean>`redirect_origins(redirect_urls) @> ARRAY[${origin}]::text[]`
+
+/** Whether any application registers a redirect URL on this origin (a CORS preflight names no client). */
+export async function isAnyRedirectOrigin(db: Kysely<Database>, origin: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('applications')
+    .select('id')
+    .where(listsOrigin(origin))
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+/** Whether the application registers a redirect URL on this origin. */
+export async function isApplicationRedirectOrigin(
+  db: Kysely<Database>,
+  applicationId: number,
+  origin: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('applications')
+    .select('id')
+    .where('id', '=', applicationId)
+    .where(listsOrigin(origin))
+    .executeTakeFirst()
+  return row !== undefined
 }

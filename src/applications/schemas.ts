@@ -1,12 +1,14 @@
 import { Type } from 'typebox'
 import { RoleSchema } from '../http/schemas.js'
 import { DESCRIPTION_MAX } from './input.js'
+import { MAX_REDIRECT_URLS } from './urls.js'
 
 const fields = {
   name: Type.String({ minLength: 1, maxLength: 100 }),
   description: Type.String({ maxLength: DESCRIPTION_MAX }),
   url: Type.String({ maxLength: 2000 }),
   redirect_url: Type.String({ maxLength: 2000 }),
+  redirect_urls: Type.Array(Type.String({ maxLength: 2000 }), { maxItems: MAX_REDIRECT_URLS }),
   permission: RoleSchema,
 }
 
@@ -16,6 +18,7 @@ export const CreateApplicationBody = Type.Object(
     description: Type.Optional(fields.description),
     url: Type.Optional(fields.url),
     redirect_url: Type.Optional(fields.redirect_url),
+    redirect_urls: Type.Optional(fields.redirect_urls),
     permission: fields.permission,
   },
   { additionalProperties: false },
@@ -27,6 +30,7 @@ export const UpdateApplicationBody = Type.Object(
     description: Type.Optional(fields.description),
     url: Type.Optional(fields.url),
     redirect_url: Type.Optional(fields.redirect_url),
+    redirect_urls: Type.Optional(fields.redirect_urls),
     permission: Type.Optional(fields.permission),
   },
   { additionalProperties: false, minProperties: 1 },
@@ -40,6 +44,7 @@ const applicationProperties = {
   description: Type.String(),
   url: Type.String(),
   redirect_url: Type.String(),
+  redirect_urls: Type.Array(Type.String()),
   permission: RoleSchema,
   authorize_url: Type.String(),
   created_at: Type.String({ format: 'date-time' }),

@@ -79,6 +79,16 @@ function applicationChange(
   }
 }
 
+/**
+ * `redirect_url` given alone (a client that knows one redirect URL, CONTRACT 10):
+ * it becomes the first, the others stay; '' removes the first.
+ */
+function withFirstRedirect(current: readonly string[], first: string | undefined): string[] {
+  if (first === undefined) return [...current]
+  const rest = current.slice(1).filter((url) => url !== first)
+  return first ? [first, ...rest] : rest
+}
+
 /** One application of the account; another account's id is not found (never "forbidden"). */
 export async function getApplication(
   db: Kysely<Database>,
@@ -96,7 +106,7 @@ export async function createApplication(
   input: { accountId: number; userId: number | null; fields: ApplicationInput },
   audit: AuditContext,
 ): Promise<WithSecret> {
-  const changes = validateApplicationInput(input.fields)
+  const { firstRedirectUrl, ...changes } = validateApplicationInput(input.fields)
   if (changes.name === undefined) throw new BadRequestError('name must be 1 to 100 characters')
   if (changes.permission === undefined)
     throw new BadRequestError(`permission must be one of ${ROLES.join(', ')}`)
@@ -111,7 +121,7 @@ export async function createApplication(
         name,
         description: changes.description ?? '',
         url: changes.url ?? '',
-        redirectUrl: changes.redirect_url ?? '',
+        redirectUrls: changes.redirect_urls ?? withFirstRedirect([], firstRedirectUrl),
         permission,
         clientSecretHash: hash,
         createdBy: input.userId,
@@ -121,7 +131,7 @@ export async function createApplication(
         audit,
         applicationChange(application, 'application.created', [], {
           permission,
-          redirect_url: application.redirect_url,
+          redirect_urls: application.redirect_urls,
         }),
       )
       return { application, clientSecret: secret }
@@ -141,10 +151,12 @@ export async function updateApplication(
   input: { accountId: number; id: number; fields: ApplicationInput; now: Date },
   audit: AuditContext,
 ): Promise<Application> {
-  const changes = validateApplicationInput(input.fields)
+  const { firstRedirectUrl, ...changes } = validateApplicationInput(input.fields)
   try {
     return await db.transaction().execute(async (trx) => {
       const before = await applicationToChange(trx, audit, input, 'change')
+      if (firstRedirectUrl !== undefined)
+        changes.redirect_urls = withFirstRedirect(before.redirect_urls, firstRedirectUrl)
       if (changes.name !== undefined) await assertNameFree(trx, input.accountId, changes.name, input.id)
       const after = await updateApplicationRow(trx, input.accountId, input.id, changes, input.now)
       if (!after) throw new NotFoundError('No such application.')
@@ -154,7 +166,9 @@ export async function updateApplication(
         invalidate.push({ type: 'application', id: after.id })
       }
       const changed = Object.fromEntries(
-        Object.entries(changes).filter(([key, value]) => before[key as keyof typeof changes] !== value),
+        Object.entries(changes).filter(
+          ([key, value]) => JSON.stringify(before[key as keyof typeof changes]) !== JSON.stringify(value),
+        ),
       )
       await recordChange(trx, audit, applicationChange(after, 'application.updated', invalidate, { changed }))
       return after

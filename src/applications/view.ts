@@ -8,7 +8,9 @@ export interface ApplicationView {
   name: string
   description: string
   url: string
+  /** The first of redirect_urls, '' for none (CONTRACT 10). */
   redirect_url: string
+  redirect_urls: string[]
   permission: Role
   authorize_url: string
   created_at: string
@@ -28,7 +30,8 @@ export function applicationView(row: Application, publicUrl: string): Applicatio
     name: row.name,
     description: row.description,
     url: row.url,
-    redirect_url: row.redirect_url,
+    redirect_url: row.redirect_urls[0] ?? '',
+    redirect_urls: row.redirect_urls,
     permission: row.permission,
     authorize_url: authorizeUrl(publicUrl, row.id),
     created_at: row.created_at.toISOString(),

@@ -8,11 +8,12 @@ import { redirectBase, redirectWithSecret, withParams } from './redirects.js'
  * authorization, issue a token, and hand it over by a 303 to the registered
  * redirect URL or on a page shown once. Deny: `error=access_denied` or a page.
  * The redirect target is always the URL registered now, never one from the request,
- * and it is worked out before the token is issued (redirectBase).
+ * and it is worked out before the token is issued (redirectBase). With several
+ * registered URLs this flow uses the first (CONTRACT 10).
  */
 export const completeAppFlow: CompleteFlow = async ({ app, request, reply, viewer, consent }) => {
   const { application, ticket } = consent
-  const target = redirectBase(application.redirect_url)
+  const target = redirectBase(application.redirect_urls[0] ?? '')
   if (consent.decision === 'deny') {
     request.log.info({ appId: application.id }, 'authorization denied')
     if (target)

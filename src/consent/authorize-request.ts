@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import { isRole, notARole, roleAtLeast } from '../accounts/roles.js'
 import { findApplication } from '../applications/repo.js'
-import { namesRegisteredRedirect } from '../applications/urls.js'
+import { matchRegisteredRedirect } from '../applications/urls.js'
 import type { Application, Database } from '../db/schema.js'
 import type { OAuthErrorCode } from '../errors.js'
 import { isS256Challenge } from '../oauth/pkce.js'
@@ -38,22 +38,31 @@ export async function checkAuthorizeRequest(
   }
   const application = await findApplication(db, Number(clientId))
   if (!application) return page(`There is no application with client_id ${clientId}.`)
-  if (!application.redirect_url) {
+  const registered = application.redirect_urls
+  if (registered.length === 0) {
     return page(
       `${application.name} has no registered redirect URL, so it cannot use the OAuth code flow. Its developer can add one on the application's page.`,
     )
   }
+  // CONTRACT 4b, 10: redirect_uri must name a registered URL (a loopback one on any
+  // port); without it the registered URL is used, which is only known when there is one.
   const redirectUri = param(query, 'redirect_uri')
-  if (
-    redirectUri === REPEATED ||
-    (redirectUri !== undefined && !namesRegisteredRedirect(redirectUri, application.redirect_url))
-  ) {
+  if (redirectUri === REPEATED) {
+    return page('The request names its redirect_uri more than once. For your safety you were not sent on.')
+  }
+  if (redirectUri === undefined && registered.length > 1) {
     return page(
-      `The redirect_uri does not match the redirect URL registered for ${application.name}. For your safety you were not sent on.`,
+      `${application.name} registers several redirect URLs and the request does not say which one to use (redirect_uri). For your safety you were not sent on.`,
+    )
+  }
+  const matched = redirectUri === undefined ? registered[0] : matchRegisteredRedirect(redirectUri, registered)
+  if (matched === undefined) {
+    return page(
+      `The redirect_uri does not match a redirect URL registered for ${application.name}. For your safety you were not sent on.`,
     )
   }
 
-  const target = usableRedirect(application.redirect_url)
+  const target = usableRedirect(matched)
   if (!target) return page(UNUSABLE_REDIRECT)
   const stateParam = param(query, 'state')
   const state = typeof stateParam === 'string' && stateParam.length <= MAX_STATE_LENGTH ? stateParam : ''

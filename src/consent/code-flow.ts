@@ -1,4 +1,4 @@
-import { namesRegisteredRedirect } from '../applications/urls.js'
+import { matchRegisteredRedirect } from '../applications/urls.js'
 import { fromViewer } from '../audit/context.js'
 import { BadRequestError } from '../errors.js'
 import { issueAuthorizationCode } from '../oauth/codes.js'
@@ -6,19 +6,25 @@ import type { CompleteFlow, VerifiedConsent } from './decision.js'
 import { redirectBase, redirectWithSecret, withParams } from './redirects.js'
 
 /**
- * The registered redirect URL the response goes to. The request's
- * `redirect_uri` was checked when the consent page was shown; it is checked
- * again here in case the application changed its registration meanwhile.
+ * The redirect URL the response goes to: the registered URL the request's
+ * `redirect_uri` named (a loopback one with the request's port, CONTRACT 10), or
+ * the only registered URL when none was sent. Checked when the consent page was
+ * shown; checked again here in case the application changed its registration meanwhile.
  */
 function redirectTarget(consent: VerifiedConsent): string {
-  const registered = consent.application.redirect_url
+  const registered = consent.application.redirect_urls
   const requested = consent.ticket.redirectUri
-  if (!registered || (requested && !namesRegisteredRedirect(requested, registered))) {
+  const matched = requested
+    ? matchRegisteredRedirect(requested, registered)
+    : registered.length === 1
+      ? registered[0]
+      : undefined
+  if (!matched) {
     throw new BadRequestError(
       'The application’s redirect URL changed while this page was open. Go back to the application and start again.',
     )
   }
-  return redirectBase(registered)
+  return redirectBase(matched)
 }
 
 /**

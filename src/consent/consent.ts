@@ -64,7 +64,8 @@ export function renderConsent(
       description: application.description,
       url: isWebUrl(application.url) ? application.url : '',
     },
-    redirectHost: hostOf(application.redirect_url),
+    // Where this request goes back to: the code flow's redirect_uri, or the first registered URL.
+    redirectHost: hostOf(request.redirectUri || (application.redirect_urls[0] ?? '')),
     permission,
     permissionWords: ROLE_DESCRIPTIONS[permission],
     accounts: choice.options,

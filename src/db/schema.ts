@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Selectable } from 'kysely'
+import type { ColumnType, Generated, GeneratedAlways, Selectable } from 'kysely'
 
 export const ROLES = ['browse', 'design', 'publish', 'admin'] as const
 export type Role = (typeof ROLES)[number]
@@ -63,7 +63,10 @@ export interface ApplicationsTable {
   name: string
   description: Generated<string>
   url: Generated<string>
-  redirect_url: Generated<string>
+  /** Derived from redirect_urls (the first, '' for none; migration 0007): read-only. */
+  redirect_url: GeneratedAlways<string>
+  /** The registered redirect URLs, serialised, in order (CONTRACT 10). */
+  redirect_urls: ColumnType<string[], string[] | undefined, string[]>
   permission: Role
   client_secret_hash: string
   created_by: number | null

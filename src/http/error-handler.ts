@@ -6,6 +6,7 @@ import {
   OAuthError,
   type OAuthErrorCode,
   OverloadedError,
+  PermissionError,
   TooManyRequestsError,
 } from '../errors.js'
 
@@ -136,6 +137,13 @@ async function sendError(
   if (error instanceof TooManyRequestsError || error instanceof OverloadedError)
     reply.header('Retry-After', String(error.retryAfterSeconds))
   if (error instanceof AuthenticationError) reply.header('WWW-Authenticate', error.challenge)
+  // RFC 6750 3.1: a token with too little permission, on the routes that take a token (/verify,
+  // /api/v1); `required` is the permission that was missing (CONTRACT 5a, 6). The body stays.
+  if (error instanceof PermissionError && style === 'json' && typeof error.extra.required === 'string')
+    reply.header(
+      'WWW-Authenticate',
+      `Bearer realm="latchkey", error="insufficient_scope", scope="${error.extra.required}"`,
+    )
   reply.code(body.statusCode)
   if (style === 'oauth') {
     const oauthError: OAuthErrorCode =

@@ -29,7 +29,7 @@ export const metadataRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const body = serverMetadata(app.config.publicUrl)
   app.get(
     '/.well-known/oauth-authorization-server',
-    { schema: { response: { 200: ServerMetadata } } },
+    { config: { cors: 'public' }, schema: { response: { 200: ServerMetadata } } },
     async (_request, reply) => reply.header('Cache-Control', 'public, max-age=300').send(body),
   )
 }

@@ -50,7 +50,7 @@ export const oauthEndpoints: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/oauth/token',
     {
-      config: { rateLimit: limited },
+      config: { rateLimit: limited, cors: 'client' },
       schema: {
         body: TokenRequest,
         response: { 200: TokenResponseBody, 400: OAuthErrorBody, 401: OAuthErrorBody },
@@ -78,7 +78,7 @@ export const oauthEndpoints: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/oauth/revoke',
     {
-      config: { rateLimit: limited },
+      config: { rateLimit: limited, cors: 'client' },
       // No response schema: RFC 7009 2.2 answers 200 with an empty body.
       schema: { body: RevokeRequest },
     },

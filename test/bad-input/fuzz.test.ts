@@ -50,6 +50,7 @@ const body = fc.oneof(
         'password',
         'token',
         'redirect_url',
+        'redirect_urls',
         'expires_in_days',
         'role',
         'account_id',

@@ -15,7 +15,7 @@ async function storedRaw(app: FastifyInstance, accountId: number, redirectUrl: s
   const seeded = await seedApplication(app, { accountId }, { ...CLIENT_APP })
   await app.db
     .updateTable('applications')
-    .set({ redirect_url: redirectUrl })
+    .set({ redirect_urls: [redirectUrl] })
     .where('id', '=', seeded.application.id)
     .execute()
   return seeded
@@ -51,10 +51,10 @@ t.test(
       t.equal(created.json().url, stored, 'and so is the home page URL')
       const row = await app.db
         .selectFrom('applications')
-        .select(['redirect_url', 'url'])
+        .select(['redirect_url', 'redirect_urls', 'url'])
         .where('id', '=', created.json().id)
         .executeTakeFirstOrThrow()
-      t.same(row, { redirect_url: stored, url: stored }, 'in the database too')
+      t.same(row, { redirect_url: stored, redirect_urls: [stored], url: stored }, 'in the database too')
       const patched = await call('PATCH', `/api/v1/applications/${created.json().id}`, {
         redirect_url: `${given}€`,
       })

@@ -168,7 +168,7 @@ t.test(
       app.db,
       user.studioId,
       application.id,
-      { redirect_url: 'https://new.example.com/cb' },
+      { redirect_urls: ['https://new.example.com/cb'] },
       new Date(),
     )
     for (const decision of ['allow', 'deny']) {

@@ -45,7 +45,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     name: 'App',
     description: '',
     url: '',
-    redirectUrl: 'https://app.example.com/cb',
+    redirectUrls: ['https://app.example.com/cb'],
     permission: 'browse',
     clientSecretHash: sha256Hex('secret'),
     createdBy: admin.userId,

@@ -20,7 +20,7 @@ t.test(`deleting a sub-account kills every token on it and below (${DATABASE_KIN
     name: 'Child app',
     description: '',
     url: '',
-    redirectUrl: '',
+    redirectUrls: [],
     permission: 'browse',
     clientSecretHash: 'x',
     createdBy: admin.userId,

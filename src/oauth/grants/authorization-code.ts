@@ -61,12 +61,13 @@ export async function exchangeAuthorizationCode(
       return invalidGrant('The code was already used; the tokens issued from it are revoked.')
     }
     if (row.expires_at.getTime() <= input.now.getTime()) return invalidGrant('The code has expired.')
-    // RFC 6749 4.1.3: the same redirect_uri as at /oauth/authorize, to the letter;
-    // when none was sent there, one sent here must name the registered URL.
+    // RFC 6749 4.1.3: the same redirect_uri as at /oauth/authorize, to the letter (a
+    // loopback URL on another port is another URI here); when none was sent there
+    // (one URL was registered), one sent here must name the registered URL exactly.
     const uriMatches = row.redirect_uri
       ? input.redirectUri === row.redirect_uri
       : input.redirectUri === undefined ||
-        namesRegisteredRedirect(input.redirectUri, application.redirect_url)
+        application.redirect_urls.some((url) => namesRegisteredRedirect(input.redirectUri as string, url))
     if (!uriMatches) {
       return invalidGrant('redirect_uri does not match the one in the authorization request.')
     }

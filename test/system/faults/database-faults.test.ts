@@ -124,7 +124,7 @@ t.test(
       name: 'Worker app',
       description: '',
       url: '',
-      redirectUrl: '',
+      redirectUrls: [],
       permission: 'browse',
       clientSecretHash: hash,
       createdBy: admin.userId,
