@@ -104,6 +104,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     signups: 0,
     user_links: 0,
     sign_in_challenges: 0,
+    token_events: 0,
   })
 
   // 30 minutes on: keep the idle session alive; the code is not an hour past its expiry yet; the throttle window has passed.
@@ -121,6 +122,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     signups: 0,
     user_links: 0,
     sign_in_challenges: 0,
+    token_events: 0,
   })
   t.same((await counts()).throttle, ['email:locked@example.com'], 'a locked key stays while it is locked')
 
@@ -134,6 +136,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     signups: 0,
     user_links: 0,
     sign_in_challenges: 0,
+    token_events: 0,
   })
   t.equal((await counts()).sessions, 0)
 
