@@ -52,6 +52,7 @@ import { sessionsRoutes } from './profile/sessions-routes.js'
 import { usePasswordHashing } from './security/passwords.js'
 import { signupRoutes } from './signup/routes.js'
 import { subAccountRoutes } from './sub-accounts/routes.js'
+import { type TokenEventsOptions, tokenEventRoutes } from './token-events/routes.js'
 import { leakReportRoutes } from './tokens/leak-routes.js'
 import { securityRoutes } from './two-factor/security-routes.js'
 import { twoFactorSignInRoutes } from './two-factor/sign-in-routes.js'
@@ -103,6 +104,8 @@ export interface BuildOptions {
   workerId?: number
   /** The event-loop sample of load shedding, shorter in tests (http/load-shedding.ts). */
   pressureSampleIntervalMs?: number
+  /** The revocation event stream's heartbeat, shorter in tests (token-events/routes.ts). */
+  tokenEvents?: TokenEventsOptions
 }
 
 /** Builds the whole application; never listens. Used by the server, the CLI and every test. */
@@ -258,6 +261,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(introspectionRoutes)
   // Leaked-token reports from secret scanners: anonymous JSON, throttled, no session or CSRF (CONTRACT 11).
   await app.register(leakReportRoutes)
+  await app.register(tokenEventRoutes, options.tokenEvents ?? {})
 
   return app
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
+import { deleteTokenEventsBefore } from '../token-events/repo.js'
 
 export const HOUSEKEEPING_KINDS = [
   'sessions',
@@ -10,6 +11,7 @@ export const HOUSEKEEPING_KINDS = [
   'user_links',
   'sign_in_challenges',
   'device_authorizations',
+  'token_events',
 ] as const
 export type HousekeepingKind = (typeof HOUSEKEEPING_KINDS)[number]
 
@@ -57,6 +59,15 @@ export const USER_LINK_RETENTION_MS = 7 * 24 * 3600 * 1000
  * being unknown) rather than an unknown code.
  */
 export const DEVICE_RETENTION_MS = 60 * 60 * 1000
+
+/**
+ * The revocation event stream's log (token_events) keeps a day: a client that
+ * was away for less (a deploy, a restart, a network partition, a laptop asleep
+ * overnight) catches up from the log and keeps its cache; one away longer is
+ * told to reset, which costs it only a cache refill. A day of changes is a small
+ * table even for a busy server (one short row per change).
+ */
+export const TOKEN_EVENT_RETENTION_MS = 24 * 3600 * 1000
 
 const ago = (now: Date, ms: number) => new Date(now.getTime() - ms)
 
@@ -203,6 +214,9 @@ export async function sweepBatch(
             .skipLocked(),
         )
         .executeTakeFirst()
+  const tokenEvents = !kinds.has('token_events')
+    ? 0n
+    : await deleteTokenEventsBefore(db, ago(now, TOKEN_EVENT_RETENTION_MS), batchSize)
 
   return {
     sessions: count(sessions),
@@ -213,5 +227,6 @@ export async function sweepBatch(
     user_links: count(userLinks),
     sign_in_challenges: count(challenges),
     device_authorizations: count(devices),
+    token_events: Number(tokenEvents),
   }
 }

@@ -112,6 +112,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     user_links: 0,
     sign_in_challenges: 0,
     device_authorizations: 0,
+    token_events: 0,
   })
 
   // 30 minutes on: keep the idle session alive; the code is not an hour past its expiry yet; the throttle window has passed.
@@ -130,6 +131,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     user_links: 0,
     sign_in_challenges: 0,
     device_authorizations: 0,
+    token_events: 0,
   })
   t.same((await counts()).throttle, ['email:locked@example.com'], 'a locked key stays while it is locked')
 
@@ -144,6 +146,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     user_links: 0,
     sign_in_challenges: 0,
     device_authorizations: 1,
+    token_events: 0,
   })
   t.equal((await counts()).sessions, 0)
 
