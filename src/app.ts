@@ -50,6 +50,7 @@ import { sessionsRoutes } from './profile/sessions-routes.js'
 import { usePasswordHashing } from './security/passwords.js'
 import { signupRoutes } from './signup/routes.js'
 import { subAccountRoutes } from './sub-accounts/routes.js'
+import { type TokenEventsOptions, tokenEventRoutes } from './token-events/routes.js'
 import { securityRoutes } from './two-factor/security-routes.js'
 import { twoFactorSignInRoutes } from './two-factor/sign-in-routes.js'
 import type { TokenCacheOptions } from './validation/cache.js'
@@ -100,6 +101,8 @@ export interface BuildOptions {
   workerId?: number
   /** The event-loop sample of load shedding, shorter in tests (http/load-shedding.ts). */
   pressureSampleIntervalMs?: number
+  /** The revocation event stream's heartbeat, shorter in tests (token-events/routes.ts). */
+  tokenEvents?: TokenEventsOptions
 }
 
 /** Builds the whole application; never listens. Used by the server, the CLI and every test. */
@@ -251,6 +254,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // no session, CSRF or view work runs on this hot path.
   await app.register(verifyRoutes)
   await app.register(introspectionRoutes)
+  await app.register(tokenEventRoutes, options.tokenEvents ?? {})
 
   return app
 }

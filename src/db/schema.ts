@@ -228,6 +228,13 @@ export interface UserLinksTable {
   used_at: Date | null
 }
 
+/** The log of invalidations behind `GET /token-events` (token-events/); `id` is int8, read as a string or bigint. */
+export interface TokenEventsTable {
+  id: ColumnType<string | number | bigint, never, never>
+  payload: ColumnType<unknown, string, never>
+  created_at: ColumnType<Date, never, never>
+}
+
 export interface Database {
   signups: SignupsTable
   invitations: InvitationsTable
@@ -247,6 +254,7 @@ export interface Database {
   recovery_codes: RecoveryCodesTable
   passkeys: PasskeysTable
   sign_in_challenges: SignInChallengesTable
+  token_events: TokenEventsTable
 }
 
 export type Account = Selectable<AccountsTable>

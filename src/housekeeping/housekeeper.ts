@@ -12,7 +12,8 @@ export type SweepTotals = Record<HousekeepingKind, number>
 
 /**
  * Deletes expired sessions, old authorization codes, long-ended tokens, stale
- * login-throttling rows and long-expired pending sign-ups on a schedule, in
+ * login-throttling rows, long-expired pending sign-ups and day-old token events
+ * (the revocation event stream's log) on a schedule, in
  * small batches. Every instance runs it; the batches skip rows another instance
  * has locked, so that is safe.
  */

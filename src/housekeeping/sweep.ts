@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
+import { deleteTokenEventsBefore } from '../token-events/repo.js'
 
 export const HOUSEKEEPING_KINDS = [
   'sessions',
@@ -9,6 +10,7 @@ export const HOUSEKEEPING_KINDS = [
   'signups',
   'user_links',
   'sign_in_challenges',
+  'token_events',
 ] as const
 export type HousekeepingKind = (typeof HOUSEKEEPING_KINDS)[number]
 
@@ -48,6 +50,15 @@ export const SIGNUP_RETENTION_MS = 7 * 24 * 3600 * 1000
  * rather than "not valid" (404). Used links go by the same rule.
  */
 export const USER_LINK_RETENTION_MS = 7 * 24 * 3600 * 1000
+
+/**
+ * The revocation event stream's log (token_events) keeps a day: a client that
+ * was away for less (a deploy, a restart, a network partition, a laptop asleep
+ * overnight) catches up from the log and keeps its cache; one away longer is
+ * told to reset, which costs it only a cache refill. A day of changes is a small
+ * table even for a busy server (one short row per change).
+ */
+export const TOKEN_EVENT_RETENTION_MS = 24 * 3600 * 1000
 
 const ago = (now: Date, ms: number) => new Date(now.getTime() - ms)
 
@@ -180,6 +191,10 @@ export async function sweepBatch(
         )
         .executeTakeFirst()
 
+  const tokenEvents = !kinds.has('token_events')
+    ? 0n
+    : await deleteTokenEventsBefore(db, ago(now, TOKEN_EVENT_RETENTION_MS), batchSize)
+
   return {
     sessions: count(sessions),
     authorization_codes: count(codes),
@@ -188,5 +203,6 @@ export async function sweepBatch(
     signups: count(signups),
     user_links: count(userLinks),
     sign_in_challenges: count(challenges),
+    token_events: Number(tokenEvents),
   }
 }

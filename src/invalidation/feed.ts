@@ -1,4 +1,4 @@
-import type { Invalidation } from './publish.js'
+import type { Announcement, Invalidation } from './publish.js'
 
 /** A cache that can be told what changed. */
 export interface InvalidationSubscriber {
@@ -6,6 +6,17 @@ export interface InvalidationSubscriber {
   invalidate(change: Invalidation): void
   /** Drops everything. */
   clear(): void
+}
+
+/**
+ * Someone who wants the committed changes as they were announced (with their
+ * token_events id), not only the cache drops: the revocation event stream.
+ */
+export interface FeedFollower {
+  /** A committed change arrived over LISTEN; undefined when its payload was unreadable. */
+  announced(announcement: Announcement | undefined): void
+  /** Listening stopped: announcements may have been missed, and more will be until `trust()`. */
+  lost(): void
 }
 
 /**
@@ -20,6 +31,7 @@ export class InvalidationFeed {
   private listening = false
   private counter = 0
   private readonly subscribers: InvalidationSubscriber[] = []
+  private readonly followers = new Set<FeedFollower>()
 
   constructor(private readonly onTrustChange: (trusted: boolean) => void = () => {}) {}
 
@@ -33,6 +45,21 @@ export class InvalidationFeed {
 
   subscribe(subscriber: InvalidationSubscriber): void {
     this.subscribers.push(subscriber)
+  }
+
+  /** Follows announcements until the returned function is called. */
+  follow(follower: FeedFollower): () => void {
+    this.followers.add(follower)
+    return () => this.followers.delete(follower)
+  }
+
+  /**
+   * A committed change arrived over LISTEN (the listener's path; this instance's
+   * own changes reach the caches earlier through `receive`, before they commit).
+   */
+  announce(announcement: Announcement | undefined): void {
+    this.receive(announcement?.change)
+    for (const follower of this.followers) follower.announced(announcement)
   }
 
   /** A change arrived; an unreadable one (undefined) drops everything. */
@@ -49,6 +76,7 @@ export class InvalidationFeed {
     this.listening = false
     this.counter += 1
     for (const subscriber of this.subscribers) subscriber.clear()
+    for (const follower of this.followers) follower.lost()
     this.onTrustChange(false)
   }
 

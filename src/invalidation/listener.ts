@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import pg from 'pg'
 import type { DatabaseHandle } from '../db/connect.js'
 import type { InvalidationFeed } from './feed.js'
-import { INVALIDATION_CHANNEL, parseInvalidation } from './publish.js'
+import { INVALIDATION_CHANNEL, parseAnnouncement } from './publish.js'
 
 /** How operators (and the tests) find the listening connection in `pg_stat_activity`. */
 export const LISTENER_APPLICATION_NAME = 'latchkey-listener'
@@ -76,7 +76,7 @@ class PostgresListener implements InvalidationListener {
       query_timeout: this.heartbeatMs,
     })
     client.on('notification', (message) => {
-      if (message.channel === INVALIDATION_CHANNEL) this.feed.receive(parseInvalidation(message.payload))
+      if (message.channel === INVALIDATION_CHANNEL) this.feed.announce(parseAnnouncement(message.payload))
     })
     client.on('error', (error) => this.lost(client, error))
     client.on('end', () => this.lost(client, new Error('connection ended')))
@@ -139,7 +139,7 @@ class PgliteListener implements InvalidationListener {
   async start(): Promise<void> {
     try {
       this.unlisten = await this.pglite.listen(INVALIDATION_CHANNEL, (payload) =>
-        this.feed.receive(parseInvalidation(payload)),
+        this.feed.announce(parseAnnouncement(payload)),
       )
     } catch (error) {
       // A closed or broken embedded database: serve from it uncached (it will answer with errors).

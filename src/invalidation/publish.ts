@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { Database } from '../db/schema.js'
+import { insertTokenEvent } from '../token-events/repo.js'
 
 /** The PostgreSQL channel on which every change that can narrow or kill a token is announced. */
 export const INVALIDATION_CHANNEL = 'latchkey_token_changes'
@@ -21,6 +22,31 @@ export type Invalidation =
   | { type: 'membership'; accountId: number; userId: number }
   | { type: 'service'; id: number }
   | { type: 'client_secret'; id: number }
+
+/**
+ * The types that can change a token's answer, and so go into the token_events
+ * log and out on `GET /token-events`. `service` and `client_secret` only change
+ * who may call introspection, never what a token is.
+ */
+export const LOGGED_TYPES: ReadonlySet<Invalidation['type']> = new Set([
+  'token',
+  'authorization',
+  'application',
+  'user',
+  'account',
+  'membership',
+])
+
+/**
+ * A change as announced over NOTIFY: the invalidation and, for a logged type,
+ * its id in token_events. `eventId` is undefined for the types that are not
+ * logged, and for a payload from an instance that predates the log (a rolling
+ * upgrade), whose change is then in no log.
+ */
+export interface Announcement {
+  change: Invalidation
+  eventId: number | undefined
+}
 
 export type LocalInvalidationListener = (change: Invalidation) => void
 
@@ -57,7 +83,13 @@ export function onLocalInvalidation(db: Kysely<Database>, listener: LocalInvalid
  */
 export async function publishInvalidation(trx: Transaction<Database>, change: Invalidation): Promise<void> {
   for (const listener of localListeners.get(databaseKey(trx)) ?? []) listener(change)
-  await sql`SELECT pg_notify(${INVALIDATION_CHANNEL}, ${JSON.stringify(change)})`.execute(trx)
+  const text = JSON.stringify(change)
+  // The event id rides in the same flat object: an instance that predates the log
+  // reads the payload as before and ignores the extra field.
+  const payload = LOGGED_TYPES.has(change.type)
+    ? JSON.stringify({ ...change, eventId: await insertTokenEvent(trx, text) })
+    : text
+  await sql`SELECT pg_notify(${INVALIDATION_CHANNEL}, ${payload})`.execute(trx)
 }
 
 const NUMERIC_FIELDS: Record<Invalidation['type'], readonly string[]> = {
@@ -71,15 +103,33 @@ const NUMERIC_FIELDS: Record<Invalidation['type'], readonly string[]> = {
   client_secret: ['id'],
 }
 
-/** A notification payload as an Invalidation, or undefined when it is not one (the caller then drops everything). */
-export function parseInvalidation(payload: string | undefined): Invalidation | undefined {
+/** A parsed JSON value as an Invalidation with only its own fields, or undefined when it is not one. */
+export function asInvalidation(value: unknown): Invalidation | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const record = value as Record<string, unknown>
+  const type = record.type as Invalidation['type']
+  const fields = Object.hasOwn(NUMERIC_FIELDS, type) ? NUMERIC_FIELDS[type] : undefined
+  if (!fields?.every((f) => Number.isInteger(record[f]))) return undefined
+  return Object.fromEntries([['type', type], ...fields.map((f) => [f, record[f]])]) as Invalidation
+}
+
+/**
+ * A notification payload as an Announcement, or undefined when it is not one
+ * (the caller then drops everything). Payloads without `eventId` (older
+ * instances, unlogged types) are still read.
+ */
+export function parseAnnouncement(payload: string | undefined): Announcement | undefined {
+  let value: unknown
   try {
-    const value = JSON.parse(payload ?? '') as Record<string, unknown>
-    const type = value.type as Invalidation['type']
-    const fields = Object.hasOwn(NUMERIC_FIELDS, type) ? NUMERIC_FIELDS[type] : undefined
-    if (!fields?.every((f) => Number.isInteger(value[f]))) return undefined
-    return value as unknown as Invalidation
+    value = JSON.parse(payload ?? '')
   } catch {
     return undefined
+  }
+  const change = asInvalidation(value)
+  if (!change) return undefined
+  const eventId = (value as Record<string, unknown>).eventId
+  return {
+    change,
+    eventId: Number.isSafeInteger(eventId) && (eventId as number) > 0 ? (eventId as number) : undefined,
   }
 }

@@ -55,6 +55,11 @@ export function createMetrics() {
       registers: [registry],
       aggregator: 'min',
     }),
+    tokenEventStreams: new Gauge({
+      name: 'latchkey_token_event_streams',
+      help: 'Clients connected to the revocation event stream (GET /token-events)',
+      registers: [registry],
+    }),
     buildInfo: new Gauge({
       name: 'latchkey_build_info',
       help: 'Always 1; the labels say which Latchkey version runs on which Node',
@@ -70,7 +75,7 @@ export function createMetrics() {
     }),
     housekeepingDeleted: new Counter({
       name: 'latchkey_housekeeping_deleted_total',
-      help: 'Rows deleted by housekeeping, by kind (sessions, authorization_codes, tokens, login_throttle, signups, user_links, sign_in_challenges)',
+      help: 'Rows deleted by housekeeping, by kind (sessions, authorization_codes, tokens, login_throttle, signups, user_links, sign_in_challenges, token_events)',
       labelNames: ['kind'] as const,
       registers: [registry],
     }),

@@ -20,6 +20,12 @@ export interface ActiveAnswer {
   /** Only when the token expires. */
   exp?: number
   iss: string
+  /**
+   * Extension fields (RFC 7662 section 2.2) for clients of the revocation event
+   * stream, which match its events to cached answers by them.
+   */
+  token_id: number
+  authorization_id: number | null
 }
 
 /** Everything that is not active, whatever the reason, looks exactly like this. */
@@ -44,6 +50,8 @@ export function activeAnswer(principal: Principal, issuer: string): ActiveAnswer
     iat: seconds(principal.issuedAt),
     exp: principal.expiresAt ? seconds(principal.expiresAt) : undefined,
     iss: issuer,
+    token_id: principal.tokenId,
+    authorization_id: principal.authorizationId,
   }
 }
 
@@ -84,6 +92,18 @@ export const AnswerSchema = Type.Object(
     iat: Type.Optional(Type.Integer()),
     exp: Type.Optional(Type.Integer()),
     iss: Type.Optional(Type.String()),
+    token_id: Type.Optional(
+      Type.Integer({
+        description: 'The token\'s id: what `{"type":"token"}` events of GET /token-events name',
+      }),
+    ),
+    authorization_id: Type.Optional(
+      Type.Unsafe<number | null>({
+        type: ['integer', 'null'],
+        description:
+          'The authorization an application token belongs to (null for API tokens): what `{"type":"authorization"}` events name',
+      }),
+    ),
   },
   { additionalProperties: false },
 )

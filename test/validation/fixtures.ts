@@ -34,6 +34,7 @@ export type ValidationSeed = Awaited<ReturnType<typeof seedValidation>>
 export async function activeBodies(app: FastifyInstance, seed: ValidationSeed, expiresAt: Date) {
   const issued = await app.db.selectFrom('tokens').select(['id', 'created_at']).orderBy('id').execute()
   const [appIssued, personalIssued] = issued.map((row) => Math.floor(row.created_at.getTime() / 1000))
+  const [appTokenId, personalTokenId] = issued.map((row) => row.id)
   return {
     application: {
       active: true,
@@ -48,6 +49,8 @@ export async function activeBodies(app: FastifyInstance, seed: ValidationSeed, e
       username: seed.admin.email,
       iat: appIssued,
       iss: 'http://localhost:3000',
+      token_id: appTokenId,
+      authorization_id: seed.grant.authorizationId,
     },
     personal: {
       active: true,
@@ -62,6 +65,8 @@ export async function activeBodies(app: FastifyInstance, seed: ValidationSeed, e
       iat: personalIssued,
       exp: Math.floor(expiresAt.getTime() / 1000),
       iss: 'http://localhost:3000',
+      token_id: personalTokenId,
+      authorization_id: null,
     },
   }
 }
