@@ -82,8 +82,12 @@ export interface Served extends TestApp {
 }
 
 /** The real app listening on a port, seeded (seedValidation), behind a CuttableProxy. */
-export async function serve(t: Teardown, overrides: Parameters<typeof build>[1] = {}): Promise<Served> {
-  const built = await build(t, overrides)
+export async function serve(
+  t: Teardown,
+  overrides: Parameters<typeof build>[1] = {},
+  options: Parameters<typeof build>[2] = {},
+): Promise<Served> {
+  const built = await build(t, overrides, options)
   const seed = await seedValidation(built.app)
   const direct = await listen(built.app)
   const proxy = new CuttableProxy(direct)
