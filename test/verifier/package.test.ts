@@ -1,11 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { runProcess } from '../fixtures.js'
-
-const ROOT = join(import.meta.dirname, '..', '..')
-const ENTRIES = ['index', 'fastify', 'express'].map((name) => `src/verifier/${name}.ts`)
+import { buildPackage } from './built-package.js'
 
 // The hooks record every module URL the program resolves (they run on the loader's thread, hence a file).
 const HOOKS = `import { appendFileSync } from 'node:fs'
@@ -25,34 +22,15 @@ console.log(typeof createVerifier, typeof plugin, typeof middleware)
 `
 
 t.test('the package exports resolve after a build, and importing them loads no npm package', async (t) => {
-  // Built into a temporary copy of the package: the repository's dist/ is left alone.
-  const work = mkdtempSync(join(tmpdir(), 'latchkey-verifier-'))
-  t.teardown(() => rmSync(work, { recursive: true, force: true }))
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
-    exports: Record<string, { types: string; default: string } | string>
-  }
-  writeFileSync(join(work, 'package.json'), JSON.stringify(pkg))
-  const build = await runProcess(
-    process.execPath,
-    [
-      join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
-      ...['--outDir', join(work, 'dist'), '--rootDir', join(ROOT, 'src'), '--declaration'],
-      ...['--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2023', '--types', 'node'],
-      ...['--strict', '--skipLibCheck', '--verbatimModuleSyntax', '--isolatedModules'],
-      ...ENTRIES.map((entry) => join(ROOT, entry)),
-    ],
-    { cwd: ROOT },
-  )
+  const { dir: work, exports, build } = await buildPackage(t)
   t.equal(build.code, 0, `tsc builds the verifier: ${build.stdout}${build.stderr}`)
 
-  for (const [subpath, target] of Object.entries(pkg.exports)) {
+  for (const [subpath, target] of Object.entries(exports)) {
     if (typeof target === 'string') continue
     t.ok(existsSync(join(work, target.default)), `${subpath}: ${target.default} exists`)
     t.ok(existsSync(join(work, target.types)), `${subpath}: ${target.types} exists`)
   }
 
-  // The server's dependencies are reachable, so a stray import would load rather than fail.
-  symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'), 'dir')
   writeFileSync(join(work, 'hooks.mjs'), HOOKS)
   writeFileSync(join(work, 'register.mjs'), REGISTER)
   writeFileSync(join(work, 'program.mjs'), PROGRAM)

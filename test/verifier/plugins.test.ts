@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import express from 'express'
 import Fastify from 'fastify'
 import t, { type Test } from 'tap'
+import { generateToken } from '../../src/tokens/format.js'
 import latchkeyExpress from '../../src/verifier/express.js'
 import latchkeyFastify from '../../src/verifier/fastify.js'
 import { DATABASE_KIND } from '../helper.js'
@@ -43,7 +44,8 @@ async function checkAdapter(t: Test, served: Served, get: Get): Promise<void> {
   t.equal((await get('/publish', bearer(seed.grant.token))).status, 200, 'publish meets publish')
 
   proxy.cut(true)
-  const down = await get('/read', bearer(seed.personal.token))
+  // A token not seen before: the answer must come from Latchkey, which cannot be reached.
+  const down = await get('/read', bearer(generateToken('personal')))
   t.equal(down.status, 503, 'Latchkey unreachable: 503, never let through')
   t.equal(down.body.error, 'Service Unavailable')
   proxy.restore()
