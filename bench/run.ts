@@ -297,6 +297,11 @@ if (process.argv.includes('--report')) {
     key === 'started' || key === 'finished' ? new Date(value) : value,
   )
   writeResults(raw.rows, raw.machine, raw.profiles)
+} else if (process.argv.includes('--verifier')) {
+  // Only the verifier library's rows (bench/verifier.ts), printed for bench/RESULTS.md.
+  const { runVerifierBench } = await import('./verifier.js')
+  for (const row of await runVerifierBench())
+    log(`${row.name}: ${row.value} (target ${row.target}: ${row.met ? 'met' : 'not met'})`)
 } else if (process.argv.includes('--storm')) {
   // Only the sign-in storm rows (about a minute), into their section of RESULTS.md.
   mkdirSync(OUT, { recursive: true })
