@@ -59,6 +59,9 @@ export const AUDIT_ACTIONS = [
   'passkey.sign_count_refused',
   'step_up.confirmed',
   'account.two_factor_policy_changed',
+  // OpenID Connect signing keys (CONTRACT 10), from `latchkey keys`; they belong to no account.
+  'signing_key.rotated',
+  'signing_key.retired',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]
