@@ -5,8 +5,10 @@ import { HttpBrowser, listenOnLoopback } from '../consent/loopback.js'
 import { seedChooser } from '../consent/people.js'
 import { DATABASE_KIND, PASSWORD } from '../helper.js'
 
-// The whole code flow with PKCE, driven by a real OAuth client library (openid-client v6)
-// against Latchkey listening on a loopback port; the user's part over real HTTP too.
+// The whole code flow with PKCE, driven by a real OpenID Connect client library (openid-client v6,
+// in its default OIDC mode: discovery, id token validation, CONTRACT 10) against Latchkey listening
+// on a loopback port; the user's part over real HTTP too. The public client asks for no openid scope:
+// a plain OAuth request answers as before.
 
 const REDIRECT = 'http://127.0.0.1:9/callback'
 
@@ -67,15 +69,18 @@ t.test(`openid-client: confidential client (client_secret_basic) with PKCE (${DA
     String(application.id),
     secret,
     client.ClientSecretBasic(secret),
-    { algorithm: 'oauth2', execute: [client.allowInsecureRequests] },
+    { execute: [client.allowInsecureRequests] },
   )
-  t.equal(config.serverMetadata().issuer, publicUrl, 'discovered from RFC 8414 metadata')
+  t.equal(config.serverMetadata().issuer, publicUrl, 'discovered from /.well-known/openid-configuration')
+  t.equal(config.serverMetadata().jwks_uri, `${publicUrl}/oauth/jwks`)
 
   const verifier = client.randomPKCECodeVerifier()
   const state = client.randomState()
+  const nonce = client.randomNonce()
   const authorizationUrl = client.buildAuthorizationUrl(config, {
     redirect_uri: REDIRECT,
-    scope: 'design',
+    scope: 'openid profile email design',
+    nonce,
     state,
     code_challenge: await client.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
@@ -84,14 +89,26 @@ t.test(`openid-client: confidential client (client_secret_basic) with PKCE (${DA
   const callback = await userAuthorizes(publicUrl, authorizationUrl, user.email, user.studioKidsId)
   t.equal(callback.searchParams.get('iss'), publicUrl, 'RFC 9207 iss (the library checks it too)')
 
+  // OpenID Connect mode: the library checks the id token's signature (JWKS), iss, aud, exp, iat and nonce.
   const tokens = await client.authorizationCodeGrant(config, callback, {
     pkceCodeVerifier: verifier,
     expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
   })
   t.match(tokens.access_token, /^lka_/)
   t.equal(tokens.token_type, 'bearer', 'Bearer (the library lower-cases it)')
-  t.equal(tokens.scope, 'design')
+  t.equal(tokens.scope, 'design openid profile email')
   t.equal(tokens.account_id, user.studioKidsId)
+  const claims = tokens.claims()
+  t.equal(claims?.sub, String(user.userId))
+  t.equal(claims?.aud, String(application.id))
+  t.equal(claims?.nonce, nonce)
+  t.equal(claims?.email, user.email)
+  t.equal(claims?.account_id, user.studioKidsId)
+  const info = await client.fetchUserInfo(config, tokens.access_token, String(user.userId))
+  t.equal(info.email, user.email, 'userinfo, its sub checked against the id token by the library')
+  t.equal(info.email_verified, true)
 
   const resource = await client.fetchProtectedResource(
     config,
@@ -141,10 +158,7 @@ t.test(`openid-client: public client (none) with PKCE (${DATABASE_KIND})`, async
     String(application.id),
     undefined,
     client.None(),
-    {
-      algorithm: 'oauth2',
-      execute: [client.allowInsecureRequests],
-    },
+    { execute: [client.allowInsecureRequests] },
   )
   const verifier = client.randomPKCECodeVerifier()
   const state = client.randomState()
