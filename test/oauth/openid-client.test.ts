@@ -1,3 +1,4 @@
+import * as oauth from 'oauth4webapi'
 import * as client from 'openid-client'
 import t from 'tap'
 import { consentFields, seedClient } from '../consent/flow-helpers.js'
@@ -199,3 +200,70 @@ t.test(`openid-client: public client (none) with PKCE (${DATABASE_KIND})`, async
     'revocation needs the client secret',
   )
 })
+
+t.test(
+  `oauth4webapi: OpenID Connect code flow, id token validated by the library (${DATABASE_KIND})`,
+  async (t) => {
+    const { app, publicUrl } = await listenOnLoopback(t)
+    const user = await seedChooser(app)
+    const { application, clientSecret } = await seedClient(app, user, {
+      redirect_url: REDIRECT,
+      permission: 'design',
+    })
+    const issuer = new URL(publicUrl)
+    const insecure = { [oauth.allowInsecureRequests]: true }
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }),
+    )
+    t.same(as.id_token_signing_alg_values_supported, ['ES256'])
+    const c: oauth.Client = { client_id: String(application.id) }
+    const verifier = oauth.generateRandomCodeVerifier()
+    const nonce = oauth.generateRandomNonce()
+    const state = oauth.generateRandomState()
+    const url = new URL(String(as.authorization_endpoint))
+    for (const [name, value] of Object.entries({
+      response_type: 'code',
+      client_id: c.client_id,
+      redirect_uri: REDIRECT,
+      scope: 'openid email',
+      nonce,
+      state,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }))
+      url.searchParams.set(name, value)
+    const callback = await userAuthorizes(publicUrl, url, user.email, user.studioId)
+    const params = oauth.validateAuthResponse(as, c, callback, state)
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      c,
+      oauth.ClientSecretBasic(clientSecret),
+      params,
+      REDIRECT,
+      verifier,
+      insecure,
+    )
+    const result = await oauth.processAuthorizationCodeResponse(as, c, response, {
+      expectedNonce: nonce,
+      requireIdToken: true,
+    })
+    const claims = oauth.getValidatedIdTokenClaims(result)
+    t.equal(claims?.sub, String(user.userId))
+    t.equal(claims?.email, user.email)
+    t.equal(claims?.account_id, user.studioId)
+    t.same(claims?.amr, ['pwd'])
+    const info = await oauth.processUserInfoResponse(
+      as,
+      c,
+      String(user.userId),
+      await oauth.userInfoRequest(as, c, result.access_token, insecure),
+    )
+    t.same(info, {
+      sub: String(user.userId),
+      account_id: user.studioId,
+      email: user.email,
+      email_verified: true,
+    })
+  },
+)
