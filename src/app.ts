@@ -44,6 +44,9 @@ import { httpMetrics } from './metrics/http-metrics.js'
 import { createMetrics, type Metrics, registerPoolMetrics } from './metrics/metrics.js'
 import { metricsRoutes } from './metrics/routes.js'
 import { oauthEndpoints } from './oauth/routes.js'
+import { signingKeySealer } from './oidc/keys-service.js'
+import { oidcRoutes } from './oidc/routes.js'
+import { SigningKeys } from './oidc/signing-keys.js'
 import { browserLibrary } from './passkeys/browser-library.js'
 import { passkeyRoutes } from './passkeys/routes.js'
 import { passwordRoutes } from './passwords/routes.js'
@@ -77,6 +80,8 @@ declare module 'fastify' {
     housekeeping: Housekeeper
     /** Mail after a change has committed: SMTP, or `.eml` files in the outbox (mail/mailer.ts). */
     mailer: Mailer
+    /** The OpenID Connect signing keys: the one that signs id tokens, and the JWKS (oidc/signing-keys.ts). */
+    signingKeys: SigningKeys
   }
 }
 
@@ -189,7 +194,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('housekeeping', housekeeping)
   const mailer = Mailer.fromConfig(config, app.log)
   app.decorate('mailer', mailer)
+  const signingKeys = new SigningKeys(database.db, signingKeySealer(config.sessionSecrets), config.now)
+  app.decorate('signingKeys', signingKeys)
   app.addHook('onReady', async () => {
+    await signingKeys.start()
     lastUsed.start()
     housekeeping.start()
     await listener.start()
@@ -255,6 +263,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     apiScope([meRoutes, applicationApiRoutes, apiTokenApiRoutes, authorizationApiRoutes, auditApiRoutes]),
   )
   await app.register(oauthEndpoints)
+  await app.register(oidcRoutes)
   // Token validation for other services: outside the page and API scopes, so
   // no session, CSRF or view work runs on this hot path.
   await app.register(verifyRoutes)

@@ -64,6 +64,9 @@ export const AUDIT_ACTIONS = [
   // The device flow (CONTRACT 10): the person's answer on /device; the token, when polled, is `application.authorized`.
   'device_authorization.approved',
   'device_authorization.denied',
+  // OpenID Connect signing keys (CONTRACT 10), from `latchkey keys`; they belong to no account.
+  'signing_key.rotated',
+  'signing_key.retired',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

@@ -69,6 +69,8 @@ export interface AuthorizeInput {
   userId: number
   permission?: Role
   codeHash?: string
+  /** The OpenID Connect scopes the token carries, space-separated (CONTRACT 10; /oauth/userinfo reads them). */
+  scopes?: string
 }
 
 /**
@@ -107,6 +109,7 @@ export async function authorizeInTransaction(
     authorizationId: authorization.id,
     codeHash: input.codeHash ?? null,
     permission,
+    ...(input.scopes ? { scopes: input.scopes } : {}),
   })
   await recordChange(trx, audit, {
     event: {

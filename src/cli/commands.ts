@@ -1,5 +1,6 @@
 import { appsListCommand } from './apps-commands.js'
 import type { Command } from './command.js'
+import { keysListCommand, keysRetireCommand, keysRotateCommand } from './keys-commands.js'
 import { openapiCommand } from './openapi-command.js'
 import { migrateCommand, serveCommand } from './server-commands.js'
 import { servicesCreateCommand, servicesListCommand, servicesRevokeCommand } from './services-commands.js'
@@ -30,6 +31,9 @@ export const COMMANDS: readonly Command[] = [
   tokensScanCommand,
   appsListCommand,
   openapiCommand,
+  keysListCommand,
+  keysRotateCommand,
+  keysRetireCommand,
 ]
 
 /** The command named by the first words (`users create …`), and the words after its name. */

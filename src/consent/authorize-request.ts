@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely'
-import { isRole, notARole, roleAtLeast } from '../accounts/roles.js'
 import { findApplication } from '../applications/repo.js'
 import { matchRegisteredRedirect } from '../applications/urls.js'
 import type { Application, Database } from '../db/schema.js'
 import type { OAuthErrorCode } from '../errors.js'
 import { isS256Challenge } from '../oauth/pkce.js'
+import { IDENTITY_SCOPES, parseScope } from '../oauth/scope.js'
 import type { ConsentRequest } from './consent.js'
-import { MAX_STATE_LENGTH, param, REPEATED } from './params.js'
+import { MAX_NONCE_LENGTH, MAX_STATE_LENGTH, param, REPEATED } from './params.js'
 import { UNUSABLE_REDIRECT, usableRedirect } from './redirects.js'
 
 /**
@@ -102,12 +102,13 @@ export async function checkAuthorizeRequest(
 
   const scope = param(query, 'scope')
   if (scope === REPEATED) return fail('invalid_request', 'scope was sent more than once')
-  const requested = scope === undefined || scope === '' ? application.permission : scope
-  if (!isRole(requested)) {
-    return fail('invalid_scope', notARole('scope'))
-  }
-  if (!roleAtLeast(application.permission, requested)) {
-    return fail('invalid_scope', `${application.name} may ask for at most ${application.permission}`)
+  // CONTRACT 10: one permission (the application's by default) plus identity scopes.
+  const parsed = parseScope(scope, application.permission)
+  if (!parsed.ok) return fail('invalid_scope', parsed.description)
+  const nonce = param(query, 'nonce')
+  if (nonce === REPEATED) return fail('invalid_request', 'nonce was sent more than once')
+  if (nonce !== undefined && nonce.length > MAX_NONCE_LENGTH) {
+    return fail('invalid_request', `nonce must be at most ${MAX_NONCE_LENGTH} characters`)
   }
 
   return {
@@ -118,7 +119,9 @@ export async function checkAuthorizeRequest(
       state,
       redirectUri: redirectUri ?? '',
       codeChallenge: challenge ?? '',
-      permission: requested,
+      permission: parsed.scope.permission,
+      identityScopes: IDENTITY_SCOPES.filter((word) => parsed.scope.identity.has(word)),
+      nonce: nonce ?? '',
     },
   }
 }

@@ -56,6 +56,14 @@ export const completeCodeFlow: CompleteFlow = async ({ app, request, reply, view
       permission: ticket.permission,
       redirectUri: ticket.redirectUri,
       codeChallenge: ticket.codeChallenge,
+      // CONTRACT 10: the id token's auth_time and amr are the session's as it
+      // consents (the ticket is bound to this session).
+      identity: {
+        scopes: ticket.scopes ?? '',
+        nonce: ticket.nonce ?? '',
+        authTime: viewer.authenticatedAt,
+        amr: viewer.amr,
+      },
     },
     app.config.now(),
     fromViewer(request),

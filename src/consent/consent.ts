@@ -4,6 +4,7 @@ import { amrLabel } from '../auth/amr.js'
 import type { Config } from '../config.js'
 import type { Application, Role } from '../db/schema.js'
 import type { Viewer } from '../http/session.js'
+import type { IdentityScope } from '../oauth/scope.js'
 import { accountChoice, pageLink, requestParams } from './account-choice.js'
 import { type Flow, signTicket, TICKET_LIFETIME_SECONDS } from './ticket.js'
 
@@ -19,6 +20,10 @@ export interface ConsentRequest {
   permission: Role
   /** The device flow: the row answered and the user code, shown so the person can compare it with the device. */
   device?: { id: number; userCode: string }
+  /** The OpenID Connect scopes asked for besides the permission (code flow; none in 4a). */
+  identityScopes?: readonly IdentityScope[]
+  /** The OpenID Connect `nonce`, or '' (code flow). */
+  nonce?: string
 }
 
 function hostOf(url: string): string {
@@ -30,6 +35,18 @@ function hostOf(url: string): string {
 }
 
 const isWebUrl = (url: string): boolean => /^https?:\/\//i.test(url)
+
+/**
+ * What the identity scopes let the application learn, in the person's words
+ * (CONTRACT 10); empty when it asks for none. openid itself means it signs the
+ * person in; offline_access says nothing about the person.
+ */
+function identityDisclosures(scopes: readonly IdentityScope[]): { signIn: boolean; items: string[] } {
+  const items: string[] = []
+  if (scopes.includes('profile')) items.push('your name')
+  if (scopes.includes('email')) items.push('your email address')
+  return { signIn: scopes.includes('openid'), items }
+}
 
 /** The consent page of both flows: one template, with a signed ticket binding the decision to what it shows. */
 export function renderConsent(
@@ -50,6 +67,8 @@ export function renderConsent(
       redirectUri: request.redirectUri,
       codeChallenge: request.codeChallenge,
       permission,
+      scopes: (request.identityScopes ?? []).join(' '),
+      nonce: request.nonce ?? '',
       expiresAt: Math.floor(config.now().getTime() / 1000) + TICKET_LIFETIME_SECONDS,
       ...(request.device ? { deviceId: request.device.id } : {}),
     },
@@ -68,6 +87,7 @@ export function renderConsent(
     redirectHost: hostOf(request.redirectUri || (application.redirect_urls[0] ?? '')),
     permission,
     permissionWords: ROLE_DESCRIPTIONS[permission],
+    reveals: identityDisclosures(request.identityScopes ?? []),
     accounts: choice.options,
     anyEligible: choice.anyEligible,
     search: {

@@ -12,3 +12,6 @@ export function param(source: unknown, name: string): string | undefined | typeo
 
 /** Longest `state` accepted; it is echoed into a redirect URL. */
 export const MAX_STATE_LENGTH = 1000
+
+/** Longest OpenID Connect `nonce` accepted; it travels in the consent ticket and the id token. */
+export const MAX_NONCE_LENGTH = 255

@@ -29,6 +29,10 @@ export interface ConsentTicket {
   codeChallenge: string
   /** The permission shown and consented to (the application's, or a lower `scope`). */
   permission: Role
+  /** The OpenID Connect scopes consented to, space-separated ('' or absent: none; CONTRACT 10). */
+  scopes?: string
+  /** The OpenID Connect nonce, or '' / absent. */
+  nonce?: string
   /** Seconds since the epoch after which the form is stale. */
   expiresAt: number
   /** The device authorization the person answers (the device flow only). */
@@ -69,6 +73,8 @@ function isTicket(value: unknown): value is ConsentTicket {
     typeof t.redirectUri === 'string' &&
     typeof t.codeChallenge === 'string' &&
     isRole(t.permission) &&
+    (t.scopes === undefined || typeof t.scopes === 'string') &&
+    (t.nonce === undefined || typeof t.nonce === 'string') &&
     typeof t.expiresAt === 'number'
   )
 }

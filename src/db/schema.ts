@@ -96,6 +96,13 @@ export interface AuthorizationCodesTable {
   expires_at: Timestamp
   used_at: Date | null
   created_at: CreatedAt
+  /** The identity scopes consented to, space-separated (`openid profile`…; CONTRACT 10). */
+  identity_scopes: Generated<string>
+  /** The client's OpenID Connect nonce, repeated in the id token. */
+  nonce: string | null
+  /** The session's authenticated_at and amr at consent: the id token's auth_time and amr. */
+  auth_time: Date | null
+  amr: Generated<string>
 }
 
 export const TOKEN_KINDS = ['application', 'personal'] as const
@@ -117,6 +124,8 @@ export interface TokensTable {
   revoked_at: Date | null
   last_used_at: Date | null
   created_at: CreatedAt
+  /** The identity scopes the token was issued with, space-separated: what /oauth/userinfo answers. */
+  scopes: Generated<string>
 }
 
 export interface ServicesTable {
@@ -261,6 +270,18 @@ export interface TokenEventsTable {
   created_at: ColumnType<Date, never, never>
 }
 
+/** An ES256 key id tokens are signed with (CONTRACT 10); the private JWK only sealed. */
+export interface SigningKeysTable {
+  seq: Generated<number>
+  kid: string
+  algorithm: Generated<string>
+  /** The public JWK as JSON text. */
+  public_jwk: string
+  private_jwk_sealed: string
+  created_at: Timestamp
+  retired_at: Date | null
+}
+
 export interface Database {
   signups: SignupsTable
   invitations: InvitationsTable
@@ -282,6 +303,7 @@ export interface Database {
   sign_in_challenges: SignInChallengesTable
   device_authorizations: DeviceAuthorizationsTable
   token_events: TokenEventsTable
+  signing_keys: SigningKeysTable
 }
 
 export type Account = Selectable<AccountsTable>

@@ -18,6 +18,14 @@ export interface NewCode {
   /** The redirect_uri the client sent at /oauth/authorize, or '' (RFC 6749 4.1.3). */
   redirectUri: string
   codeChallenge: string
+  /** OpenID Connect (CONTRACT 10): what the id token of this code says; absent outside the code flow's OIDC use. */
+  identity?: {
+    /** The identity scopes consented to, space-separated. */
+    scopes: string
+    nonce: string
+    authTime: Date
+    amr: string
+  }
 }
 
 /**
@@ -51,6 +59,14 @@ export async function issueAuthorizationCode(
         permission: input.permission,
         redirect_uri: input.redirectUri,
         code_challenge: input.codeChallenge || null,
+        ...(input.identity
+          ? {
+              identity_scopes: input.identity.scopes,
+              nonce: input.identity.nonce || null,
+              auth_time: input.identity.authTime,
+              amr: input.identity.amr,
+            }
+          : {}),
         expires_at: new Date(now.getTime() + CODE_LIFETIME_SECONDS * 1000),
       })
       .execute()

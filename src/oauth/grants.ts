@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Static } from 'typebox'
 import type { AuditOrigin } from '../audit/record.js'
-import type { Role } from '../db/schema.js'
 import type { AuthenticatedClient } from './client-auth.js'
 import { authorizationCodeGrant } from './grants/authorization-code.js'
 import { DEVICE_CODE_GRANT_TYPE, deviceCodeGrant } from './grants/device-code.js'
@@ -11,8 +10,11 @@ import type { TokenRequest } from './schemas.js'
 export interface TokenResponse {
   access_token: string
   token_type: 'Bearer'
-  scope: Role
+  /** formatScope: the permission, then any OpenID Connect scopes (CONTRACT 10). */
+  scope: string
   account_id: number
+  /** With the `openid` scope (CONTRACT 10). */
+  id_token?: string
 }
 
 export interface GrantRequest {

@@ -3,6 +3,7 @@ import type { Static } from 'typebox'
 import { ROLES } from '../db/schema.js'
 import { SUPPORTED_GRANT_TYPES } from './grants.js'
 import { ServerMetadata } from './schemas.js'
+import { IDENTITY_SCOPES } from './scope.js'
 
 /** RFC 8414 authorization server metadata; `issuer` is PUBLIC_URL, the value of `iss` in every authorization response. */
 export function serverMetadata(publicUrl: string): Static<typeof ServerMetadata> {
@@ -20,7 +21,8 @@ export function serverMetadata(publicUrl: string): Static<typeof ServerMetadata>
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256'],
-    scopes_supported: [...ROLES],
+    // CONTRACT 10: a permission plus the OpenID Connect scopes.
+    scopes_supported: [...ROLES, ...IDENTITY_SCOPES],
     authorization_response_iss_parameter_supported: true,
   }
 }

@@ -1,5 +1,4 @@
 import { Type } from 'typebox'
-import { RoleSchema } from '../http/schemas.js'
 
 const param = (maxLength = 2000) => Type.Optional(Type.String({ maxLength }))
 
@@ -17,8 +16,10 @@ export const TokenRequest = Type.Object({
 export const TokenResponseBody = Type.Object({
   access_token: Type.String(),
   token_type: Type.Literal('Bearer'),
-  scope: RoleSchema,
+  // The permission, then any OpenID Connect scopes (CONTRACT 10: formatScope).
+  scope: Type.String(),
   account_id: Type.Integer(),
+  id_token: Type.Optional(Type.String()),
 })
 
 /** RFC 7009 2.1 revocation request. */

@@ -18,6 +18,8 @@ export type NewToken =
       authorizationId: number
       /** Ties the token to the authorization code it was exchanged for (RFC 6749 4.1.2, reuse revokes it). */
       codeHash: string | null
+      /** The OpenID Connect scopes granted with it, space-separated (CONTRACT 10). */
+      scopes?: string
     })
 
 export interface IssuedToken {
@@ -47,6 +49,7 @@ export async function issueToken(trx: Transaction<Database>, input: NewToken): P
             application_id: input.applicationId,
             authorization_id: input.authorizationId,
             code_hash: input.codeHash,
+            ...(input.scopes ? { scopes: input.scopes } : {}),
           }),
     })
     .returning('id')

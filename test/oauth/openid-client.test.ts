@@ -1,3 +1,4 @@
+import * as oauth from 'oauth4webapi'
 import * as client from 'openid-client'
 import t from 'tap'
 import { consentFields, seedClient } from '../consent/flow-helpers.js'
@@ -5,8 +6,10 @@ import { HttpBrowser, listenOnLoopback } from '../consent/loopback.js'
 import { seedChooser } from '../consent/people.js'
 import { DATABASE_KIND, PASSWORD } from '../helper.js'
 
-// The whole code flow with PKCE, driven by a real OAuth client library (openid-client v6)
-// against Latchkey listening on a loopback port; the user's part over real HTTP too.
+// The whole code flow with PKCE, driven by a real OpenID Connect client library (openid-client v6,
+// in its default OIDC mode: discovery, id token validation, CONTRACT 10) against Latchkey listening
+// on a loopback port; the user's part over real HTTP too. The public client asks for no openid scope:
+// a plain OAuth request answers as before.
 
 const REDIRECT = 'http://127.0.0.1:9/callback'
 
@@ -67,15 +70,18 @@ t.test(`openid-client: confidential client (client_secret_basic) with PKCE (${DA
     String(application.id),
     secret,
     client.ClientSecretBasic(secret),
-    { algorithm: 'oauth2', execute: [client.allowInsecureRequests] },
+    { execute: [client.allowInsecureRequests] },
   )
-  t.equal(config.serverMetadata().issuer, publicUrl, 'discovered from RFC 8414 metadata')
+  t.equal(config.serverMetadata().issuer, publicUrl, 'discovered from /.well-known/openid-configuration')
+  t.equal(config.serverMetadata().jwks_uri, `${publicUrl}/oauth/jwks`)
 
   const verifier = client.randomPKCECodeVerifier()
   const state = client.randomState()
+  const nonce = client.randomNonce()
   const authorizationUrl = client.buildAuthorizationUrl(config, {
     redirect_uri: REDIRECT,
-    scope: 'design',
+    scope: 'openid profile email design',
+    nonce,
     state,
     code_challenge: await client.calculatePKCECodeChallenge(verifier),
     code_challenge_method: 'S256',
@@ -84,14 +90,26 @@ t.test(`openid-client: confidential client (client_secret_basic) with PKCE (${DA
   const callback = await userAuthorizes(publicUrl, authorizationUrl, user.email, user.studioKidsId)
   t.equal(callback.searchParams.get('iss'), publicUrl, 'RFC 9207 iss (the library checks it too)')
 
+  // OpenID Connect mode: the library checks the id token's signature (JWKS), iss, aud, exp, iat and nonce.
   const tokens = await client.authorizationCodeGrant(config, callback, {
     pkceCodeVerifier: verifier,
     expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true,
   })
   t.match(tokens.access_token, /^lka_/)
   t.equal(tokens.token_type, 'bearer', 'Bearer (the library lower-cases it)')
-  t.equal(tokens.scope, 'design')
+  t.equal(tokens.scope, 'design openid profile email')
   t.equal(tokens.account_id, user.studioKidsId)
+  const claims = tokens.claims()
+  t.equal(claims?.sub, String(user.userId))
+  t.equal(claims?.aud, String(application.id))
+  t.equal(claims?.nonce, nonce)
+  t.equal(claims?.email, user.email)
+  t.equal(claims?.account_id, user.studioKidsId)
+  const info = await client.fetchUserInfo(config, tokens.access_token, String(user.userId))
+  t.equal(info.email, user.email, 'userinfo, its sub checked against the id token by the library')
+  t.equal(info.email_verified, true)
 
   const resource = await client.fetchProtectedResource(
     config,
@@ -141,10 +159,7 @@ t.test(`openid-client: public client (none) with PKCE (${DATABASE_KIND})`, async
     String(application.id),
     undefined,
     client.None(),
-    {
-      algorithm: 'oauth2',
-      execute: [client.allowInsecureRequests],
-    },
+    { execute: [client.allowInsecureRequests] },
   )
   const verifier = client.randomPKCECodeVerifier()
   const state = client.randomState()
@@ -185,3 +200,70 @@ t.test(`openid-client: public client (none) with PKCE (${DATABASE_KIND})`, async
     'revocation needs the client secret',
   )
 })
+
+t.test(
+  `oauth4webapi: OpenID Connect code flow, id token validated by the library (${DATABASE_KIND})`,
+  async (t) => {
+    const { app, publicUrl } = await listenOnLoopback(t)
+    const user = await seedChooser(app)
+    const { application, clientSecret } = await seedClient(app, user, {
+      redirect_url: REDIRECT,
+      permission: 'design',
+    })
+    const issuer = new URL(publicUrl)
+    const insecure = { [oauth.allowInsecureRequests]: true }
+    const as = await oauth.processDiscoveryResponse(
+      issuer,
+      await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...insecure }),
+    )
+    t.same(as.id_token_signing_alg_values_supported, ['ES256'])
+    const c: oauth.Client = { client_id: String(application.id) }
+    const verifier = oauth.generateRandomCodeVerifier()
+    const nonce = oauth.generateRandomNonce()
+    const state = oauth.generateRandomState()
+    const url = new URL(String(as.authorization_endpoint))
+    for (const [name, value] of Object.entries({
+      response_type: 'code',
+      client_id: c.client_id,
+      redirect_uri: REDIRECT,
+      scope: 'openid email',
+      nonce,
+      state,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }))
+      url.searchParams.set(name, value)
+    const callback = await userAuthorizes(publicUrl, url, user.email, user.studioId)
+    const params = oauth.validateAuthResponse(as, c, callback, state)
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      c,
+      oauth.ClientSecretBasic(clientSecret),
+      params,
+      REDIRECT,
+      verifier,
+      insecure,
+    )
+    const result = await oauth.processAuthorizationCodeResponse(as, c, response, {
+      expectedNonce: nonce,
+      requireIdToken: true,
+    })
+    const claims = oauth.getValidatedIdTokenClaims(result)
+    t.equal(claims?.sub, String(user.userId))
+    t.equal(claims?.email, user.email)
+    t.equal(claims?.account_id, user.studioId)
+    t.same(claims?.amr, ['pwd'])
+    const info = await oauth.processUserInfoResponse(
+      as,
+      c,
+      String(user.userId),
+      await oauth.userInfoRequest(as, c, result.access_token, insecure),
+    )
+    t.same(info, {
+      sub: String(user.userId),
+      account_id: user.studioId,
+      email: user.email,
+      email_verified: true,
+    })
+  },
+)

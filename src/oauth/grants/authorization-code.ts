@@ -4,8 +4,11 @@ import { fromClient, fromPerson } from '../../audit/context.js'
 import type { AuditOrigin } from '../../audit/record.js'
 import { recordChange } from '../../audit/record-change.js'
 import { authorizeInTransaction } from '../../authorizations/service.js'
-import type { Database } from '../../db/schema.js'
+import type { Database, User } from '../../db/schema.js'
 import { InvalidClient, InvalidGrant, InvalidRequest, OAuthError, PermissionError } from '../../errors.js'
+import { identityScopesOf } from '../../oidc/claims.js'
+import { signIdToken } from '../../oidc/id-token.js'
+import type { SigningKeys } from '../../oidc/signing-keys.js'
 import { sha256Hex } from '../../security/secrets.js'
 import { revoked, revokeTokens } from '../../tokens/revoke.js'
 import { findUser } from '../../users/repo.js'
@@ -13,6 +16,7 @@ import type { AuthenticatedClient } from '../client-auth.js'
 import { lockCode, markCodeUsed } from '../codes.js'
 import type { Grant, TokenResponse } from '../grants.js'
 import { isCodeVerifier, verifierMatches } from '../pkce.js'
+import { formatScope } from '../scope.js'
 
 export interface CodeExchange {
   client: AuthenticatedClient
@@ -20,6 +24,8 @@ export interface CodeExchange {
   redirectUri: string | undefined
   codeVerifier: string | undefined
   now: Date
+  /** Signs the id token when the code was granted `openid` (CONTRACT 10). */
+  oidc: { issuer: string; keys: SigningKeys }
 }
 
 const invalidGrant = (description: string) => new InvalidGrant(description)
@@ -91,10 +97,11 @@ export async function exchangeAuthorizationCode(
           userId: row.user_id,
           permission: row.permission,
           codeHash,
+          scopes: row.identity_scopes,
         },
         fromPerson(origin, row.user_id, user?.email ?? ''),
       )
-      return { grant }
+      return { grant, row, user }
     } catch (error) {
       // The user lost the role (or the application lowered its permission) since consenting.
       if (error instanceof PermissionError) throw invalidGrant(error.message)
@@ -102,12 +109,33 @@ export async function exchangeAuthorizationCode(
     }
   })
   if (outcome instanceof OAuthError) throw outcome
+  const { grant, row, user } = outcome
+  const identity = identityScopesOf(row.identity_scopes)
   return {
-    access_token: outcome.grant.token,
+    access_token: grant.token,
     token_type: 'Bearer',
-    scope: outcome.grant.permission,
-    account_id: outcome.grant.accountId,
+    scope: formatScope({ permission: grant.permission, identity }),
+    account_id: grant.accountId,
+    ...(identity.has('openid') && user ? { id_token: await idToken(input, row, user, identity) } : {}),
   }
+}
+
+function idToken(
+  input: CodeExchange,
+  row: { account_id: number; nonce: string | null; auth_time: Date | null; amr: string; created_at: Date },
+  user: User,
+  scopes: ReturnType<typeof identityScopesOf>,
+): Promise<string> {
+  return signIdToken(input.oidc.keys, {
+    issuer: input.oidc.issuer,
+    clientId: input.client.application.id,
+    subject: { userId: user.id, name: user.name, email: user.email, accountId: row.account_id },
+    scopes,
+    nonce: row.nonce,
+    authTime: row.auth_time ?? row.created_at,
+    amr: row.amr,
+    now: input.now,
+  })
 }
 
 /** `grant_type=authorization_code`: a public client may exchange a code when it proves PKCE. */
@@ -123,6 +151,7 @@ export const authorizationCodeGrant: Grant = {
         redirectUri: body.redirect_uri,
         codeVerifier: body.code_verifier,
         now: app.config.now(),
+        oidc: { issuer: app.config.publicUrl, keys: app.signingKeys },
       },
       origin,
     )
