@@ -21,6 +21,7 @@ const FormBody = Type.Object({
   url: Type.Optional(Type.String()),
   redirect_url: Type.Optional(Type.String()),
   permission: Type.Optional(Type.String()),
+  access_token_lifetime: Type.Optional(Type.String()),
 })
 
 const NOTICES: Record<string, string> = {

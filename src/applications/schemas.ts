@@ -1,6 +1,13 @@
 import { Type } from 'typebox'
 import { RoleSchema } from '../http/schemas.js'
-import { DESCRIPTION_MAX } from './input.js'
+import { DESCRIPTION_MAX, LIFETIME_MAX_SECONDS, LIFETIME_MIN_SECONDS } from './input.js'
+
+// Null (or absent on create) means tokens do not expire; the bounds are checked
+// by validateApplicationInput too, so the form and the API say the same thing.
+const lifetime = Type.Union([
+  Type.Integer({ minimum: LIFETIME_MIN_SECONDS, maximum: LIFETIME_MAX_SECONDS }),
+  Type.Null(),
+])
 
 const fields = {
   name: Type.String({ minLength: 1, maxLength: 100 }),
@@ -8,6 +15,7 @@ const fields = {
   url: Type.String({ maxLength: 2000 }),
   redirect_url: Type.String({ maxLength: 2000 }),
   permission: RoleSchema,
+  access_token_lifetime: lifetime,
 }
 
 export const CreateApplicationBody = Type.Object(
@@ -17,6 +25,7 @@ export const CreateApplicationBody = Type.Object(
     url: Type.Optional(fields.url),
     redirect_url: Type.Optional(fields.redirect_url),
     permission: fields.permission,
+    access_token_lifetime: Type.Optional(fields.access_token_lifetime),
   },
   { additionalProperties: false },
 )
@@ -28,6 +37,7 @@ export const UpdateApplicationBody = Type.Object(
     url: Type.Optional(fields.url),
     redirect_url: Type.Optional(fields.redirect_url),
     permission: Type.Optional(fields.permission),
+    access_token_lifetime: Type.Optional(fields.access_token_lifetime),
   },
   { additionalProperties: false, minProperties: 1 },
 )
@@ -41,6 +51,7 @@ const applicationProperties = {
   url: Type.String(),
   redirect_url: Type.String(),
   permission: RoleSchema,
+  access_token_lifetime: Type.Union([Type.Integer(), Type.Null()]),
   authorize_url: Type.String(),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),

@@ -10,6 +10,8 @@ export interface ApplicationView {
   url: string
   redirect_url: string
   permission: Role
+  /** Seconds its access tokens live; null: they do not expire (CONTRACT 10). */
+  access_token_lifetime: number | null
   authorize_url: string
   created_at: string
   updated_at: string
@@ -30,6 +32,7 @@ export function applicationView(row: Application, publicUrl: string): Applicatio
     url: row.url,
     redirect_url: row.redirect_url,
     permission: row.permission,
+    access_token_lifetime: row.access_token_lifetime,
     authorize_url: authorizeUrl(publicUrl, row.id),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),

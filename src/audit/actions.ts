@@ -59,6 +59,9 @@ export const AUDIT_ACTIONS = [
   'passkey.sign_count_refused',
   'step_up.confirmed',
   'account.two_factor_policy_changed',
+  // Token lifetimes and more grants (CONTRACT 10).
+  'refresh_token.reused',
+  'client_credentials.issued',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

@@ -69,6 +69,8 @@ export interface ApplicationsTable {
   created_by: number | null
   created_at: CreatedAt
   updated_at: ColumnType<Date, Date | undefined, Date>
+  /** Seconds its access tokens live; null: they do not expire (CONTRACT 10). */
+  access_token_lifetime: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface AuthorizationsTable {
@@ -95,7 +97,7 @@ export interface AuthorizationCodesTable {
   created_at: CreatedAt
 }
 
-export const TOKEN_KINDS = ['application', 'personal'] as const
+export const TOKEN_KINDS = ['application', 'personal', 'client'] as const
 export type TokenKind = (typeof TOKEN_KINDS)[number]
 
 export interface TokensTable {
@@ -105,7 +107,8 @@ export interface TokensTable {
   hint: string
   name: Generated<string>
   account_id: number
-  user_id: number
+  /** Null only for kind 'client' (client credentials: the application acts as itself). */
+  user_id: number | null
   application_id: number | null
   authorization_id: number | null
   code_hash: string | null
@@ -228,6 +231,24 @@ export interface UserLinksTable {
   used_at: Date | null
 }
 
+/** A rotating refresh token (`lkr_…`, CONTRACT 10), stored as SHA-256; `family` links a chain of rotations. */
+export interface RefreshTokensTable {
+  id: Generated<number>
+  token_hash: string
+  family: string
+  authorization_id: number
+  application_id: number
+  account_id: number
+  user_id: number
+  permission: Role
+  identity_scopes: Generated<string>
+  public_client: Generated<boolean>
+  created_at: Date
+  expires_at: Date
+  used_at: Date | null
+  revoked_at: Date | null
+}
+
 export interface Database {
   signups: SignupsTable
   invitations: InvitationsTable
@@ -247,6 +268,7 @@ export interface Database {
   recovery_codes: RecoveryCodesTable
   passkeys: PasskeysTable
   sign_in_challenges: SignInChallengesTable
+  refresh_tokens: RefreshTokensTable
 }
 
 export type Account = Selectable<AccountsTable>

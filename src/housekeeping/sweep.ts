@@ -9,6 +9,7 @@ export const HOUSEKEEPING_KINDS = [
   'signups',
   'user_links',
   'sign_in_challenges',
+  'refresh_tokens',
 ] as const
 export type HousekeepingKind = (typeof HOUSEKEEPING_KINDS)[number]
 
@@ -180,6 +181,24 @@ export async function sweepBatch(
         )
         .executeTakeFirst()
 
+  // A refresh token is dead 30 days after it was issued (unused: each use makes a
+  // new one). Spent and revoked ones stay until then, so that presenting one is
+  // still recognised as reuse (oauth/grants/refresh-token.ts) rather than unknown.
+  const refreshTokens = !kinds.has('refresh_tokens')
+    ? none
+    : await db
+        .deleteFrom('refresh_tokens')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('refresh_tokens')
+            .select('id')
+            .where('expires_at', '<=', now)
+            .limit(batchSize)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .executeTakeFirst()
+
   return {
     sessions: count(sessions),
     authorization_codes: count(codes),
@@ -188,5 +207,6 @@ export async function sweepBatch(
     signups: count(signups),
     user_links: count(userLinks),
     sign_in_challenges: count(challenges),
+    refresh_tokens: count(refreshTokens),
   }
 }

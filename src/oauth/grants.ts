@@ -4,6 +4,8 @@ import type { AuditOrigin } from '../audit/record.js'
 import type { Role } from '../db/schema.js'
 import type { AuthenticatedClient } from './client-auth.js'
 import { authorizationCodeGrant } from './grants/authorization-code.js'
+import { clientCredentialsGrant } from './grants/client-credentials.js'
+import { refreshTokenGrant } from './grants/refresh-token.js'
 import type { TokenRequest } from './schemas.js'
 
 /** The token endpoint's answer (CONTRACT 4b, RFC 6749 5.1). */
@@ -12,6 +14,10 @@ export interface TokenResponse {
   token_type: 'Bearer'
   scope: Role
   account_id: number
+  /** Only when the token expires (the application's access_token_lifetime, CONTRACT 10). */
+  expires_in?: number
+  /** Only with expires_in, and never for client_credentials (RFC 6749 4.4.3). */
+  refresh_token?: string
 }
 
 export interface GrantRequest {
@@ -34,6 +40,8 @@ export interface Grant {
 
 export const GRANTS: Readonly<Record<string, Grant>> = {
   authorization_code: authorizationCodeGrant,
+  refresh_token: refreshTokenGrant,
+  client_credentials: clientCredentialsGrant,
 }
 
 /** `grant_types_supported` of the metadata documents: the table above, in its order. */

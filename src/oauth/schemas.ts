@@ -11,6 +11,8 @@ export const TokenRequest = Type.Object({
   code_verifier: param(200),
   client_id: param(20),
   client_secret: param(200),
+  refresh_token: param(200),
+  scope: param(500),
 })
 
 export const TokenResponseBody = Type.Object({
@@ -18,6 +20,8 @@ export const TokenResponseBody = Type.Object({
   token_type: Type.Literal('Bearer'),
   scope: RoleSchema,
   account_id: Type.Integer(),
+  expires_in: Type.Optional(Type.Integer()),
+  refresh_token: Type.Optional(Type.String()),
 })
 
 /** RFC 7009 2.1 revocation request. */

@@ -3,7 +3,6 @@ import { namesRegisteredRedirect } from '../../applications/urls.js'
 import { fromClient, fromPerson } from '../../audit/context.js'
 import type { AuditOrigin } from '../../audit/record.js'
 import { recordChange } from '../../audit/record-change.js'
-import { authorizeInTransaction } from '../../authorizations/service.js'
 import type { Database } from '../../db/schema.js'
 import { InvalidClient, InvalidGrant, InvalidRequest, OAuthError, PermissionError } from '../../errors.js'
 import { sha256Hex } from '../../security/secrets.js'
@@ -11,6 +10,7 @@ import { revoked, revokeTokens } from '../../tokens/revoke.js'
 import { findUser } from '../../users/repo.js'
 import type { AuthenticatedClient } from '../client-auth.js'
 import { lockCode, markCodeUsed } from '../codes.js'
+import { issueAuthorizationTokens } from '../grant-tokens.js'
 import type { Grant, TokenResponse } from '../grants.js'
 import { isCodeVerifier, verifierMatches } from '../pkce.js'
 
@@ -82,7 +82,7 @@ export async function exchangeAuthorizationCode(
     await markCodeUsed(trx, codeHash, input.now)
     const user = await findUser(trx, row.user_id)
     try {
-      const grant = await authorizeInTransaction(
+      const { answer } = await issueAuthorizationTokens(
         trx,
         {
           application,
@@ -90,10 +90,11 @@ export async function exchangeAuthorizationCode(
           userId: row.user_id,
           permission: row.permission,
           codeHash,
+          publicClient: input.client.method === 'none',
         },
         fromPerson(origin, row.user_id, user?.email ?? ''),
       )
-      return { grant }
+      return answer
     } catch (error) {
       // The user lost the role (or the application lowered its permission) since consenting.
       if (error instanceof PermissionError) throw invalidGrant(error.message)
@@ -101,12 +102,7 @@ export async function exchangeAuthorizationCode(
     }
   })
   if (outcome instanceof OAuthError) throw outcome
-  return {
-    access_token: outcome.grant.token,
-    token_type: 'Bearer',
-    scope: outcome.grant.permission,
-    account_id: outcome.grant.accountId,
-  }
+  return outcome
 }
 
 /** `grant_type=authorization_code`: a public client may exchange a code when it proves PKCE. */
