@@ -35,8 +35,7 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const account = await findAccount(app.db, principal.accountId)
       if (!account) throw new NotFoundError()
       return {
-        user:
-          principal.userId === null ? null : { id: principal.userId, email: principal.username ?? '' },
+        user: principal.userId === null ? null : { id: principal.userId, email: principal.username ?? '' },
         account: { id: account.id, name: account.name },
         permission: principal.permission,
         token: {

@@ -29,7 +29,8 @@ function parseLifetime(value: string | number | null): number | null {
   if (text === '') return null
   if (!/^\d{1,9}$/.test(text)) throw new BadRequestError(LIFETIME_PROBLEM)
   const seconds = Number(text)
-  if (seconds < LIFETIME_MIN_SECONDS || seconds > LIFETIME_MAX_SECONDS) throw new BadRequestError(LIFETIME_PROBLEM)
+  if (seconds < LIFETIME_MIN_SECONDS || seconds > LIFETIME_MAX_SECONDS)
+    throw new BadRequestError(LIFETIME_PROBLEM)
   return seconds
 }
 

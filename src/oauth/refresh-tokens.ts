@@ -20,7 +20,10 @@ export interface NewRefreshToken {
 }
 
 /** Stores a fresh refresh token (SHA-256 only) and returns the token itself, shown once. */
-export async function insertRefreshToken(trx: Transaction<Database>, input: NewRefreshToken): Promise<string> {
+export async function insertRefreshToken(
+  trx: Transaction<Database>,
+  input: NewRefreshToken,
+): Promise<string> {
   const token = generateRefreshToken()
   await trx
     .insertInto('refresh_tokens')

@@ -24,7 +24,9 @@ export const clientCredentialsGrant: Grant = {
     const parsed = parseScope(body.scope, application.permission)
     if (!parsed.ok) throw new InvalidScope(parsed.description)
     if (parsed.scope.identity.size > 0) {
-      throw new InvalidScope('A client credentials token acts for no person: only a permission may be asked for.')
+      throw new InvalidScope(
+        'A client credentials token acts for no person: only a permission may be asked for.',
+      )
     }
     const { permission } = parsed.scope
     const now = app.config.now()
@@ -44,12 +46,20 @@ export const clientCredentialsGrant: Grant = {
           action: 'client_credentials.issued',
           targetType: 'token',
           targetId: token.id,
-          details: { application_id: application.id, permission, expires_at: expiresAt?.toISOString() ?? null },
+          details: {
+            application_id: application.id,
+            permission,
+            expires_at: expiresAt?.toISOString() ?? null,
+          },
         },
         invalidate: [],
       })
       return token
     })
-    return tokenAnswer({ ...issued, permission, accountId: application.account_id, expiresAt }, now, undefined)
+    return tokenAnswer(
+      { ...issued, permission, accountId: application.account_id, expiresAt },
+      now,
+      undefined,
+    )
   },
 }

@@ -92,7 +92,9 @@ export async function exchangeRefreshToken(
     const row = await lockRefreshToken(trx, hashToken(input.refreshToken))
     if (!row || row.application_id !== application.id) return new InvalidGrant(UNKNOWN)
     if (input.client.method === 'none' && !row.public_client) {
-      return new InvalidClient('This refresh token was issued to an authenticated client: send the client secret.')
+      return new InvalidClient(
+        'This refresh token was issued to an authenticated client: send the client secret.',
+      )
     }
     if (row.used_at || row.revoked_at) return refuseReuse(trx, row, input.client, origin, input.now)
     if (row.expires_at.getTime() <= input.now.getTime()) {
@@ -101,7 +103,8 @@ export async function exchangeRefreshToken(
     const scope = requestedScope(input.scope, row)
     if (scope instanceof OAuthError) return scope
     const role = row.user_disabled ? undefined : await effectiveRole(trx, row.user_id, row.account_id)
-    if (!role) return new InvalidGrant('The person who authorized the application can no longer use this account.')
+    if (!role)
+      return new InvalidGrant('The person who authorized the application can no longer use this account.')
     const permission = lowerRole(lowerRole(scope.permission, row.authorization_permission), role)
     await spendRefreshToken(trx, row.id, input.now)
     const expiresAt = accessTokenExpiry(application, input.now)
