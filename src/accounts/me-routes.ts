@@ -6,7 +6,8 @@ import { ErrorResponse, RoleSchema, TokenKindSchema } from '../http/schemas.js'
 import { findAccount } from './repo.js'
 
 const Me = Type.Object({
-  user: Type.Object({ id: Type.Integer(), email: Type.String() }),
+  // null for a client-credentials token: it acts as its application, for nobody (CONTRACT 10).
+  user: Type.Union([Type.Object({ id: Type.Integer(), email: Type.String() }), Type.Null()]),
   account: Type.Object({ id: Type.Integer(), name: Type.String() }),
   permission: RoleSchema,
   token: Type.Object({
@@ -34,7 +35,7 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const account = await findAccount(app.db, principal.accountId)
       if (!account) throw new NotFoundError()
       return {
-        user: { id: principal.userId, email: principal.username },
+        user: principal.userId === null ? null : { id: principal.userId, email: principal.username ?? '' },
         account: { id: account.id, name: account.name },
         permission: principal.permission,
         token: {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { fromPrincipal } from '../audit/context.js'
-import { principalOf, requirePermission, requirePerson } from '../http/api-scope.js'
+import { personIdOf, principalOf, requirePermission, requirePerson } from '../http/api-scope.js'
 import { ApiErrorResponses, IdParams } from '../http/schemas.js'
 import { API_TOKEN_ACCESS } from './access.js'
 import { apiExpiry } from './expiry.js'
@@ -42,7 +42,7 @@ export const apiTokenApiRoutes: FastifyPluginAsyncTypebox = async (app) => {
         app.db,
         {
           accountId: principal.accountId,
-          userId: principal.userId,
+          userId: personIdOf(principal),
           name: request.body.name,
           permission: request.body.permission,
           expiresAt: apiExpiry(request.body, app.config.now()),

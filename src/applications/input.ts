@@ -12,6 +12,8 @@ export interface ApplicationInput {
   redirect_url?: string
   redirect_urls?: string[]
   permission?: string
+  /** Seconds; empty (form) or null (API) means tokens do not expire. */
+  access_token_lifetime?: string | number | null
 }
 
 /** The checked fields, plus `redirect_url` when it came alone: the service knows the list it changes. */
@@ -21,6 +23,24 @@ export interface ValidatedApplicationInput extends ApplicationChanges {
 }
 
 export const DESCRIPTION_MAX = 1000
+
+/** Bounds of `access_token_lifetime` (CONTRACT 10): a minute to a year, in seconds. */
+export const LIFETIME_MIN_SECONDS = 60
+export const LIFETIME_MAX_SECONDS = 365 * 24 * 3600
+
+const LIFETIME_PROBLEM = `access_token_lifetime must be a whole number of seconds from ${LIFETIME_MIN_SECONDS} to ${LIFETIME_MAX_SECONDS}, or empty for tokens that do not expire`
+
+/** Empty or null: tokens do not expire. Digits only in a form, an integer in JSON. */
+function parseLifetime(value: string | number | null): number | null {
+  if (value === null) return null
+  const text = String(value).trim()
+  if (text === '') return null
+  if (!/^\d{1,9}$/.test(text)) throw new BadRequestError(LIFETIME_PROBLEM)
+  const seconds = Number(text)
+  if (seconds < LIFETIME_MIN_SECONDS || seconds > LIFETIME_MAX_SECONDS)
+    throw new BadRequestError(LIFETIME_PROBLEM)
+  return seconds
+}
 
 /** Normalises and checks the given fields; throws a 400 whose message names the field. */
 export function validateApplicationInput(input: ApplicationInput): ValidatedApplicationInput {
@@ -48,6 +68,9 @@ export function validateApplicationInput(input: ApplicationInput): ValidatedAppl
   }
   if (input.permission !== undefined) {
     changes.permission = parseRole(input.permission, 'permission')
+  }
+  if (input.access_token_lifetime !== undefined) {
+    changes.access_token_lifetime = parseLifetime(input.access_token_lifetime)
   }
   return changes
 }

@@ -24,6 +24,7 @@ const FormBody = Type.Object({
   /** One URL per line (CONTRACT 10); `redirect_url` is still accepted from older clients. */
   redirect_urls: Type.Optional(Type.String()),
   permission: Type.Optional(Type.String()),
+  access_token_lifetime: Type.Optional(Type.String()),
 })
 
 type FormFields = Static<typeof FormBody>

@@ -10,10 +10,12 @@ export interface NewApplication {
   permission: Role
   clientSecretHash: string
   createdBy: number | null
+  /** Absent: tokens do not expire. */
+  accessTokenLifetime?: number | null
 }
 
 export type ApplicationChanges = Partial<
-  Pick<Application, 'name' | 'description' | 'url' | 'redirect_urls' | 'permission'>
+  Pick<Application, 'name' | 'description' | 'url' | 'redirect_urls' | 'permission' | 'access_token_lifetime'>
 >
 
 export function insertApplication(db: Kysely<Database>, values: NewApplication): Promise<Application> {
@@ -28,6 +30,7 @@ export function insertApplication(db: Kysely<Database>, values: NewApplication):
       permission: values.permission,
       client_secret_hash: values.clientSecretHash,
       created_by: values.createdBy,
+      access_token_lifetime: values.accessTokenLifetime ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow()

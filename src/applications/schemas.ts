@@ -1,7 +1,14 @@
 import { Type } from 'typebox'
 import { RoleSchema } from '../http/schemas.js'
-import { DESCRIPTION_MAX } from './input.js'
+import { DESCRIPTION_MAX, LIFETIME_MAX_SECONDS, LIFETIME_MIN_SECONDS } from './input.js'
 import { MAX_REDIRECT_URLS } from './urls.js'
+
+// Null (or absent on create) means tokens do not expire; the bounds are checked
+// by validateApplicationInput too, so the form and the API say the same thing.
+const lifetime = Type.Union([
+  Type.Integer({ minimum: LIFETIME_MIN_SECONDS, maximum: LIFETIME_MAX_SECONDS }),
+  Type.Null(),
+])
 
 const fields = {
   name: Type.String({ minLength: 1, maxLength: 100 }),
@@ -10,6 +17,7 @@ const fields = {
   redirect_url: Type.String({ maxLength: 2000 }),
   redirect_urls: Type.Array(Type.String({ maxLength: 2000 }), { maxItems: MAX_REDIRECT_URLS }),
   permission: RoleSchema,
+  access_token_lifetime: lifetime,
 }
 
 export const CreateApplicationBody = Type.Object(
@@ -20,6 +28,7 @@ export const CreateApplicationBody = Type.Object(
     redirect_url: Type.Optional(fields.redirect_url),
     redirect_urls: Type.Optional(fields.redirect_urls),
     permission: fields.permission,
+    access_token_lifetime: Type.Optional(fields.access_token_lifetime),
   },
   { additionalProperties: false },
 )
@@ -32,6 +41,7 @@ export const UpdateApplicationBody = Type.Object(
     redirect_url: Type.Optional(fields.redirect_url),
     redirect_urls: Type.Optional(fields.redirect_urls),
     permission: Type.Optional(fields.permission),
+    access_token_lifetime: Type.Optional(fields.access_token_lifetime),
   },
   { additionalProperties: false, minProperties: 1 },
 )
@@ -46,6 +56,7 @@ const applicationProperties = {
   redirect_url: Type.String(),
   redirect_urls: Type.Array(Type.String()),
   permission: RoleSchema,
+  access_token_lifetime: Type.Union([Type.Integer(), Type.Null()]),
   authorize_url: Type.String(),
   created_at: Type.String({ format: 'date-time' }),
   updated_at: Type.String({ format: 'date-time' }),

@@ -125,6 +125,7 @@ export async function createApplication(
         permission,
         clientSecretHash: hash,
         createdBy: input.userId,
+        accessTokenLifetime: changes.access_token_lifetime ?? null,
       })
       await recordChange(
         trx,

@@ -12,6 +12,8 @@ export interface ApplicationView {
   redirect_url: string
   redirect_urls: string[]
   permission: Role
+  /** Seconds its access tokens live; null: they do not expire (CONTRACT 10). */
+  access_token_lifetime: number | null
   authorize_url: string
   created_at: string
   updated_at: string
@@ -33,6 +35,7 @@ export function applicationView(row: Application, publicUrl: string): Applicatio
     redirect_url: row.redirect_urls[0] ?? '',
     redirect_urls: row.redirect_urls,
     permission: row.permission,
+    access_token_lifetime: row.access_token_lifetime,
     authorize_url: authorizeUrl(publicUrl, row.id),
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),

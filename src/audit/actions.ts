@@ -67,6 +67,9 @@ export const AUDIT_ACTIONS = [
   // OpenID Connect signing keys (CONTRACT 10), from `latchkey keys`; they belong to no account.
   'signing_key.rotated',
   'signing_key.retired',
+  // Token lifetimes and more grants (CONTRACT 10).
+  'refresh_token.reused',
+  'client_credentials.issued',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

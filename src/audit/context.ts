@@ -31,7 +31,7 @@ export function fromPrincipal(request: FastifyRequest): AuditContext {
   return {
     ...originOf(request),
     actorUserId: principal.userId,
-    actorLabel: `${principal.username} (token ${principal.tokenId})`,
+    actorLabel: `${principal.username ?? `application ${principal.appId}`} (token ${principal.tokenId})`,
   }
 }
 

@@ -6,6 +6,7 @@ import { type AuditContext, changeTime } from '../audit/record.js'
 import { recordChange } from '../audit/record-change.js'
 import type { Application, Database, Role } from '../db/schema.js'
 import { NotFoundError, PermissionError } from '../errors.js'
+import { accessTokenExpiry } from '../tokens/expiry.js'
 import { issueToken } from '../tokens/issue.js'
 import { type RevokedToken, revoked, revokeTokens } from '../tokens/revoke.js'
 import { AUTHORIZATION_ACCESS, AUTHORIZATIONS_ADMIN_ONLY } from './access.js'
@@ -18,6 +19,9 @@ export interface Grant {
   tokenId: number
   accountId: number
   permission: Role
+  userId: number
+  /** When the token expires (the application's access_token_lifetime), or null. */
+  expiresAt: Date | null
 }
 
 /** Why an account cannot be chosen for an application, or undefined when it can. */
@@ -93,12 +97,14 @@ export async function authorizeInTransaction(
   audit: AuditContext,
 ): Promise<Grant> {
   const permission = input.permission ?? input.application.permission
+  const now = changeTime(audit)
+  const expiresAt = accessTokenExpiry(input.application, now)
   const authorization = await grantAuthorization(trx, {
     application: input.application,
     accountId: input.accountId,
     userId: input.userId,
     permission,
-    now: changeTime(audit),
+    now,
   })
   const issued = await issueToken(trx, {
     kind: 'application',
@@ -110,6 +116,7 @@ export async function authorizeInTransaction(
     codeHash: input.codeHash ?? null,
     permission,
     ...(input.scopes ? { scopes: input.scopes } : {}),
+    expiresAt,
   })
   await recordChange(trx, audit, {
     event: {
@@ -131,6 +138,8 @@ export async function authorizeInTransaction(
     tokenId: issued.id,
     accountId: input.accountId,
     permission,
+    userId: input.userId,
+    expiresAt,
   }
 }
 

@@ -72,6 +72,8 @@ export interface ApplicationsTable {
   created_by: number | null
   created_at: CreatedAt
   updated_at: ColumnType<Date, Date | undefined, Date>
+  /** Seconds its access tokens live; null: they do not expire (CONTRACT 10). */
+  access_token_lifetime: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface AuthorizationsTable {
@@ -105,7 +107,7 @@ export interface AuthorizationCodesTable {
   amr: Generated<string>
 }
 
-export const TOKEN_KINDS = ['application', 'personal'] as const
+export const TOKEN_KINDS = ['application', 'personal', 'client'] as const
 export type TokenKind = (typeof TOKEN_KINDS)[number]
 
 export interface TokensTable {
@@ -115,7 +117,8 @@ export interface TokensTable {
   hint: string
   name: Generated<string>
   account_id: number
-  user_id: number
+  /** Null only for kind 'client' (client credentials: the application acts as itself). */
+  user_id: number | null
   application_id: number | null
   authorization_id: number | null
   code_hash: string | null
@@ -282,6 +285,24 @@ export interface SigningKeysTable {
   retired_at: Date | null
 }
 
+/** A rotating refresh token (`lkr_…`, CONTRACT 10), stored as SHA-256; `family` links a chain of rotations. */
+export interface RefreshTokensTable {
+  id: Generated<number>
+  token_hash: string
+  family: string
+  authorization_id: number
+  application_id: number
+  account_id: number
+  user_id: number
+  permission: Role
+  identity_scopes: Generated<string>
+  public_client: Generated<boolean>
+  created_at: Date
+  expires_at: Date
+  used_at: Date | null
+  revoked_at: Date | null
+}
+
 export interface Database {
   signups: SignupsTable
   invitations: InvitationsTable
@@ -304,6 +325,7 @@ export interface Database {
   device_authorizations: DeviceAuthorizationsTable
   token_events: TokenEventsTable
   signing_keys: SigningKeysTable
+  refresh_tokens: RefreshTokensTable
 }
 
 export type Account = Selectable<AccountsTable>

@@ -12,6 +12,7 @@ export const HOUSEKEEPING_KINDS = [
   'sign_in_challenges',
   'device_authorizations',
   'token_events',
+  'refresh_tokens',
 ] as const
 export type HousekeepingKind = (typeof HOUSEKEEPING_KINDS)[number]
 
@@ -214,6 +215,23 @@ export async function sweepBatch(
             .skipLocked(),
         )
         .executeTakeFirst()
+  // A refresh token is dead 30 days after it was issued (unused: each use makes a
+  // new one). Spent and revoked ones stay until then, so that presenting one is
+  // still recognised as reuse (oauth/grants/refresh-token.ts) rather than unknown.
+  const refreshTokens = !kinds.has('refresh_tokens')
+    ? none
+    : await db
+        .deleteFrom('refresh_tokens')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('refresh_tokens')
+            .select('id')
+            .where('expires_at', '<=', now)
+            .limit(batchSize)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .executeTakeFirst()
   const tokenEvents = !kinds.has('token_events')
     ? 0n
     : await deleteTokenEventsBefore(db, ago(now, TOKEN_EVENT_RETENTION_MS), batchSize)
@@ -228,5 +246,6 @@ export async function sweepBatch(
     sign_in_challenges: count(challenges),
     device_authorizations: count(devices),
     token_events: Number(tokenEvents),
+    refresh_tokens: count(refreshTokens),
   }
 }

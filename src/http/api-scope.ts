@@ -48,6 +48,19 @@ export function requirePerson() {
   }
 }
 
+/** The person behind the principal; a token acting for nobody (client credentials) is refused. */
+export function personIdOf(principal: Principal): number {
+  if (principal.userId === null) throw new ForbiddenError(PERSON_ONLY)
+  return principal.userId
+}
+
+/** What a client-credentials token is told on any `/api/v1` route but `GET /api/v1/me`. */
+export const CLIENT_TOKEN_LIMIT =
+  'A client credentials token acts as its application, for no person: on /api/v1 it may only read GET /api/v1/me.'
+
+/** The only `/api/v1` route a client-credentials token may call (README: Client credentials). */
+const CLIENT_TOKEN_ROUTES: ReadonlySet<string> = new Set(['/api/v1/me'])
+
 /**
  * The scope for the JSON management API: every route needs an active token in a
  * request header. Authentication runs in preValidation, after the body is parsed
@@ -63,6 +76,10 @@ export function apiScope(routes: FastifyPluginAsync[]): FastifyPluginAsync {
     app.addHook('preValidation', async (request) => {
       const result = await app.tokens.validate(headerToken(request))
       if (!result.active) throw new AuthenticationError(TOKEN_INACTIVE, true)
+      // Every management action is done and audited as a person; a client token has none behind it.
+      if (result.principal.kind === 'client' && !CLIENT_TOKEN_ROUTES.has(request.routeOptions.url ?? '')) {
+        throw new ForbiddenError(CLIENT_TOKEN_LIMIT)
+      }
       request.principal = result.principal
     })
     for (const routesPlugin of routes) await app.register(routesPlugin)

@@ -3,7 +3,9 @@ import type { Static } from 'typebox'
 import type { AuditOrigin } from '../audit/record.js'
 import type { AuthenticatedClient } from './client-auth.js'
 import { authorizationCodeGrant } from './grants/authorization-code.js'
+import { clientCredentialsGrant } from './grants/client-credentials.js'
 import { DEVICE_CODE_GRANT_TYPE, deviceCodeGrant } from './grants/device-code.js'
+import { refreshTokenGrant } from './grants/refresh-token.js'
 import type { TokenRequest } from './schemas.js'
 
 /** The token endpoint's answer (CONTRACT 4b, RFC 6749 5.1). */
@@ -15,6 +17,10 @@ export interface TokenResponse {
   account_id: number
   /** With the `openid` scope (CONTRACT 10). */
   id_token?: string
+  /** Only when the token expires (the application's access_token_lifetime, CONTRACT 10). */
+  expires_in?: number
+  /** Only with expires_in, and never for client_credentials (RFC 6749 4.4.3). */
+  refresh_token?: string
 }
 
 export interface GrantRequest {
@@ -38,6 +44,8 @@ export interface Grant {
 export const GRANTS: Readonly<Record<string, Grant>> = {
   authorization_code: authorizationCodeGrant,
   [DEVICE_CODE_GRANT_TYPE]: deviceCodeGrant,
+  refresh_token: refreshTokenGrant,
+  client_credentials: clientCredentialsGrant,
 }
 
 /** `grant_types_supported` of the metadata documents: the table above, in its order. */

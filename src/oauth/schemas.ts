@@ -11,6 +11,8 @@ export const TokenRequest = Type.Object({
   client_id: param(20),
   client_secret: param(200),
   device_code: param(200),
+  refresh_token: param(200),
+  scope: param(500),
 })
 
 export const TokenResponseBody = Type.Object({
@@ -20,6 +22,8 @@ export const TokenResponseBody = Type.Object({
   scope: Type.String(),
   account_id: Type.Integer(),
   id_token: Type.Optional(Type.String()),
+  expires_in: Type.Optional(Type.Integer()),
+  refresh_token: Type.Optional(Type.String()),
 })
 
 /** RFC 7009 2.1 revocation request. */

@@ -65,7 +65,8 @@ export const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!result.active) return bearerError(reply, 401, 'invalid_token', TOKEN_INACTIVE)
     const subject = await findTokenSubject(app.db, result.principal.tokenId)
     const scopes = identityScopesOf(subject?.scopes ?? '')
-    if (!subject || !scopes.has('openid')) {
+    // A client-credentials token acts as no person, so it has no claims to give (CONTRACT 10).
+    if (!subject || subject.user_id === null || !scopes.has('openid')) {
       return bearerError(reply, 403, 'insufficient_scope', 'The token was not granted the openid scope.')
     }
     const claims = personClaims(

@@ -8,18 +8,24 @@ import { sha256Hex } from '../security/secrets.js'
  * then 43 base62 characters carrying 256 random bits, then 6 base62 characters of
  * the CRC32 of everything before them. The checksum lets a typo or a forged
  * string be rejected without touching the database, and lets secret scanners
- * recognise real tokens.
+ * recognise real tokens. A client-credentials token is an application's access
+ * token, so it is `lka_` too (CONTRACT 10); only its row says `client`.
  */
-export const TOKEN_PREFIXES = { application: 'lka_', personal: 'lkp_' } as const satisfies Record<
-  TokenKind,
-  string
->
+export const TOKEN_PREFIXES = {
+  application: 'lka_',
+  personal: 'lkp_',
+  client: 'lka_',
+} as const satisfies Record<TokenKind, string>
+
+/** Refresh tokens (CONTRACT 10): the same format under their own prefix; never accepted as access tokens. */
+export const REFRESH_TOKEN_PREFIX = 'lkr_'
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 const BODY_LENGTH = 43
 const CHECKSUM_LENGTH = 6
 export const TOKEN_LENGTH = 4 + BODY_LENGTH + CHECKSUM_LENGTH
 const SHAPE = /^lk[ap]_[0-9A-Za-z]{49}$/
+const REFRESH_SHAPE = /^lkr_[0-9A-Za-z]{49}$/
 
 export function base62(value: bigint, width: number): string {
   let out = ''
@@ -35,18 +41,35 @@ function checksumOf(text: string): string {
   return base62(BigInt(crc32(text)), CHECKSUM_LENGTH)
 }
 
-/** A new token of the given kind; the caller stores only `hashToken(token)`. */
-export function generateToken(kind: TokenKind): string {
+function mint(prefix: string): string {
   const body = base62(BigInt(`0x${randomBytes(32).toString('hex')}`), BODY_LENGTH)
-  const head = TOKEN_PREFIXES[kind] + body
+  const head = prefix + body
   return head + checksumOf(head)
 }
 
-/** The kind of a well-formed token with a valid checksum, or undefined. Never touches the database. */
-export function parseToken(raw: string): TokenKind | undefined {
-  if (raw.length !== TOKEN_LENGTH || !SHAPE.test(raw)) return undefined
+function wellFormed(raw: string, shape: RegExp): boolean {
+  if (raw.length !== TOKEN_LENGTH || !shape.test(raw)) return false
   const head = raw.slice(0, TOKEN_LENGTH - CHECKSUM_LENGTH)
-  if (checksumOf(head) !== raw.slice(TOKEN_LENGTH - CHECKSUM_LENGTH)) return undefined
+  return checksumOf(head) === raw.slice(TOKEN_LENGTH - CHECKSUM_LENGTH)
+}
+
+/** A new token of the given kind; the caller stores only `hashToken(token)`. */
+export function generateToken(kind: TokenKind): string {
+  return mint(TOKEN_PREFIXES[kind])
+}
+
+/** A new refresh token (`lkr_…`); the caller stores only `hashToken(token)`. */
+export function generateRefreshToken(): string {
+  return mint(REFRESH_TOKEN_PREFIX)
+}
+
+/**
+ * What the prefix of a well-formed access token with a valid checksum says
+ * (`lka_`: an application's, whether issued for a person or by client
+ * credentials), or undefined. Never touches the database.
+ */
+export function parseToken(raw: string): 'application' | 'personal' | undefined {
+  if (!wellFormed(raw, SHAPE)) return undefined
   return raw.startsWith(TOKEN_PREFIXES.application) ? 'application' : 'personal'
 }
 
@@ -60,6 +83,10 @@ export function parseToken(raw: string): TokenKind | undefined {
 export const TOKEN_PATTERN = `\\b(?:${Object.values(TOKEN_PREFIXES)
   .map((prefix) => prefix.slice(0, -1))
   .join('|')})_[0-9A-Za-z]{${TOKEN_LENGTH - 4}}\\b`
+/** Whether a string is a well-formed refresh token with a valid checksum. Never touches the database. */
+export function isRefreshToken(raw: string): boolean {
+  return wellFormed(raw, REFRESH_SHAPE)
+}
 
 /** The lookup key stored in place of the token. */
 export function hashToken(token: string): string {

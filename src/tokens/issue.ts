@@ -5,15 +5,19 @@ import { generateToken, hashToken, tokenHint } from './format.js'
 interface Common {
   name: string
   accountId: number
-  userId: number
   permission: Role
+  expiresAt: Date | null
 }
 
-/** What a token is issued for: a person's own token, or an application's under an authorization. */
+/**
+ * What a token is issued for: a person's own token, an application's under an
+ * authorization, or an application acting as itself (client credentials, no user).
+ */
 export type NewToken =
-  | (Common & { kind: 'personal'; expiresAt: Date | null })
+  | (Common & { kind: 'personal'; userId: number })
   | (Common & {
       kind: 'application'
+      userId: number
       applicationId: number
       authorizationId: number
       /** Ties the token to the authorization code it was exchanged for (RFC 6749 4.1.2, reuse revokes it). */
@@ -21,6 +25,7 @@ export type NewToken =
       /** The OpenID Connect scopes granted with it, space-separated (CONTRACT 10). */
       scopes?: string
     })
+  | (Common & { kind: 'client'; applicationId: number })
 
 export interface IssuedToken {
   id: number
@@ -41,16 +46,19 @@ export async function issueToken(trx: Transaction<Database>, input: NewToken): P
       hint,
       name: input.name,
       account_id: input.accountId,
-      user_id: input.userId,
       permission: input.permission,
+      expires_at: input.expiresAt,
       ...(input.kind === 'personal'
-        ? { expires_at: input.expiresAt }
-        : {
-            application_id: input.applicationId,
-            authorization_id: input.authorizationId,
-            code_hash: input.codeHash,
-            ...(input.scopes ? { scopes: input.scopes } : {}),
-          }),
+        ? { user_id: input.userId }
+        : input.kind === 'client'
+          ? { user_id: null, application_id: input.applicationId }
+          : {
+              user_id: input.userId,
+              application_id: input.applicationId,
+              authorization_id: input.authorizationId,
+              code_hash: input.codeHash,
+              ...(input.scopes ? { scopes: input.scopes } : {}),
+            }),
     })
     .returning('id')
     .executeTakeFirstOrThrow()

@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely'
 import type { AuditContext } from '../audit/record.js'
 import { recordChange } from '../audit/record-change.js'
-import type { Database } from '../db/schema.js'
+import type { Database, TokenKind } from '../db/schema.js'
 import { NotFoundError } from '../errors.js'
 import { revoked, revokeTokens } from './revoke.js'
 
 export interface OperatorRevocation {
   id: number
-  kind: 'personal' | 'application'
+  kind: TokenKind
   accountId: number
   /** False when the token was already revoked: nothing changed, nothing is recorded. */
   changed: boolean

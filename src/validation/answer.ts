@@ -15,7 +15,8 @@ export interface ActiveAnswer {
   app_id: number | null
   account_id: number
   sub: string
-  username: string
+  /** Absent for a client-credentials token, whose `sub` is its client id (CONTRACT 10). */
+  username?: string
   iat: number
   /** Only when the token expires. */
   exp?: number
@@ -45,8 +46,8 @@ export function activeAnswer(principal: Principal, issuer: string): ActiveAnswer
     client_id: principal.appId === null ? undefined : String(principal.appId),
     app_id: principal.appId,
     account_id: principal.accountId,
-    sub: String(principal.userId),
-    username: principal.username,
+    sub: principal.userId === null ? String(principal.appId) : String(principal.userId),
+    username: principal.username ?? undefined,
     iat: seconds(principal.issuedAt),
     exp: principal.expiresAt ? seconds(principal.expiresAt) : undefined,
     iss: issuer,

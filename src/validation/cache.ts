@@ -23,10 +23,10 @@ export type CacheOutcome = 'hit' | 'unknown_hit' | 'miss' | 'bypass'
 
 /** Rough bytes of a record in memory (object, strings as UTF-16, dates, the account path). */
 function estimatedBytes(record: TokenRecord): number {
-  return 480 + 2 * (record.name.length + record.username.length) + 8 * record.accountPath.length
+  return 480 + 2 * (record.name.length + (record.username?.length ?? 0)) + 8 * record.accountPath.length
 }
 
-type AccessEntry = Access & { userId: number }
+type AccessEntry = Access & { userId: number | null }
 
 /** Whether a change touches a user's access to an account (and so every token there). */
 function affectsAccess(entry: AccessEntry, change: Invalidation): boolean {
@@ -61,7 +61,7 @@ function dropMatching<V extends {}>(cache: LRUCache<string, V>, matches: (value:
   for (const key of stale) cache.delete(key)
 }
 
-const accessKey = (userId: number, accountId: number) => `${userId}:${accountId}`
+const accessKey = (userId: number | null, accountId: number) => `${userId}:${accountId}`
 
 /**
  * Token records by token hash (never the token): what is needed to judge a
@@ -144,14 +144,14 @@ export class TokenCache implements InvalidationSubscriber {
   }
 
   /** A user's cached access to an account, or undefined (counted under cache "access"). */
-  peekAccess(userId: number, accountId: number): Access | undefined {
+  peekAccess(userId: number | null, accountId: number): Access | undefined {
     if (!this.feed.trusted) return undefined
     const entry = this.access.get(accessKey(userId, accountId))
     this.countAccess(entry ? 'hit' : 'miss')
     return entry
   }
 
-  storeAccess(userId: number, accountId: number, access: Access, generation: number): void {
+  storeAccess(userId: number | null, accountId: number, access: Access, generation: number): void {
     if (!this.feed.trusted || this.feed.generation !== generation) return
     this.access.set(accessKey(userId, accountId), { ...access, userId })
   }

@@ -80,7 +80,7 @@ export class TokenValidator {
     return record
   }
 
-  private access(userId: number, accountId: number, generation: number): Access | Promise<Access> {
+  private access(userId: number | null, accountId: number, generation: number): Access | Promise<Access> {
     const cached = this.cache.peekAccess(userId, accountId)
     if (cached) return cached
     return this.accessLookups.run(`${userId}:${accountId}`, async () => {

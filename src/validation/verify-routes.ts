@@ -48,7 +48,8 @@ export const verifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         )
       }
       reply
-        .header('x-auth-user-id', principal.userId)
+        // Empty for a client-credentials token: it acts for no person (CONTRACT 10).
+        .header('x-auth-user-id', principal.userId ?? '')
         .header('x-auth-account-id', principal.accountId)
         .header('x-auth-permission', principal.permission)
         .header('x-auth-app-id', principal.appId ?? '')

@@ -3,7 +3,6 @@ import { namesRegisteredRedirect } from '../../applications/urls.js'
 import { fromClient, fromPerson } from '../../audit/context.js'
 import type { AuditOrigin } from '../../audit/record.js'
 import { recordChange } from '../../audit/record-change.js'
-import { authorizeInTransaction } from '../../authorizations/service.js'
 import type { Database, User } from '../../db/schema.js'
 import { InvalidClient, InvalidGrant, InvalidRequest, OAuthError, PermissionError } from '../../errors.js'
 import { identityScopesOf } from '../../oidc/claims.js'
@@ -14,6 +13,7 @@ import { revoked, revokeTokens } from '../../tokens/revoke.js'
 import { findUser } from '../../users/repo.js'
 import type { AuthenticatedClient } from '../client-auth.js'
 import { lockCode, markCodeUsed } from '../codes.js'
+import { issueAuthorizationTokens } from '../grant-tokens.js'
 import type { Grant, TokenResponse } from '../grants.js'
 import { isCodeVerifier, verifierMatches } from '../pkce.js'
 import { formatScope } from '../scope.js'
@@ -67,13 +67,12 @@ export async function exchangeAuthorizationCode(
       return invalidGrant('The code was already used; the tokens issued from it are revoked.')
     }
     if (row.expires_at.getTime() <= input.now.getTime()) return invalidGrant('The code has expired.')
-    // RFC 6749 4.1.3: the same redirect_uri as at /oauth/authorize, to the letter (a
-    // loopback URL on another port is another URI here); when none was sent there
-    // (one URL was registered), one sent here must name the registered URL exactly.
+    // RFC 6749 4.1.3: the same redirect_uri as at /oauth/authorize, to the letter;
+    // when none was sent there, one sent here must name the registered URL.
     const uriMatches = row.redirect_uri
       ? input.redirectUri === row.redirect_uri
       : input.redirectUri === undefined ||
-        application.redirect_urls.some((url) => namesRegisteredRedirect(input.redirectUri as string, url))
+        namesRegisteredRedirect(input.redirectUri, application.redirect_url)
     if (!uriMatches) {
       return invalidGrant('redirect_uri does not match the one in the authorization request.')
     }
@@ -89,7 +88,7 @@ export async function exchangeAuthorizationCode(
     await markCodeUsed(trx, codeHash, input.now)
     const user = await findUser(trx, row.user_id)
     try {
-      const grant = await authorizeInTransaction(
+      const { grant, answer } = await issueAuthorizationTokens(
         trx,
         {
           application,
@@ -98,10 +97,12 @@ export async function exchangeAuthorizationCode(
           permission: row.permission,
           codeHash,
           scopes: row.identity_scopes,
+          identity: identityScopesOf(row.identity_scopes),
+          publicClient: input.client.method === 'none',
         },
         fromPerson(origin, row.user_id, user?.email ?? ''),
       )
-      return { grant, row, user }
+      return { grant, answer, row, user }
     } catch (error) {
       // The user lost the role (or the application lowered its permission) since consenting.
       if (error instanceof PermissionError) throw invalidGrant(error.message)
@@ -109,13 +110,11 @@ export async function exchangeAuthorizationCode(
     }
   })
   if (outcome instanceof OAuthError) throw outcome
-  const { grant, row, user } = outcome
+  const { grant, answer, row, user } = outcome
   const identity = identityScopesOf(row.identity_scopes)
   return {
-    access_token: grant.token,
-    token_type: 'Bearer',
+    ...answer,
     scope: formatScope({ permission: grant.permission, identity }),
-    account_id: grant.accountId,
     ...(identity.has('openid') && user ? { id_token: await idToken(input, row, user, identity) } : {}),
   }
 }
