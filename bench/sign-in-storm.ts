@@ -220,10 +220,12 @@ Written by \`npm run bench -- --storm\` (bench/sign-in-storm.ts), ${new Date().t
 
 Method: one Latchkey process (\`WORKERS=1\`, production settings, argon2id at OWASP's cost: 19 MiB, 2 passes)
 on CPUs ${STORM_CPUS} (not pinned to one: argon2 runs on libuv's threads beside the event loop, and 20 hashes
-a second take about one CPU-second a second), the load generator on CPU 1 as in the other rows, 1 000 hot tokens, ${WARMUP_S} s warm-up. autocannon sends \`/verify\` at a
-steady ${VERIFY_RATE.toLocaleString('en-US')} req/s over ${VERIFY_CONNECTIONS} connections for ${DURATION_S} s, first alone, then while this
+a second take about one CPU-second a second), the load generator on CPU 1 as in the other rows, 1 000 hot tokens, ${WARMUP_S} s warm-up. \`/verify\` at
+${VERIFY_RATE.toLocaleString('en-US')} req/s over ${VERIFY_CONNECTIONS} connections for ${DURATION_S} s: first alone through autocannon's \`overallRate\` (a per-second
+budget per connection, sent as a burst: see bench/ANALYSIS.md), then alone and beside the storm through bench/fixed-rate.ts
+(request i due at start + i/rate, latency measured from when it was due), while this
 script starts ${SIGN_INS_PER_SECOND} sign-ins a second by ${PEOPLE} people in turn (each \`GET /login\` then \`POST /login\`, 303 expected), each on its
-own whatever the others do. Latencies in whole milliseconds (autocannon). Load average before
+own whatever the others do. Load average before
 ${loadBefore.map((l) => l.toFixed(2)).join(', ')}; after ${loadAfter.map((l) => l.toFixed(2)).join(', ')} (above 2 on this 2-core machine means other work shared the cores).
 
 | row | /verify requests | unexpected | p50 ms | p99 ms | sign-ins | failed | sign-in p99 ms |
