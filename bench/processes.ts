@@ -30,7 +30,7 @@ async function cpuMs(pid: number): Promise<number> {
 }
 
 async function waitUntilAnswering(url: string, child: ChildProcess, logFile: string): Promise<void> {
-  const deadline = Date.now() + 60_000
+  const deadline = Date.now() + 180_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}; see ${logFile}`)
     try {
@@ -40,7 +40,7 @@ async function waitUntilAnswering(url: string, child: ChildProcess, logFile: str
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  throw new Error(`${url} did not answer within 60 s; see ${logFile}`)
+  throw new Error(`${url} did not answer within 180 s; see ${logFile}`)
 }
 
 /** A Node process pinned to `cpu` with taskset; ready once `readyUrl` answers 2xx. RSS is sampled every 200 ms. */

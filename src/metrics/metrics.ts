@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 import type { DatabaseHandle } from '../db/connect.js'
 import type { InactiveReason } from '../validation/validator.js'
 import { VERSION } from '../version.js'
+import { Tally } from './tally.js'
 
 export type ValidationOutcome = 'active' | InactiveReason | 'insufficient_permission'
 
@@ -22,6 +23,9 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
  */
 export function createMetrics() {
   const registry = new Registry()
+  // Counted on every token check: tallied in plain numbers, added to the counters when read.
+  const validationTally = new Tally<'outcome'>()
+  const cacheTally = new Tally<'cache' | 'result'>()
   const metrics = {
     registry,
     httpRequests: new Counter({
@@ -37,18 +41,26 @@ export function createMetrics() {
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
-    tokenValidations: new Counter({
-      name: 'latchkey_token_validations_total',
-      help: 'Token validations by outcome',
-      labelNames: ['outcome'] as const,
-      registers: [registry],
-    }),
-    cacheLookups: new Counter({
-      name: 'latchkey_validation_cache_lookups_total',
-      help: "Validation cache lookups by cache (token; access: a user's role on an account; caller: introspection credentials) and result (hit, unknown_hit, miss, bypass: not listening for changes)",
-      labelNames: ['cache', 'result'] as const,
-      registers: [registry],
-    }),
+    tokenValidations: validationTally.attach(
+      new Counter({
+        name: 'latchkey_token_validations_total',
+        help: 'Token validations by outcome',
+        labelNames: ['outcome'] as const,
+        registers: [registry],
+        collect: () => validationTally.flush(),
+      }),
+    ),
+    validationTally,
+    cacheLookups: cacheTally.attach(
+      new Counter({
+        name: 'latchkey_validation_cache_lookups_total',
+        help: "Validation cache lookups by cache (token; access: a user's role on an account; caller: introspection credentials) and result (hit, unknown_hit, miss, bypass: not listening for changes)",
+        labelNames: ['cache', 'result'] as const,
+        registers: [registry],
+        collect: () => cacheTally.flush(),
+      }),
+    ),
+    cacheTally,
     invalidationListening: new Gauge({
       name: 'latchkey_invalidation_listening',
       help: '1 while this instance (every worker of it) listens for token changes and trusts its validation caches, else 0',

@@ -1,4 +1,5 @@
 import argon2 from 'argon2'
+import { ARGON2_SLOTS, Slots } from './argon2-slots.js'
 
 /** argon2id cost: memory in KiB and passes. */
 export interface PasswordHashing {
@@ -8,7 +9,8 @@ export interface PasswordHashing {
 
 /**
  * argon2id at OWASP's minimum (19 MiB, t=2, p=1). The native binding runs on
- * libuv's thread pool, so hashing never blocks the event loop.
+ * libuv's thread pool, so hashing never blocks the event loop; at most
+ * ARGON2_SLOTS run at once, so it never takes the event loop's core either.
  */
 export const OWASP_PASSWORD_HASHING: PasswordHashing = Object.freeze({ memoryCost: 19456, timeCost: 2 })
 
@@ -20,11 +22,14 @@ export function usePasswordHashing(hashing: PasswordHashing): void {
   cost = hashing
 }
 
+const slots = new Slots(ARGON2_SLOTS)
+
 export const MIN_PASSWORD_LENGTH = 10
 export const MAX_PASSWORD_LENGTH = 1024
 
 export function hashPassword(password: string): Promise<string> {
-  return argon2.hash(password, { type: argon2.argon2id, ...cost, parallelism: 1 })
+  const options = { type: argon2.argon2id, ...cost, parallelism: 1 } as const
+  return slots.run(() => argon2.hash(password, options))
 }
 
 /**
@@ -50,11 +55,12 @@ export async function verifyPassword(hash: string | undefined, password: string)
       dummyHash = hashPassword('latchkey-dummy-password')
       dummyHashes.set(cost, dummyHash)
     }
-    await argon2.verify(await dummyHash, password).catch(() => false)
+    const dummy = await dummyHash
+    await slots.run(() => argon2.verify(dummy, password)).catch(() => false)
     return false
   }
   try {
-    return await argon2.verify(hash, password)
+    return await slots.run(() => argon2.verify(hash, password))
   } catch {
     return false
   }

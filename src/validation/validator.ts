@@ -1,7 +1,8 @@
 import type { DatabaseHandle } from '../db/connect.js'
 import type { Role } from '../db/schema.js'
 import type { InvalidationFeed } from '../invalidation/feed.js'
-import type { Metrics } from '../metrics/metrics.js'
+import type { Metrics, ValidationOutcome } from '../metrics/metrics.js'
+import { labelSets } from '../metrics/tally.js'
 import { hashToken, parseToken } from '../tokens/format.js'
 import { TokenCache, type TokenCacheOptions } from './cache.js'
 import type { LastUsedRecorder } from './last-used.js'
@@ -22,6 +23,23 @@ const INACTIVE = Object.fromEntries(
     Object.freeze({ active: false, reason }),
   ]),
 ) as Record<InactiveReason, Validation>
+
+const OUTCOME_LABELS = labelSets<ValidationOutcome, 'outcome'>(
+  [
+    'active',
+    'malformed',
+    'unknown',
+    'revoked',
+    'expired',
+    'user_disabled',
+    'no_role',
+    'insufficient_permission',
+  ],
+  (outcome) => ({ outcome }),
+)
+const CACHE_RESULTS = ['hit', 'unknown_hit', 'miss', 'bypass'] as const
+const TOKEN_CACHE_LABELS = labelSets(CACHE_RESULTS, (result) => ({ cache: 'token', result }))
+const ACCESS_CACHE_LABELS = labelSets(CACHE_RESULTS, (result) => ({ cache: 'access', result }))
 
 function hasRole(record: TokenRecord): record is Principal {
   return record.permission !== null
@@ -52,8 +70,8 @@ export class TokenValidator {
     this.queries = new TokenQueries(database)
     this.cache = new TokenCache(
       feed,
-      (result) => metrics.cacheLookups.inc({ cache: 'token', result }),
-      (result) => metrics.cacheLookups.inc({ cache: 'access', result }),
+      (result) => metrics.cacheTally.inc(TOKEN_CACHE_LABELS[result]),
+      (result) => metrics.cacheTally.inc(ACCESS_CACHE_LABELS[result]),
       { now, ...cacheOptions },
     )
     feed.subscribe(this.lookups)
@@ -62,7 +80,7 @@ export class TokenValidator {
 
   async validate(raw: string): Promise<Validation> {
     const result = parseToken(raw) ? this.judge(await this.record(hashToken(raw))) : INACTIVE.malformed
-    this.metrics.tokenValidations.inc({ outcome: result.active ? 'active' : result.reason })
+    this.metrics.validationTally.inc(OUTCOME_LABELS[result.active ? 'active' : result.reason])
     return result
   }
 
