@@ -38,7 +38,7 @@ export const deviceAuthorizationEndpoint: FastifyPluginAsyncTypebox<{ rateLimit:
   app.post(
     '/oauth/device_authorization',
     {
-      config: { rateLimit: options.rateLimit },
+      config: { rateLimit: options.rateLimit, cors: 'client' },
       schema: {
         body: DeviceAuthorizationRequest,
         response: { 200: DeviceAuthorizationResponse, 400: OAuthErrorBody, 401: OAuthErrorBody },

@@ -8,6 +8,7 @@ import { completeDeviceFlow } from '../consent/device-flow.js'
 import { param } from '../consent/params.js'
 import { BadRequestError } from '../errors.js'
 import { loginRedirect, type Viewer } from '../http/session.js'
+import { isIdentityScope } from '../oauth/scope.js'
 import { sha256Hex } from '../security/secrets.js'
 import { countGuess, guessKeys, refundGuess } from './guess-throttle.js'
 import { findByUserCodeHash } from './repo.js'
@@ -56,6 +57,8 @@ export const devicePageRoutes: FastifyPluginAsyncTypebox = async (app) => {
       codeChallenge: '',
       permission: row.permission,
       device: { id: row.id, userCode },
+      // The row's scope is formatScope's: the permission, then the identity scopes the page names.
+      identityScopes: row.scope.split(' ').filter(isIdentityScope),
     })
   }
 

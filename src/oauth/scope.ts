@@ -13,7 +13,7 @@ export interface Scope {
 
 export type ScopeOutcome = { ok: true; scope: Scope } | { ok: false; description: string }
 
-const isIdentityScope = (value: string): value is IdentityScope =>
+export const isIdentityScope = (value: string): value is IdentityScope =>
   (IDENTITY_SCOPES as readonly string[]).includes(value)
 
 /**

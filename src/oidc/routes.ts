@@ -42,14 +42,17 @@ export const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const configuration = openIdConfiguration(app.config.publicUrl)
   app.get(
     '/.well-known/openid-configuration',
-    { schema: { response: { 200: OpenIdConfiguration } } },
+    { config: { cors: 'public' }, schema: { response: { 200: OpenIdConfiguration } } },
     async (_request, reply) => reply.header('Cache-Control', 'public, max-age=300').send(configuration),
   )
 
-  app.get('/oauth/jwks', { schema: { response: { 200: JwksBody } } }, async (_request, reply) =>
-    reply
-      .header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
-      .send({ keys: await app.signingKeys.publicKeys() }),
+  app.get(
+    '/oauth/jwks',
+    { config: { cors: 'public' }, schema: { response: { 200: JwksBody } } },
+    async (_request, reply) =>
+      reply
+        .header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
+        .send({ keys: await app.signingKeys.publicKeys() }),
   )
 
   // The access token comes in a header, as /verify reads it; one in the query or body is refused (CONTRACT 2).
@@ -76,6 +79,7 @@ export const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.header('Cache-Control', 'no-store').send(claims)
   }
   const userinfoSchema = { response: { 200: UserinfoBody, 401: OAuthErrorBody, 403: OAuthErrorBody } }
-  app.get('/oauth/userinfo', { schema: userinfoSchema }, userinfo)
-  app.post('/oauth/userinfo', { schema: userinfoSchema }, userinfo)
+  const userinfoConfig = { cors: 'bearer' as const }
+  app.get('/oauth/userinfo', { config: userinfoConfig, schema: userinfoSchema }, userinfo)
+  app.post('/oauth/userinfo', { config: userinfoConfig, schema: userinfoSchema }, userinfo)
 }

@@ -19,6 +19,11 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'GET', path: '/.well-known/oauth-authorization-server', policy: 'public' },
   { method: 'POST', path: '/oauth/token', policy: 'client' },
   { method: 'POST', path: '/oauth/revoke', policy: 'client' },
+  { method: 'GET', path: '/.well-known/openid-configuration', policy: 'public' },
+  { method: 'GET', path: '/oauth/jwks', policy: 'public' },
+  { method: 'GET', path: '/oauth/userinfo', policy: 'bearer' },
+  { method: 'POST', path: '/oauth/userinfo', policy: 'bearer' },
+  { method: 'POST', path: '/oauth/device_authorization', policy: 'client' },
 ]
 
 const SPA = 'https://spa.example.com'
@@ -50,6 +55,7 @@ t.test(`CORS on each endpoint, by its policy (${DATABASE_KIND})`, async (t) => {
   })
   const other = await seedApplication(app, owner, { redirect_urls: [`${OTHER}/cb`] })
   const spaToken = (await authorize(app, spa.application, owner)).token
+  const otherToken = (await authorize(app, other.application, owner)).token
 
   /** The actual request, naming `client` the way the policy reads it (client_id in the body, or its token). */
   function actual(
@@ -62,7 +68,7 @@ t.test(`CORS on each endpoint, by its policy (${DATABASE_KIND})`, async (t) => {
     if (endpoint.method === 'GET' && endpoint.policy !== 'bearer')
       return app.inject({ method: 'GET', url: endpoint.path, headers })
     if (endpoint.policy === 'bearer') {
-      headers.authorization = `Bearer ${client === spa ? spaToken : 'lka_unknown'}`
+      headers.authorization = `Bearer ${client === spa ? spaToken : otherToken}`
       return app.inject({ method: endpoint.method, url: endpoint.path, headers })
     }
     const body = new URLSearchParams({ grant_type: 'authorization_code', code: 'nope', token: 'nope' })

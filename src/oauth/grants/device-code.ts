@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely'
 import { fromPerson } from '../../audit/context.js'
 import type { AuditOrigin } from '../../audit/record.js'
-import { authorizeInTransaction } from '../../authorizations/service.js'
 import type { Database } from '../../db/schema.js'
 import { lockByDeviceCodeHash, recordPoll } from '../../device/repo.js'
 import {
@@ -14,10 +13,14 @@ import {
   PermissionError,
   PollingTooFast,
 } from '../../errors.js'
+import { signIdToken } from '../../oidc/id-token.js'
+import type { SigningKeys } from '../../oidc/signing-keys.js'
 import { sha256Hex } from '../../security/secrets.js'
 import { findUser } from '../../users/repo.js'
 import type { AuthenticatedClient } from '../client-auth.js'
+import { issueAuthorizationTokens } from '../grant-tokens.js'
 import type { Grant, TokenResponse } from '../grants.js'
+import { formatScope, isIdentityScope } from '../scope.js'
 
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code'
 
@@ -41,7 +44,13 @@ const POLL_LEEWAY_MS = 1000
  */
 export async function exchangeDeviceCode(
   db: Kysely<Database>,
-  input: { client: AuthenticatedClient; deviceCode: string; now: Date },
+  input: {
+    client: AuthenticatedClient
+    deviceCode: string
+    now: Date
+    /** Signs the id token when the device was granted `openid` (CONTRACT 10). */
+    oidc: { issuer: string; keys: SigningKeys }
+  },
   origin: AuditOrigin,
 ): Promise<TokenResponse> {
   const { application } = input.client
@@ -70,18 +79,24 @@ export async function exchangeDeviceCode(
       return new InvalidGrant('The device code is unknown.')
     await recordPoll(trx, row.id, { at: now, intervalSeconds: row.interval_seconds, status: 'used' })
     const user = await findUser(trx, row.user_id)
+    // The words after the permission (formatScope's order) are the identity scopes granted.
+    const identity = new Set(row.scope.split(' ').filter(isIdentityScope))
     try {
-      const grant = await authorizeInTransaction(
+      // The same tokens as the code grant: the access token, and a refresh token when the application's tokens expire.
+      const { grant, answer } = await issueAuthorizationTokens(
         trx,
         {
           application,
           accountId: row.account_id,
           userId: row.user_id,
           permission: row.permission,
+          scopes: [...identity].join(' '),
+          identity,
+          publicClient: input.client.method === 'none',
         },
         fromPerson(origin, row.user_id, user?.email ?? ''),
       )
-      return { grant }
+      return { grant, answer, row, user, identity }
     } catch (error) {
       // The person lost the role (or the application lowered its permission) since approving.
       if (error instanceof PermissionError) throw new InvalidGrant(error.message)
@@ -89,11 +104,24 @@ export async function exchangeDeviceCode(
     }
   })
   if (outcome instanceof OAuthError) throw outcome
+  const { grant, answer, row, user, identity } = outcome
+  const idToken =
+    identity.has('openid') && user
+      ? await signIdToken(input.oidc.keys, {
+          issuer: input.oidc.issuer,
+          clientId: application.id,
+          subject: { userId: user.id, name: user.name, email: user.email, accountId: grant.accountId },
+          scopes: identity,
+          nonce: null,
+          authTime: row.auth_time ?? row.decided_at ?? now,
+          amr: row.amr ?? '',
+          now,
+        })
+      : undefined
   return {
-    access_token: outcome.grant.token,
-    token_type: 'Bearer',
-    scope: outcome.grant.permission,
-    account_id: outcome.grant.accountId,
+    ...answer,
+    scope: formatScope({ permission: grant.permission, identity }),
+    ...(idToken === undefined ? {} : { id_token: idToken }),
   }
 }
 
@@ -102,6 +130,15 @@ export const deviceCodeGrant: Grant = {
   allowsPublicClient: () => true,
   async exchange({ app, body, client, origin }) {
     if (!body.device_code) throw new InvalidRequest('device_code is required')
-    return exchangeDeviceCode(app.db, { client, deviceCode: body.device_code, now: app.config.now() }, origin)
+    return exchangeDeviceCode(
+      app.db,
+      {
+        client,
+        deviceCode: body.device_code,
+        now: app.config.now(),
+        oidc: { issuer: app.config.publicUrl, keys: app.signingKeys },
+      },
+      origin,
+    )
   },
 }
