@@ -111,6 +111,8 @@ export interface BuildOptions {
   pressureSampleIntervalMs?: number
   /** The revocation event stream's heartbeat, shorter in tests (token-events/routes.ts). */
   tokenEvents?: TokenEventsOptions
+  /** `false` only to read the routes without a database (`latchkey openapi`): the signing keys are not loaded or made. */
+  startSigningKeys?: boolean
 }
 
 /** Builds the whole application; never listens. Used by the server, the CLI and every test. */
@@ -199,7 +201,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const signingKeys = new SigningKeys(database.db, signingKeySealer(config.sessionSecrets), config.now)
   app.decorate('signingKeys', signingKeys)
   app.addHook('onReady', async () => {
-    await signingKeys.start()
+    if (options.startSigningKeys !== false) await signingKeys.start()
     lastUsed.start()
     housekeeping.start()
     await listener.start()

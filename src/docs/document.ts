@@ -19,7 +19,7 @@ export async function openapiDocument(config: Config): Promise<unknown> {
   const database = await connectDatabase({ databaseUrl: NO_DATABASE, pgliteDataDir: '' })
   const app = await buildApp(
     { ...config, databaseUrl: NO_DATABASE, databaseListenUrl: undefined, housekeepingIntervalMs: 0 },
-    { database, logger: false },
+    { database, logger: false, startSigningKeys: false },
   )
   try {
     await app.ready()

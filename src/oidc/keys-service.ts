@@ -1,4 +1,4 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose'
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose'
 import type { Kysely } from 'kysely'
 import { type AuditContext, changeTime } from '../audit/record.js'
 import { recordChange } from '../audit/record-change.js'
@@ -9,17 +9,31 @@ import { allKeys, insertKey, lockKeys, markRetired, unretiredKids } from './keys
 
 export const SIGNING_ALGORITHM = 'ES256'
 
+type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>
+
 /** The sealing purpose of private signing keys: their own key, not the TOTP secrets'. */
 export const signingKeySealer = (secrets: readonly string[]) => new Sealer(secrets, 'oidc signing key')
 
 /**
  * A fresh ES256 key pair; the kid is the public key's RFC 7638 thumbprint. The
- * private JWK leaves this function only sealed.
+ * private JWK leaves this function only sealed. A thumbprint is base64url, so one
+ * in 64 would begin with '-' and read as an option on the command line
+ * (`latchkey keys retire <kid>`): such a pair is drawn again.
  */
 async function newKey(sealer: Sealer, now: Date) {
-  const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true })
-  const publicJwk = await exportJWK(publicKey)
-  const kid = await calculateJwkThumbprint(publicJwk)
+  for (;;) {
+    const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true })
+    const publicJwk = await exportJWK(publicKey)
+    const kid = await calculateJwkThumbprint(publicJwk)
+    if (!kid.startsWith('-')) return sealedKey(sealer, now, { publicJwk, privateKey, kid })
+  }
+}
+
+async function sealedKey(
+  sealer: Sealer,
+  now: Date,
+  { publicJwk, privateKey, kid }: { publicJwk: JWK; privateKey: KeyPair['privateKey']; kid: string },
+) {
   const privateJwk = await exportJWK(privateKey)
   return {
     kid,
