@@ -18,7 +18,7 @@ export async function lifetimeSetup(
   overrides: Partial<Config> = {},
 ) {
   const clock = new TestClock()
-  const { app, user, client, browser } = await consentSetup(
+  const { app, database, user, client, browser } = await consentSetup(
     t,
     { redirect_url: REDIRECT, access_token_lifetime: lifetime },
     { now: clock.now, ...overrides },
@@ -41,5 +41,5 @@ export async function lifetimeSetup(
       { grant_type: 'refresh_token', refresh_token: refreshToken, ...extra },
       { id: client.application.id, secret: client.clientSecret },
     )
-  return { app, user, client, browser, clock, firstTokens, refresh }
+  return { app, database, user, client, browser, clock, firstTokens, refresh }
 }
