@@ -53,7 +53,8 @@ const isActive = (token: ReportedToken, now: Date) =>
 
 /**
  * `POST /leaked-tokens` (CONTRACT 11). Strings that fail the format or the
- * checksum never reach the database; the rest are looked up in one query. Each
+ * checksum never reach the database; the rest are looked up in one query (and one
+ * more for refresh tokens, when the report has any). Each
  * active token found is revoked (the one revoking UPDATE) and recorded as
  * `token.leaked` in its account's log with the URL and source, and its invalidation
  * reaches every instance; a token already revoked or expired is left as it is
