@@ -5,10 +5,14 @@ import { MAX_REDIRECT_URLS } from './urls.js'
 
 // Null (or absent on create) means tokens do not expire; the bounds are checked
 // by validateApplicationInput too, so the form and the API say the same thing.
-const lifetime = Type.Union([
-  Type.Integer({ minimum: LIFETIME_MIN_SECONDS, maximum: LIFETIME_MAX_SECONDS }),
-  Type.Null(),
-])
+// `nullable` rather than a union with Null: with Fastify's type coercion a union
+// quietly read 0 (and false) as null, i.e. tokens that never expire.
+const lifetime = Type.Unsafe<number | null>({
+  type: 'integer',
+  minimum: LIFETIME_MIN_SECONDS,
+  maximum: LIFETIME_MAX_SECONDS,
+  nullable: true,
+})
 
 const fields = {
   name: Type.String({ minLength: 1, maxLength: 100 }),

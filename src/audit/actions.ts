@@ -70,6 +70,8 @@ export const AUDIT_ACTIONS = [
   // Token lifetimes and more grants (CONTRACT 10).
   'refresh_token.reused',
   'client_credentials.issued',
+  // A refresh token revoked by its client at /oauth/revoke (RFC 7009): its chain and the authorization's access tokens.
+  'refresh_token.revoked',
 ] as const
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number]

@@ -118,3 +118,27 @@ export async function revokeRefreshTokens(
     .executeTakeFirst()
   return Number(result.numUpdatedRows)
 }
+
+/** Ends the live refresh tokens of one chain (the token and its unspent successor); returns how many. */
+export async function revokeRefreshFamily(
+  trx: Transaction<Database>,
+  family: string,
+  now: Date,
+): Promise<number> {
+  const result = await trx
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: now })
+    .where('family', '=', family)
+    .where('revoked_at', 'is', null)
+    .where('used_at', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+/** Whether a refresh token can still be exchanged: not spent, not revoked, used within 30 days. */
+export function isLiveRefreshToken(
+  row: { used_at: Date | null; revoked_at: Date | null; expires_at: Date },
+  now: Date,
+): boolean {
+  return row.used_at === null && row.revoked_at === null && row.expires_at.getTime() > now.getTime()
+}

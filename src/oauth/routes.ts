@@ -83,11 +83,14 @@ export const oauthEndpoints: FastifyPluginAsyncTypebox = async (app) => {
       schema: { body: RevokeRequest },
     },
     async (request, reply) => {
-      const { application } = await authenticateClient(app.db, request, { allowPublic: false })
+      // A public client may revoke the refresh tokens issued to it by client_id alone (RFC 7009 2.1);
+      // revokeClientToken asks for the secret for everything else.
+      const client = await authenticateClient(app.db, request, { allowPublic: true })
+      const { application } = client
       if (!request.body.token) throw new InvalidRequest('token is required')
       const revoked = await revokeClientToken(
         app.db,
-        { application, token: request.body.token, now: app.config.now() },
+        { client, token: request.body.token, now: app.config.now() },
         fromClient(originOf(request), application),
       )
       if (revoked) request.log.info({ appId: application.id }, 'token revoked by its application')

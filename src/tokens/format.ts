@@ -73,16 +73,27 @@ export function parseToken(raw: string): 'application' | 'personal' | undefined 
   return raw.startsWith(TOKEN_PREFIXES.application) ? 'application' : 'personal'
 }
 
+/** Every prefix Latchkey issues a secret under: access tokens' and refresh tokens'. */
+const ISSUED_PREFIXES = [...new Set([...Object.values(TOKEN_PREFIXES), REFRESH_TOKEN_PREFIX])]
+
 /**
  * The regular expression secret scanners look for (GitHub custom patterns,
  * gitleaks, trufflehog; the README publishes it, test/tokens/token-pattern.test.ts
- * keeps the two equal): any prefix of TOKEN_PREFIXES, then the body and checksum,
- * standing alone as a word. RE2 syntax (no lookarounds), so Go scanners take it as
- * is; a match is a token only when `parseToken` accepts its checksum too.
+ * keeps the two equal): any prefix Latchkey issues (access and refresh tokens),
+ * then the body and checksum, standing alone as a word. RE2 syntax (no
+ * lookarounds), so Go scanners take it as is; a match is a token only when
+ * `parseAnyToken` accepts its checksum too.
  */
-export const TOKEN_PATTERN = `\\b(?:${Object.values(TOKEN_PREFIXES)
-  .map((prefix) => prefix.slice(0, -1))
-  .join('|')})_[0-9A-Za-z]{${TOKEN_LENGTH - 4}}\\b`
+export const TOKEN_PATTERN = `\\b(?:${ISSUED_PREFIXES.map((prefix) => prefix.slice(0, -1)).join('|')})_[0-9A-Za-z]{${TOKEN_LENGTH - 4}}\\b`
+
+/**
+ * What a leaked string is, for the scanner and the leak report: an access
+ * token (`parseToken`), a refresh token, or nothing. Never touches the database.
+ */
+export function parseAnyToken(raw: string): 'application' | 'personal' | 'refresh' | undefined {
+  return parseToken(raw) ?? (isRefreshToken(raw) ? 'refresh' : undefined)
+}
+
 /** Whether a string is a well-formed refresh token with a valid checksum. Never touches the database. */
 export function isRefreshToken(raw: string): boolean {
   return wellFormed(raw, REFRESH_SHAPE)

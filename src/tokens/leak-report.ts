@@ -3,8 +3,15 @@ import type { AuditContext } from '../audit/record.js'
 import { recordChange } from '../audit/record-change.js'
 import type { Database } from '../db/schema.js'
 import type { MailContent } from '../mail/compose.js'
-import { hashToken, parseToken } from './format.js'
-import { findTokensByHash, type ReportedToken } from './leak-repo.js'
+import { isLiveRefreshToken } from '../oauth/refresh-tokens.js'
+import { endRefreshChain } from '../oauth/revoke-service.js'
+import { hashToken, isRefreshToken, parseToken, tokenHint } from './format.js'
+import {
+  findRefreshTokensByHash,
+  findTokensByHash,
+  type ReportedRefreshToken,
+  type ReportedToken,
+} from './leak-repo.js'
 import { revoked, revokeTokens } from './revoke.js'
 
 /**
@@ -46,15 +53,17 @@ const isActive = (token: ReportedToken, now: Date) =>
 
 /**
  * `POST /leaked-tokens` (CONTRACT 11). Strings that fail the format or the
- * checksum never reach the database; the rest are looked up in one query. Each
+ * checksum never reach the database; the rest are looked up in one query (and one
+ * more for refresh tokens, when the report has any). Each
  * active token found is revoked (the one revoking UPDATE) and recorded as
  * `token.leaked` in its account's log with the URL and source, and its invalidation
  * reaches every instance; a token already revoked or expired is left as it is
  * (nothing changes, nobody is mailed). A token reported twice is revoked once.
  *
- * Refresh tokens: once `tokens/format.ts` lists their prefix they are parsed,
- * looked up and revoked here like the others; if they live outside `tokens`,
- * their lookup and revocation go beside `findTokensByHash` and `revokeTokens` below.
+ * A refresh token (`lkr_`) is looked up beside them (its own query, its own
+ * table); a live one ends its chain and its authorization's access tokens, as
+ * if its client had revoked it (`endRefreshChain`), recorded as `token.leaked`
+ * with `kind: "refresh"`; its owner is the person who authorized the application.
  */
 export async function reportLeakedTokens(
   db: Kysely<Database>,
@@ -63,12 +72,18 @@ export async function reportLeakedTokens(
   options: { now: Date; publicUrl: string },
 ): Promise<LeakReportOutcome> {
   const hashes = items.map((item) => hashToken(item.token))
-  const wellFormed = new Set(items.flatMap((item, i) => (parseToken(item.token) ? [hashes[i] ?? ''] : [])))
-  const found = new Map((await findTokensByHash(db, [...wellFormed])).map((row) => [row.token_hash, row]))
+  const hashesOf = (kind: (token: string) => unknown) =>
+    new Set(items.flatMap((item, i) => (kind(item.token) ? [hashes[i] ?? ''] : [])))
+  const [accessRows, refreshRows] = await Promise.all([
+    findTokensByHash(db, [...hashesOf(parseToken)]),
+    findRefreshTokensByHash(db, [...hashesOf(isRefreshToken)]),
+  ])
+  const found = new Map(accessRows.map((row) => [row.token_hash, row]))
+  const foundRefresh = new Map(refreshRows.map((row) => [row.token_hash, row]))
   const verdicts = hashes.map(
     (hash): LeakVerdict => ({
       token_hash: hash,
-      label: found.has(hash) ? 'true_positive' : 'false_positive',
+      label: found.has(hash) || foundRefresh.has(hash) ? 'true_positive' : 'false_positive',
     }),
   )
   const toRevoke = new Map<number, { token: ReportedToken; item: LeakReportItem }>()
@@ -77,9 +92,47 @@ export async function reportLeakedTokens(
     if (token && isActive(token, options.now) && !toRevoke.has(token.id))
       toRevoke.set(token.id, { token, item })
   })
-  if (toRevoke.size === 0) return { verdicts, notices: [] }
+  const refreshToRevoke = new Map<number, { token: ReportedRefreshToken; item: LeakReportItem }>()
+  items.forEach((item, i) => {
+    const token = foundRefresh.get(hashes[i] ?? '')
+    if (token && isLiveRefreshToken(token, options.now) && !refreshToRevoke.has(token.id))
+      refreshToRevoke.set(token.id, { token, item })
+  })
+  if (toRevoke.size === 0 && refreshToRevoke.size === 0) return { verdicts, notices: [] }
   const notices = await db.transaction().execute(async (trx) => {
     const mails: LeakNotice[] = []
+    for (const { token, item } of refreshToRevoke.values()) {
+      const hint = tokenHint(item.token)
+      const { tokens, refreshTokens } = await endRefreshChain(trx, token, options.now)
+      // Nothing left live: a concurrent report, revocation or rotation got there first.
+      if (refreshTokens === 0 && tokens.length === 0) continue
+      await recordChange(trx, context, {
+        event: {
+          accountId: token.account_id,
+          action: 'token.leaked',
+          targetType: 'application',
+          targetId: token.application_id,
+          details: {
+            kind: 'refresh',
+            hint,
+            application_id: token.application_id,
+            authorization_id: token.authorization_id,
+            revoked_token_ids: tokens.map((t) => t.id),
+            revoked_refresh_tokens: refreshTokens,
+            url: item.url,
+            source: item.source,
+          },
+        },
+        invalidate: revoked(tokens),
+      })
+      mails.push(
+        leakNotice(
+          { ...token, kind: 'application', name: token.application_name, hint },
+          item,
+          options.publicUrl,
+        ),
+      )
+    }
     for (const { token, item } of toRevoke.values()) {
       // A concurrent report or revocation may have won the row: then this one changes nothing.
       const rows = await revokeTokens(trx, { id: token.id }, options.now)
@@ -116,7 +169,14 @@ export async function reportLeakedTokens(
  * names the token by its hint, never the token; the reported URL is shown as
  * text, not as a link, since anyone holding a real token could choose it.
  */
-function leakNotice(token: ReportedToken, item: LeakReportItem, publicUrl: string): LeakNotice {
+function leakNotice(
+  token: Pick<
+    ReportedToken,
+    'kind' | 'name' | 'hint' | 'owner_email' | 'owner_name' | 'account_name' | 'application_name'
+  >,
+  item: LeakReportItem,
+  publicUrl: string,
+): LeakNotice {
   const personal = token.kind === 'personal'
   return {
     to: token.owner_email,

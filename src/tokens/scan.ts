@@ -1,8 +1,10 @@
 import type { Dirent } from 'node:fs'
 import { lstat, open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { TokenKind } from '../db/schema.js'
-import { hashToken, parseToken, TOKEN_PATTERN, tokenHint } from './format.js'
+import { hashToken, parseAnyToken, TOKEN_PATTERN, tokenHint } from './format.js'
+
+/** What a found token is: an access token by its prefix, or a refresh token. */
+export type FoundKind = NonNullable<ReturnType<typeof parseAnyToken>>
 
 /**
  * `latchkey tokens scan` (CONTRACT 11): finds Latchkey tokens in files without
@@ -21,7 +23,7 @@ const BINARY_SNIFF_BYTES = 8192
 export interface Finding {
   path: string
   line: number
-  kind: TokenKind
+  kind: FoundKind
   hint: string
   tokenHash: string
   /** Only for posting to a leaked-tokens endpoint; never printed. */
@@ -40,12 +42,12 @@ export interface ScanResult {
 }
 
 /** The tokens with valid checksums in one text, with their line numbers. */
-export function findTokens(text: string): { token: string; kind: TokenKind; line: number }[] {
-  const found: { token: string; kind: TokenKind; line: number }[] = []
+export function findTokens(text: string): { token: string; kind: FoundKind; line: number }[] {
+  const found: { token: string; kind: FoundKind; line: number }[] = []
   let line = 1
   let counted = 0
   for (const match of text.matchAll(new RegExp(TOKEN_PATTERN, 'g'))) {
-    const kind = parseToken(match[0])
+    const kind = parseAnyToken(match[0])
     if (!kind) continue
     for (let i = counted; i < match.index; i++) if (text.charCodeAt(i) === 10) line++
     counted = match.index

@@ -32,11 +32,11 @@ export async function consentSetup(
   fields: ApplicationInput = {},
   overrides: Partial<Config> = {},
 ) {
-  const { app } = await build(t, overrides)
+  const { app, database } = await build(t, overrides)
   const user = await seedChooser(app)
   const client = await seedClient(app, user, fields)
   const browser = await loginAs(app, user)
-  return { app, user, client, application: client.application, browser }
+  return { app, database, user, client, application: client.application, browser }
 }
 
 /** Opens an authorization URL, expecting the consent page, and returns its form fields. */

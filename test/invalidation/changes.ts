@@ -1,7 +1,11 @@
 import type { FastifyInstance } from 'fastify'
 import { createAccount } from '../../src/accounts/repo.js'
 import { createApiToken, revokeApiToken } from '../../src/api-tokens/service.js'
-import { deleteApplication, regenerateClientSecret } from '../../src/applications/service.js'
+import {
+  deleteApplication,
+  regenerateClientSecret,
+  updateApplication,
+} from '../../src/applications/service.js'
 import { authorizeApplication, revokeAuthorization } from '../../src/authorizations/service.js'
 import type { Role } from '../../src/db/schema.js'
 import { publishInvalidation } from '../../src/invalidation/publish.js'
@@ -58,6 +62,25 @@ export async function changeScenarios(
     )
     return { ...registered, token: granted.token }
   }
+  // A client-credentials token (CONTRACT 10), issued by the token endpoint of the changing instance.
+  const clientToken = async (name: string) => {
+    const { application, clientSecret } = await seedApplication(
+      changer,
+      { accountId: admin.accountId },
+      { name, permission: 'publish' },
+    )
+    const response = await changer.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: {
+        authorization: basicAuth(application.id, clientSecret),
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      payload: 'grant_type=client_credentials',
+    })
+    if (response.statusCode !== 200) throw new Error(`client_credentials: ${response.body}`)
+    return { id: application.id, token: String(response.json().access_token) }
+  }
   const service = await createService(db, 'gateway')
   const serviceBasic = basicAuth(service.id, service.secret)
   const introspectProbe = (authorization: string, token: string) => async () =>
@@ -102,6 +125,36 @@ export async function changeScenarios(
         after: '401',
         change: async () => {
           await deleteApplication(db, { accountId: admin.accountId, id: granted.application.id }, AUDIT)
+        },
+      }
+    },
+    async () => {
+      const client = await clientToken('Narrowed Client')
+      return {
+        name: "application's permission lowered (client-credentials token)",
+        cache: 'token',
+        probe: verifyProbe(observer, client.token),
+        before: '200 publish',
+        after: '200 browse',
+        change: async () => {
+          await updateApplication(
+            db,
+            { accountId: admin.accountId, id: client.id, fields: { permission: 'browse' }, now: new Date() },
+            AUDIT,
+          )
+        },
+      }
+    },
+    async () => {
+      const client = await clientToken('Deleted Client')
+      return {
+        name: 'application deleted (client-credentials token)',
+        cache: 'token',
+        probe: verifyProbe(observer, client.token),
+        before: '200 publish',
+        after: '401',
+        change: async () => {
+          await deleteApplication(db, { accountId: admin.accountId, id: client.id }, AUDIT)
         },
       }
     },

@@ -1,4 +1,5 @@
 import type { ApplicationInput } from '../../src/applications/input.js'
+import type { Config } from '../../src/config.js'
 import { consentSetup } from '../consent/flow-helpers.js'
 import { TestClock } from '../fixtures.js'
 import type { Teardown } from '../helper.js'
@@ -14,12 +15,13 @@ export const SHORT_LIFETIME = 120
 export async function lifetimeSetup(
   t: Teardown,
   lifetime: ApplicationInput['access_token_lifetime'] = LIFETIME,
+  overrides: Partial<Config> = {},
 ) {
   const clock = new TestClock()
-  const { app, user, client, browser } = await consentSetup(
+  const { app, database, user, client, browser } = await consentSetup(
     t,
     { redirect_url: REDIRECT, access_token_lifetime: lifetime },
-    { now: clock.now },
+    { now: clock.now, ...overrides },
   )
   const firstTokens = async (accountId = user.studioId) => {
     const code = await obtainCode(browser, client.application, accountId)
@@ -39,5 +41,5 @@ export async function lifetimeSetup(
       { grant_type: 'refresh_token', refresh_token: refreshToken, ...extra },
       { id: client.application.id, secret: client.clientSecret },
     )
-  return { app, user, client, browser, clock, firstTokens, refresh }
+  return { app, database, user, client, browser, clock, firstTokens, refresh }
 }

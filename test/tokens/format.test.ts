@@ -2,8 +2,11 @@ import fc from 'fast-check'
 import t from 'tap'
 import {
   base62,
+  generateRefreshToken,
   generateToken,
   hashToken,
+  isRefreshToken,
+  parseAnyToken,
   parseToken,
   TOKEN_LENGTH,
   tokenHint,
@@ -66,4 +69,47 @@ t.test('property: arbitrary strings are not mistaken for tokens', async (t) => {
   t.equal(parseToken(`lkx_${'a'.repeat(49)}`), undefined, 'unknown prefix')
   t.equal(parseToken(`${generateToken('personal')} `), undefined, 'trailing space')
   t.pass('5000 random strings and 5000 well-shaped fakes rejected')
+})
+
+t.test('refresh tokens (lkr_): the same format under their own prefix, never an access token', async (t) => {
+  const token = generateRefreshToken()
+  t.match(token, /^lkr_[0-9A-Za-z]{49}$/)
+  t.equal(token.length, TOKEN_LENGTH)
+  t.ok(isRefreshToken(token), 'a valid checksum')
+  t.equal(parseToken(token), undefined, 'never accepted where an access token is (/verify, /api/v1)')
+  t.equal(parseAnyToken(token), 'refresh', 'the scanner and the leak report recognise it')
+  t.equal(tokenHint(token), `lkr_…${token.slice(-4)}`)
+  for (const kind of ['application', 'personal'] as const) {
+    const access = generateToken(kind)
+    t.notOk(isRefreshToken(access), `a ${kind} token is not a refresh token`)
+    t.notOk(
+      isRefreshToken(`lkr_${access.slice(4)}`),
+      `nor is a ${kind} token relabelled lkr_ (the checksum covers the prefix)`,
+    )
+    t.equal(parseAnyToken(access), kind)
+  }
+  t.notOk(isRefreshToken(`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`), 'a bad checksum')
+  t.notOk(isRefreshToken(token.slice(0, -1)), 'one character short')
+  t.notOk(isRefreshToken(`${token}0`), 'one character long')
+  t.notOk(isRefreshToken(`LKR_${token.slice(4)}`), 'upper-case prefix')
+  t.equal(parseToken(`lka_${token.slice(4)}`), undefined, 'nor does relabelling it lka_ make an access token')
+  t.equal(parseAnyToken('lkr_'), undefined, 'the prefix alone')
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 4, max: TOKEN_LENGTH - 1 }),
+      fc.integer({ min: 1, max: 61 }),
+      (position, shift) => {
+        const fresh = generateRefreshToken()
+        const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+        const original = fresh[position] as string
+        const replaced = alphabet[(alphabet.indexOf(original) + shift) % 62] as string
+        return (
+          isRefreshToken(fresh) &&
+          !isRefreshToken(fresh.slice(0, position) + replaced + fresh.slice(position + 1))
+        )
+      },
+    ),
+    { seed: SEED, numRuns: 1000 },
+  )
+  t.pass('1000 tampered refresh tokens rejected')
 })

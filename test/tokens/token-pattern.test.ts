@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import type { TokenKind } from '../../src/db/schema.js'
-import { generateToken, TOKEN_PATTERN, TOKEN_PREFIXES } from '../../src/tokens/format.js'
+import {
+  generateRefreshToken,
+  generateToken,
+  TOKEN_PATTERN,
+  TOKEN_PREFIXES,
+} from '../../src/tokens/format.js'
 import { readmeSnippet } from '../docs/readme-snippet.js'
 
 // The regular expression the README publishes for secret scanners (CONTRACT 2, 11)
@@ -18,14 +23,16 @@ t.test('the README publishes the expression format.ts derives', async (t) => {
 
 t.test('it matches every kind of token the code issues', async (t) => {
   const whole = new RegExp(`^${published}$`)
-  const kinds = Object.keys(TOKEN_PREFIXES) as TokenKind[]
-  t.ok(kinds.length >= 2)
+  const kinds = [...(Object.keys(TOKEN_PREFIXES) as TokenKind[]), 'refresh' as const]
+  t.ok(kinds.length >= 3)
+  const mint = (kind: (typeof kinds)[number]) =>
+    kind === 'refresh' ? generateRefreshToken() : generateToken(kind)
   for (const kind of kinds) {
     for (let i = 0; i < 50; i++) {
-      const token = generateToken(kind)
+      const token = mint(kind)
       if (!whole.test(token)) t.fail(`${kind} token ${token.slice(0, 8)}… does not match`)
     }
-    const token = generateToken(kind)
+    const token = mint(kind)
     t.same(
       [...`TOKEN=${token}\n"${token}", Bearer ${token}`.matchAll(new RegExp(published, 'g'))].map(
         (m) => m[0],
