@@ -198,7 +198,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.decorate('housekeeping', housekeeping)
   const mailer = Mailer.fromConfig(config, app.log)
   app.decorate('mailer', mailer)
-  const signingKeys = new SigningKeys(database.db, signingKeySealer(config.sessionSecrets), config.now)
+  const signingKeys = new SigningKeys(
+    database.db,
+    signingKeySealer(config.sessionSecrets),
+    config.now,
+    (message, error) => app.log.warn(error ? { err: error } : {}, message),
+  )
   app.decorate('signingKeys', signingKeys)
   app.addHook('onReady', async () => {
     if (options.startSigningKeys !== false) await signingKeys.start()

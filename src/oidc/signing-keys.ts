@@ -1,9 +1,10 @@
 import { importJWK, type JWK, SignJWT } from 'jose'
 import type { Kysely } from 'kysely'
+import { fromCli } from '../audit/context.js'
 import type { Database } from '../db/schema.js'
 import type { Sealer } from '../security/sealed.js'
 import { type SigningKeyRow, unretiredKeys } from './keys-repo.js'
-import { ensureSigningKey, SIGNING_ALGORITHM } from './keys-service.js'
+import { ensureSigningKey, rotateSigningKey, SIGNING_ALGORITHM } from './keys-service.js'
 import type { PublicJwk } from './schemas.js'
 
 /**
@@ -35,12 +36,21 @@ export class SigningKeys {
     private readonly db: Kysely<Database>,
     private readonly sealer: Sealer,
     private readonly now: () => Date,
+    private readonly warn: (message: string, error?: unknown) => void = () => {},
   ) {}
 
-  /** At start: makes the first key if there is none, and reads them. */
+  /**
+   * At start: makes the first key if there is none, and reads them. A database
+   * that does not answer yet does not stop the server from starting (`/readyz`
+   * says 503 meanwhile): the keys are read on first use instead.
+   */
   async start(): Promise<void> {
-    await ensureSigningKey(this.db, this.sealer, this.now())
-    this.keys = await this.read()
+    try {
+      await ensureSigningKey(this.db, this.sealer, this.now())
+      this.keys = await this.read()
+    } catch (error) {
+      this.warn('signing keys not loaded at start; they are read when first needed', error)
+    }
   }
 
   /** Signs a JWT with the current key (`kid` in the header, ES256). */
@@ -73,11 +83,24 @@ export class SigningKeys {
       await ensureSigningKey(this.db, this.sealer, this.now())
       rows = await unretiredKeys(this.db)
     }
-    const signing = rows[0] as SigningKeyRow
+    let signing = rows[0] as SigningKeyRow
+    let privateKey = await this.privateKeyOf(signing).catch(() => undefined)
+    if (!privateKey) {
+      // Sealed under a SESSION_SECRET no longer listed: it cannot sign, but its
+      // public half stays published so the id tokens it signed still verify. A new
+      // key takes over, as `latchkey keys rotate` would make it.
+      this.warn(
+        `signing key ${signing.kid} cannot be opened with the listed SESSION_SECRET; making a new one`,
+      )
+      await rotateSigningKey(this.db, this.sealer, { ...fromCli(this.now()), actorLabel: 'latchkey server', userAgent: 'latchkey-server' })
+      rows = await unretiredKeys(this.db)
+      signing = rows[0] as SigningKeyRow
+      privateKey = await this.privateKeyOf(signing)
+    }
     return {
       readAt,
       kid: signing.kid,
-      privateKey: await this.privateKeyOf(signing),
+      privateKey,
       publicJwks: rows.map((row) => JSON.parse(row.public_jwk) as PublicJwk),
     }
   }

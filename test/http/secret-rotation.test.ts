@@ -168,3 +168,29 @@ t.test('sealed values: the deployment’s secrets seal with the first and open w
   t.equal(new Sealer(rotated.sessionSecrets, 'totp').open(before), 'JBSWY3DPEHPK3PXP')
   t.throws(() => new Sealer(testConfig({ sessionSecret: NEW }).sessionSecrets, 'totp').open(before))
 })
+
+t.test(
+  `dropping the SESSION_SECRET a signing key was sealed under: the server starts and a new key signs (${DATABASE_KIND})`,
+  async (t) => {
+    const { database } = await freshDatabase(t)
+    const old = await deployment(t, database, OLD)
+    const before = (await old.inject({ url: '/oauth/jwks' })).json().keys as { kid: string }[]
+    t.equal(before.length, 1, 'the first key, made at start')
+    const newApp = await deployment(t, database, NEW)
+    const token = await newApp.signingKeys.sign({ sub: '1' })
+    const kid = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()).kid
+    t.not(kid, before[0]?.kid, 'a key the listed secret can open signs')
+    const after = (await newApp.inject({ url: '/oauth/jwks' })).json().keys as { kid: string }[]
+    t.same(
+      after.map((key) => key.kid).sort(),
+      [kid, before[0]?.kid].sort(),
+      'the old public key stays published, so id tokens it signed still verify',
+    )
+    const rotated = await database.db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_label'])
+      .where('action', '=', 'signing_key.rotated')
+      .execute()
+    t.same(rotated, [{ action: 'signing_key.rotated', actor_label: 'latchkey server' }], 'audited')
+  },
+)
