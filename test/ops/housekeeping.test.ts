@@ -113,6 +113,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     sign_in_challenges: 0,
     device_authorizations: 0,
     token_events: 0,
+    refresh_tokens: 0,
   })
 
   // 30 minutes on: keep the idle session alive; the code is not an hour past its expiry yet; the throttle window has passed.
@@ -132,6 +133,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     sign_in_challenges: 0,
     device_authorizations: 0,
     token_events: 0,
+    refresh_tokens: 0,
   })
   t.same((await counts()).throttle, ['email:locked@example.com'], 'a locked key stays while it is locked')
 
@@ -147,6 +149,7 @@ t.test(`housekeeping deletes only what has ended, after its retention (${DATABAS
     sign_in_challenges: 0,
     device_authorizations: 1,
     token_events: 0,
+    refresh_tokens: 0,
   })
   t.equal((await counts()).sessions, 0)
 
