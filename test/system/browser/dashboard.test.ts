@@ -80,7 +80,7 @@ t.test(`the dashboard walk-through in headless chromium (${DATABASE_KIND})`, { s
   await page.fill('#name', 'Catcher App')
   await page.fill('#description', 'A stand-in application that catches the token.')
   await page.fill('#url', 'https://catcher.example.com')
-  await page.fill('#redirect_url', `${catcher}/callback`)
+  await page.fill('#redirect_urls', `${catcher}/callback`)
   await page.selectOption('#permission', 'design')
   await page.getByRole('button', { name: 'Create application' }).click()
   await page.waitForSelector('#authorize-url')
