@@ -127,11 +127,6 @@ export class InvalidScope extends OAuthError {
   readonly error = 'invalid_scope'
 }
 
-/** The client may not use this grant type (RFC 6749 5.2): a public client asking for client_credentials. */
-export class UnauthorizedClient extends OAuthError {
-  readonly error = 'unauthorized_client'
-}
-
 export class AccessDenied extends OAuthError {
   readonly error = 'access_denied'
 }

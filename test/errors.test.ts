@@ -1,10 +1,15 @@
 import t from 'tap'
 import {
+  AccessDenied,
+  AuthorizationPending,
+  ExpiredToken,
   ForbiddenError,
   InvalidClient,
   InvalidGrant,
   InvalidRequest,
+  InvalidScope,
   OAuthError,
+  PollingTooFast,
   SlowDown,
   UnsupportedGrantType,
 } from '../src/errors.js'
@@ -16,6 +21,12 @@ t.test('one class per OAuth error code, each with the status RFC 6749 5.2 gives 
     [new InvalidGrant('x'), 'invalid_grant', 400],
     [new UnsupportedGrantType('x'), 'unsupported_grant_type', 400],
     [new SlowDown('x'), 'slow_down', 429],
+    [new InvalidScope('x'), 'invalid_scope', 400],
+    [new AccessDenied('x'), 'access_denied', 400],
+    // RFC 8628 3.5: the device grant's polling answers are 400s of RFC 6749 5.2.
+    [new AuthorizationPending('x'), 'authorization_pending', 400],
+    [new ExpiredToken('x'), 'expired_token', 400],
+    [new PollingTooFast('x'), 'slow_down', 400],
   ]
   for (const [error, code, status] of cases) {
     t.ok(error instanceof OAuthError, code)
