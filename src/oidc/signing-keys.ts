@@ -92,7 +92,11 @@ export class SigningKeys {
       this.warn(
         `signing key ${signing.kid} cannot be opened with the listed SESSION_SECRET; making a new one`,
       )
-      await rotateSigningKey(this.db, this.sealer, { ...fromCli(this.now()), actorLabel: 'latchkey server', userAgent: 'latchkey-server' })
+      await rotateSigningKey(this.db, this.sealer, {
+        ...fromCli(this.now()),
+        actorLabel: 'latchkey server',
+        userAgent: 'latchkey-server',
+      })
       rows = await unretiredKeys(this.db)
       signing = rows[0] as SigningKeyRow
       privateKey = await this.privateKeyOf(signing)
