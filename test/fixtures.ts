@@ -1,6 +1,5 @@
 import { type SpawnOptionsWithoutStdio, spawn } from 'node:child_process'
 import { EventEmitter } from 'node:events'
-import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { sql } from 'kysely'
@@ -14,6 +13,7 @@ import type { Config } from '../src/config.js'
 import type { DatabaseHandle } from '../src/db/connect.js'
 import type { Application, Role } from '../src/db/schema.js'
 import { INVALIDATION_CHANNEL, type Invalidation, parseAnnouncement } from '../src/invalidation/publish.js'
+import { latchkeyCommand } from './compiled-cli.js'
 import { freshDatabase } from './database.js'
 import { type Browser, TEST_SECRET, type Teardown, testConfig } from './helper.js'
 
@@ -360,13 +360,8 @@ export function runProcess(
   })
 }
 
-/** `node --import tsx src/cli.ts`: the `latchkey` command from the sources. */
-export const LATCHKEY = [
-  process.execPath,
-  '--import',
-  'tsx',
-  join(import.meta.dirname, '..', 'src', 'cli.ts'),
-]
+/** The `latchkey` command: the sources as transpiled for this test run, or under tsx (test/compiled-cli.ts). */
+export const LATCHKEY = latchkeyCommand()
 
 /** Runs `latchkey <args>` to its end in a clean environment (PATH, a session secret, silent logs, then `env`). */
 export function runLatchkey(args: string[], env: Record<string, string>, stdin = ''): Promise<ProcessRun> {

@@ -6,7 +6,7 @@ import t from 'tap'
 import type { CliIo } from '../../src/cli/command.js'
 import { runCli } from '../../src/cli/run.js'
 import { generateToken, hashToken } from '../../src/tokens/format.js'
-import { personalToken, runProcess } from '../fixtures.js'
+import { LATCHKEY, personalToken, runProcess } from '../fixtures.js'
 import { build, DATABASE_KIND, seedFirstAdmin, type Teardown } from '../helper.js'
 
 // `latchkey tokens scan PATH…` (CONTRACT 11): tokens with valid checksums in files, no database.
@@ -113,10 +113,10 @@ t.test('runs without DATABASE_URL, DATA_DIR or SESSION_SECRET, and opens no data
   const personal = generateToken('personal')
   plantTokens(dir, personal, generateToken('application'))
   const before = readdirSync(dir).sort()
-  const tsx = import.meta.resolve('tsx')
+  const [node = process.execPath, ...prefix] = LATCHKEY
   const run = await runProcess(
-    process.execPath,
-    ['--import', tsx, join(import.meta.dirname, '..', '..', 'src', 'cli.ts'), 'tokens', 'scan', '.'],
+    node,
+    [...prefix, 'tokens', 'scan', '.'],
     // A DATABASE_URL that nothing answers: opening it would fail the command.
     { cwd: dir, env: { PATH: process.env.PATH ?? '', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } },
   )

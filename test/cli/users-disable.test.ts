@@ -6,19 +6,8 @@ import { createAccount } from '../../src/accounts/repo.js'
 import { connectDatabase } from '../../src/db/connect.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import { insertUser, upsertMembership } from '../../src/users/repo.js'
-import { type ProcessRun, runProcess } from '../fixtures.js'
-import { createEmptyPostgresDatabase, DATABASE_KIND, TEST_SECRET } from '../helper.js'
-
-const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli.ts')
-
-function cli(args: string[], env: Record<string, string>, stdin = ''): Promise<ProcessRun> {
-  return runProcess(
-    process.execPath,
-    ['--import', 'tsx', CLI, ...args],
-    { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', SESSION_SECRET: TEST_SECRET, ...env } },
-    stdin,
-  )
-}
+import { runLatchkey as cli } from '../fixtures.js'
+import { createEmptyPostgresDatabase, DATABASE_KIND } from '../helper.js'
 
 // Real processes are slow: one suite covers disable, enable and an unknown address.
 t.test(`latchkey users disable / enable (${DATABASE_KIND})`, async (t) => {

@@ -8,27 +8,13 @@ import { migrateToLatest } from '../../src/db/migrate.js'
 import { linkTokenHash } from '../../src/security/link-tokens.js'
 import { verifyPassword } from '../../src/security/passwords.js'
 import { setupFirstAdmin } from '../../src/users/service.js'
-import { type ProcessRun, runProcess } from '../fixtures.js'
-import { createEmptyPostgresDatabase, DATABASE_KIND, PASSWORD, TEST_SECRET } from '../helper.js'
+import { type ProcessRun, runLatchkey } from '../fixtures.js'
+import { createEmptyPostgresDatabase, DATABASE_KIND, PASSWORD } from '../helper.js'
 
-const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli.ts')
 const NEW_PASSWORD = 'set by the operator 42'
 
 function cli(args: string[], env: Record<string, string>, stdin = ''): Promise<ProcessRun> {
-  return runProcess(
-    process.execPath,
-    ['--import', 'tsx', CLI, ...args],
-    {
-      env: {
-        PATH: process.env.PATH ?? '',
-        LOG_LEVEL: 'silent',
-        SESSION_SECRET: TEST_SECRET,
-        PUBLIC_URL: 'https://auth.example.com',
-        ...env,
-      },
-    },
-    stdin,
-  )
+  return runLatchkey(args, { PUBLIC_URL: 'https://auth.example.com', ...env }, stdin)
 }
 
 // Each process start is slow: one database, four runs of the real command.

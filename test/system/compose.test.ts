@@ -6,13 +6,13 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import t from 'tap'
+import { LATCHKEY } from '../fixtures.js'
 import { DATABASE_KIND } from '../helper.js'
 import { DOCKER_COMPOSE, NGINX, requirePrograms } from './require-program.js'
 import { freePort, httpOnce, serverDatabaseEnv, startServerProcess } from './server-process.js'
 
 const run = promisify(execFile)
 const ROOT = join(import.meta.dirname, '..', '..')
-const CLI = join(ROOT, 'src', 'cli.ts')
 const COMPOSE_ENV = {
   PATH: process.env.PATH ?? '',
   SESSION_SECRET: 'compose-check-session-secret-0123456789abcdef',
@@ -144,11 +144,8 @@ t.test(
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     // Two instances on one PostgreSQL database; PGlite is single-process, so there one serves both slots.
     const env = await serverDatabaseEnv(t)
-    const first = await startServerProcess(t, [process.execPath, '--import', 'tsx', CLI], env)
-    const second =
-      DATABASE_KIND === 'postgres'
-        ? await startServerProcess(t, [process.execPath, '--import', 'tsx', CLI], env)
-        : first
+    const first = await startServerProcess(t, LATCHKEY, env)
+    const second = DATABASE_KIND === 'postgres' ? await startServerProcess(t, LATCHKEY, env) : first
     const frontPort = await freePort()
     let backendPort = await freePort()
     while (backendPort === frontPort) backendPort = await freePort()

@@ -1,12 +1,11 @@
 import { EventEmitter } from 'node:events'
 import { request as httpRequest } from 'node:http'
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { createApiToken } from '../../src/api-tokens/service.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import { setupFirstAdmin } from '../../src/users/service.js'
-import { AUDIT } from '../fixtures.js'
+import { AUDIT, LATCHKEY } from '../fixtures.js'
 import { DATABASE_KIND, PASSWORD } from '../helper.js'
 import {
   httpOnce,
@@ -16,7 +15,6 @@ import {
   startServerProcess,
 } from './server-process.js'
 
-const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli.ts')
 const PATHS = ['/healthz', '/readyz', '/login', '/api/v1/me']
 
 /**
@@ -59,7 +57,7 @@ t.test(`SIGTERM during traffic loses no request (${DATABASE_KIND})`, async (t) =
   )
   await seed.close()
 
-  const server = await startServerProcess(t, [process.execPath, '--import', 'tsx', CLI], env)
+  const server = await startServerProcess(t, LATCHKEY, env)
 
   // An anonymous CSRF token, for a POST whose body will arrive only after the signal.
   const login = await httpOnce(server.port, '/login')
