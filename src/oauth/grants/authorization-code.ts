@@ -3,20 +3,18 @@ import { namesRegisteredRedirect } from '../../applications/urls.js'
 import { fromClient, fromPerson } from '../../audit/context.js'
 import type { AuditOrigin } from '../../audit/record.js'
 import { recordChange } from '../../audit/record-change.js'
-import type { Database, User } from '../../db/schema.js'
-import { InvalidClient, InvalidGrant, InvalidRequest, OAuthError, PermissionError } from '../../errors.js'
+import type { Database } from '../../db/schema.js'
+import { InvalidClient, InvalidGrant, InvalidRequest, OAuthError } from '../../errors.js'
 import { identityScopesOf } from '../../oidc/claims.js'
-import { signIdToken } from '../../oidc/id-token.js'
 import type { SigningKeys } from '../../oidc/signing-keys.js'
 import { sha256Hex } from '../../security/secrets.js'
 import { revoked, revokeTokens } from '../../tokens/revoke.js'
 import { findUser } from '../../users/repo.js'
 import type { AuthenticatedClient } from '../client-auth.js'
 import { lockCode, markCodeUsed } from '../codes.js'
-import { issueAuthorizationTokens } from '../grant-tokens.js'
+import { issueAuthorizationTokens, personTokenAnswer } from '../grant-tokens.js'
 import type { Grant, TokenResponse } from '../grants.js'
 import { isCodeVerifier, verifierMatches } from '../pkce.js'
-import { formatScope } from '../scope.js'
 
 export interface CodeExchange {
   client: AuthenticatedClient
@@ -87,52 +85,31 @@ export async function exchangeAuthorizationCode(
     }
     await markCodeUsed(trx, codeHash, input.now)
     const user = await findUser(trx, row.user_id)
-    try {
-      const { grant, answer } = await issueAuthorizationTokens(
-        trx,
-        {
-          application,
-          accountId: row.account_id,
-          userId: row.user_id,
-          permission: row.permission,
-          codeHash,
-          scopes: row.identity_scopes,
-          identity: identityScopesOf(row.identity_scopes),
-          publicClient: input.client.method === 'none',
-        },
-        fromPerson(origin, row.user_id, user?.email ?? ''),
-      )
-      return { grant, answer, row, user }
-    } catch (error) {
-      // The user lost the role (or the application lowered its permission) since consenting.
-      if (error instanceof PermissionError) throw invalidGrant(error.message)
-      throw error
-    }
+    const identity = identityScopesOf(row.identity_scopes)
+    const issued = await issueAuthorizationTokens(
+      trx,
+      {
+        application,
+        accountId: row.account_id,
+        userId: row.user_id,
+        permission: row.permission,
+        codeHash,
+        scopes: row.identity_scopes,
+        identity,
+        publicClient: input.client.method === 'none',
+      },
+      fromPerson(origin, row.user_id, user?.email ?? ''),
+    )
+    return { issued, row, user, identity }
   })
   if (outcome instanceof OAuthError) throw outcome
-  const { grant, answer, row, user } = outcome
-  const identity = identityScopesOf(row.identity_scopes)
-  return {
-    ...answer,
-    scope: formatScope({ permission: grant.permission, identity }),
-    ...(identity.has('openid') && user ? { id_token: await idToken(input, row, user, identity) } : {}),
-  }
-}
-
-function idToken(
-  input: CodeExchange,
-  row: { account_id: number; nonce: string | null; auth_time: Date | null; amr: string; created_at: Date },
-  user: User,
-  scopes: ReturnType<typeof identityScopesOf>,
-): Promise<string> {
-  return signIdToken(input.oidc.keys, {
-    issuer: input.oidc.issuer,
-    clientId: input.client.application.id,
-    subject: { userId: user.id, name: user.name, email: user.email, accountId: row.account_id },
-    scopes,
-    nonce: row.nonce,
-    authTime: row.auth_time ?? row.created_at,
-    amr: row.amr,
+  const { issued, row, user, identity } = outcome
+  return personTokenAnswer(issued, {
+    user,
+    identity,
+    signIn: { nonce: row.nonce, authTime: row.auth_time ?? row.created_at, amr: row.amr },
+    clientId: application.id,
+    oidc: input.oidc,
     now: input.now,
   })
 }

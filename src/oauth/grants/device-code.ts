@@ -10,17 +10,15 @@ import {
   InvalidGrant,
   InvalidRequest,
   OAuthError,
-  PermissionError,
   PollingTooFast,
 } from '../../errors.js'
-import { signIdToken } from '../../oidc/id-token.js'
 import type { SigningKeys } from '../../oidc/signing-keys.js'
 import { sha256Hex } from '../../security/secrets.js'
 import { findUser } from '../../users/repo.js'
 import type { AuthenticatedClient } from '../client-auth.js'
-import { issueAuthorizationTokens } from '../grant-tokens.js'
+import { issueAuthorizationTokens, personTokenAnswer } from '../grant-tokens.js'
 import type { Grant, TokenResponse } from '../grants.js'
-import { formatScope, isIdentityScope } from '../scope.js'
+import { isIdentityScope } from '../scope.js'
 
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code'
 
@@ -81,48 +79,32 @@ export async function exchangeDeviceCode(
     const user = await findUser(trx, row.user_id)
     // The words after the permission (formatScope's order) are the identity scopes granted.
     const identity = new Set(row.scope.split(' ').filter(isIdentityScope))
-    try {
-      // The same tokens as the code grant: the access token, and a refresh token when the application's tokens expire.
-      const { grant, answer } = await issueAuthorizationTokens(
-        trx,
-        {
-          application,
-          accountId: row.account_id,
-          userId: row.user_id,
-          permission: row.permission,
-          scopes: [...identity].join(' '),
-          identity,
-          publicClient: input.client.method === 'none',
-        },
-        fromPerson(origin, row.user_id, user?.email ?? ''),
-      )
-      return { grant, answer, row, user, identity }
-    } catch (error) {
-      // The person lost the role (or the application lowered its permission) since approving.
-      if (error instanceof PermissionError) throw new InvalidGrant(error.message)
-      throw error
-    }
+    // The same tokens as the code grant: the access token, and a refresh token when the application's tokens expire.
+    const issued = await issueAuthorizationTokens(
+      trx,
+      {
+        application,
+        accountId: row.account_id,
+        userId: row.user_id,
+        permission: row.permission,
+        scopes: [...identity].join(' '),
+        identity,
+        publicClient: input.client.method === 'none',
+      },
+      fromPerson(origin, row.user_id, user?.email ?? ''),
+    )
+    return { issued, row, user, identity }
   })
   if (outcome instanceof OAuthError) throw outcome
-  const { grant, answer, row, user, identity } = outcome
-  const idToken =
-    identity.has('openid') && user
-      ? await signIdToken(input.oidc.keys, {
-          issuer: input.oidc.issuer,
-          clientId: application.id,
-          subject: { userId: user.id, name: user.name, email: user.email, accountId: grant.accountId },
-          scopes: identity,
-          nonce: null,
-          authTime: row.auth_time ?? row.decided_at ?? now,
-          amr: row.amr ?? '',
-          now,
-        })
-      : undefined
-  return {
-    ...answer,
-    scope: formatScope({ permission: grant.permission, identity }),
-    ...(idToken === undefined ? {} : { id_token: idToken }),
-  }
+  const { issued, row, user, identity } = outcome
+  return personTokenAnswer(issued, {
+    user,
+    identity,
+    signIn: { nonce: null, authTime: row.auth_time ?? row.decided_at ?? now, amr: row.amr ?? '' },
+    clientId: application.id,
+    oidc: input.oidc,
+    now,
+  })
 }
 
 /** `grant_type=urn:ietf:params:oauth:grant-type:device_code`: devices are usually public clients (RFC 8628 3.4). */
