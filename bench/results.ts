@@ -11,8 +11,8 @@ import {
   type Target,
   targetLines,
 } from './report.js'
+import { existingSections } from './sections.js'
 import { COLD_PASS, DURATION_S, LOAD_CPU, PASSES, SERVER_CPU, WARMUP_S } from './settings.js'
-import { existingStormSection } from './sign-in-storm.js'
 
 /** A Node flag shown as a variant of the hot row: V8's young generation at 4 MB per semi-space instead of 16. */
 export const TUNED_NODE_FLAG = '--max-semi-space-size=4'
@@ -137,7 +137,7 @@ ${profileSection(profiles.hot, 'hot /verify (autocannon, 1 000 tokens, 6 s)')}
 ${profileSection(profiles.cold, 'cold /verify (autocannon, 10 000 distinct tokens, fresh server)')}
 
 ${analysis}`
-  // The sign-in storm section (bench/sign-in-storm.ts) has its own run: a rewrite keeps it.
-  const storm = existingStormSection()
-  writeFileSync('bench/RESULTS.md', storm ? `${text.trimEnd()}\n\n${storm}\n` : text)
+  // The sections written by runs of their own (sign-in storm, verifier library) are kept.
+  const kept = existingSections()
+  writeFileSync('bench/RESULTS.md', kept.length ? `${text.trimEnd()}\n\n${kept.join('\n\n')}\n` : text)
 }

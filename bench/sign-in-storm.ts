@@ -2,19 +2,16 @@
 // 20 sign-ins a second beside it (argon2id at OWASP's cost, on the server's CPU), and
 // its p99. `npm run bench -- --storm` runs only this (about a minute); `npm run bench`
 // runs it after the other rows. Its section of bench/RESULTS.md sits between markers.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import autocannon from 'autocannon'
 import pg from 'pg'
 import { hashPassword } from '../src/security/passwords.js'
 import { runFixedRate } from './fixed-rate.js'
 import { bearer, startLatchkey } from './rows.js'
+import { spliceSection } from './sections.js'
 import { createBenchDatabase, insertKnownTokens, seedOwner } from './seed.js'
 import { DURATION_S, LATCHKEY, log, POSTGRES, WARMUP_S } from './settings.js'
 
-const BEGIN = '<!-- sign-in-storm: begin -->'
-const END = '<!-- sign-in-storm: end -->'
-const RESULTS = 'bench/RESULTS.md'
 const SIGN_INS_PER_SECOND = 20
 /** People signing in, in turn. */
 const PEOPLE = 200
@@ -214,8 +211,7 @@ function section(rows: StormRow[], loadBefore: number[], loadAfter: number[]): s
     storm && storm.p99Ms < 10 && storm.unexpected === 0
       ? `**met** — /verify p99 ${ms(storm.p99Ms)} ms < 10 ms with ${SIGN_INS_PER_SECOND} sign-ins/s beside it`
       : `**NOT met** — /verify p99 ${ms(storm?.p99Ms ?? Number.NaN)} ms with ${SIGN_INS_PER_SECOND} sign-ins/s beside it (target < 10 ms)`
-  return `${BEGIN}
-## Sign-in storm
+  return `## Sign-in storm
 Written by \`npm run bench -- --storm\` (bench/sign-in-storm.ts), ${new Date().toISOString()}.
 
 Method: one Latchkey process (\`WORKERS=1\`, production settings, argon2id at OWASP's cost: 19 MiB, 2 passes)
@@ -232,35 +228,14 @@ ${loadBefore.map((l) => l.toFixed(2)).join(', ')}; after ${loadAfter.map((l) => 
 |---|--:|--:|--:|--:|--:|--:|--:|
 ${lines.join('\n')}
 
-- ${verdict}
-${END}`
-}
-
-/** Puts the storm section into RESULTS.md, replacing the previous one (or after the rest). */
-export function spliceStormSection(markdown: string): void {
-  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : ''
-  const start = current.indexOf(BEGIN)
-  const end = current.indexOf(END)
-  const rest =
-    start === -1 || end === -1
-      ? current.trimEnd()
-      : `${current.slice(0, start)}${current.slice(end + END.length)}`.trimEnd()
-  writeFileSync(RESULTS, `${rest}\n\n${markdown}\n`)
-}
-
-/** The section already in RESULTS.md, so a rewrite of the other rows keeps it. */
-export function existingStormSection(): string | undefined {
-  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : ''
-  const start = current.indexOf(BEGIN)
-  const end = current.indexOf(END)
-  return start === -1 || end === -1 ? undefined : current.slice(start, end + END.length)
+- ${verdict}`
 }
 
 /** Runs the two rows on a fresh bench database (dist/ must be built) and writes their section. */
 export async function runSignInStorm(): Promise<void> {
   const loadBefore = os.loadavg()
   const rows = await signInStormRows()
-  spliceStormSection(section(rows, loadBefore, os.loadavg()))
+  spliceSection('sign-in-storm', section(rows, loadBefore, os.loadavg()))
   for (const row of rows)
     log(
       `${row.name}: p99 ${row.p99Ms} ms, ${row.unexpected} unexpected, sign-ins ${row.signIns} (${row.signInsFailed} failed)`,
