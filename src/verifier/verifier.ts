@@ -1,4 +1,4 @@
-import { hashToken } from '../tokens/format.js'
+import { hashToken, TOKEN_LENGTH } from '../tokens/format.js'
 import { type ActiveAnswer, type Answer, INACTIVE } from './answer.js'
 import { VerifierUnavailableError } from './errors.js'
 import { EventStreamClient, type StreamEvent } from './event-stream.js'
@@ -173,26 +173,24 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     tell('introspection', performance.now() - startedAt)
     // An inactive answer is stored whatever happened meanwhile: it can only fail closed.
-    if (!answer.active) inactiveUntil.set(key, now() + settings.negativeTtlMs)
-    else if (generation === started) active.set(key, answer)
+    if (!answer.active) {
+      active.delete(key)
+      inactiveUntil.set(key, now() + settings.negativeTtlMs)
+    } else if (generation === started) active.set(key, answer)
     return answer.active ? answer : INACTIVE
   }
 
+  /**
+   * The cache comes first: a key it holds is the hash of a token that was well
+   * formed when its answer was stored (the same string: SHA-256), so the format
+   * and checksum are checked on misses only. A token of the wrong length is not
+   * even hashed. An inactive answer replaces an active one (introspect), so a
+   * key is in at most one of the two caches.
+   */
   function verify(tokenOrHeaders: string | HeadersLike): Promise<Answer> {
     const token = tokenFrom(tokenOrHeaders)
-    if (token === undefined || !wellFormed(token)) {
-      tell('malformed', 1)
-      return Promise.resolve(INACTIVE)
-    }
+    if (token === undefined || token.length !== TOKEN_LENGTH) return malformed()
     const key = hashToken(token)
-    const until = inactiveUntil.get(key)
-    if (until !== undefined) {
-      if (now() < until) {
-        tell('negative_hit', 1)
-        return Promise.resolve(INACTIVE)
-      }
-      inactiveUntil.delete(key)
-    }
     if (trusted) {
       const entry = active.get(key)
       if (entry !== undefined) {
@@ -205,6 +203,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
         return Promise.resolve(entry)
       }
     }
+    const until = inactiveUntil.get(key)
+    if (until !== undefined) {
+      if (now() < until) {
+        tell('negative_hit', 1)
+        return Promise.resolve(INACTIVE)
+      }
+      inactiveUntil.delete(key)
+    }
+    if (!wellFormed(token)) return malformed()
     tell('miss', 1)
     // Single-flight: concurrent verifies of one token share one introspection.
     let pending = inFlight.get(key)
@@ -213,6 +220,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
       inFlight.set(key, pending)
     }
     return pending
+  }
+
+  function malformed(): Promise<Answer> {
+    tell('malformed', 1)
+    return Promise.resolve(INACTIVE)
   }
 
   return {
