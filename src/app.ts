@@ -236,7 +236,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(browserLibrary, { cache: config.production })
   await app.register(httpMetrics)
   await app.register(openapi) // before every route: it collects them as they are registered
-  await app.register(cors) // before every route too: it reads each route's `cors` policy (CONTRACT 10)
 
   await app.register(healthRoutes)
   // With METRICS_PORT, /metrics is served there only (server.ts, metrics/metrics-server.ts).
@@ -271,8 +270,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(
     apiScope([meRoutes, applicationApiRoutes, apiTokenApiRoutes, authorizationApiRoutes, auditApiRoutes]),
   )
-  await app.register(oauthEndpoints)
-  await app.register(oidcRoutes)
+  // The machine endpoints browser apps may call (CONTRACT 10), in a scope of their
+  // own with CORS registered before them: @fastify/cors runs a hook and builds its
+  // options on every request of its scope, which cost hot /verify 7 % of its CPU
+  // while it sat at the root (bench/RESULTS.md).
+  await app.register(async (endpoints) => {
+    await endpoints.register(cors)
+    await endpoints.register(oauthEndpoints)
+    await endpoints.register(oidcRoutes)
+  })
   // Token validation for other services: outside the page and API scopes, so
   // no session, CSRF or view work runs on this hot path.
   await app.register(verifyRoutes)

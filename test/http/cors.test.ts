@@ -141,6 +141,15 @@ t.test(`CORS on each endpoint, by its policy (${DATABASE_KIND})`, async (t) => {
   const login = await app.inject({ method: 'GET', url: '/login', headers: { origin: SPA } })
   t.notOk(login.headers['access-control-allow-origin'])
   t.notMatch(String(login.headers.vary ?? ''), /Origin/, 'and no Vary: Origin either')
+  // Token validation is outside the scope CORS is registered in: browsers never call it.
+  const verify = await app.inject({
+    method: 'GET',
+    url: '/verify',
+    headers: { origin: SPA, authorization: `Bearer ${spaToken}` },
+  })
+  t.equal(verify.statusCode, 200)
+  t.notOk(verify.headers['access-control-allow-origin'], '/verify: no CORS')
+  t.notMatch(String(verify.headers.vary ?? ''), /Origin/, '/verify: no Vary: Origin')
 })
 
 t.test(`a changed redirect URL changes the answer at once (${DATABASE_KIND})`, async (t) => {
