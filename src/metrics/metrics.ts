@@ -26,14 +26,20 @@ export function createMetrics() {
   // Counted on every token check: tallied in plain numbers, added to the counters when read.
   const validationTally = new Tally<'outcome'>()
   const cacheTally = new Tally<'cache' | 'result'>()
+  // Counted on every request (http-metrics.ts), the same way.
+  const httpTally = new Tally<'method' | 'route' | 'status'>()
   const metrics = {
     registry,
-    httpRequests: new Counter({
-      name: 'latchkey_http_requests_total',
-      help: 'HTTP requests by method, route pattern and status code',
-      labelNames: ['method', 'route', 'status'] as const,
-      registers: [registry],
-    }),
+    httpRequests: httpTally.attach(
+      new Counter({
+        name: 'latchkey_http_requests_total',
+        help: 'HTTP requests by method, route pattern and status code',
+        labelNames: ['method', 'route', 'status'] as const,
+        registers: [registry],
+        collect: () => httpTally.flush(),
+      }),
+    ),
+    httpTally,
     httpDuration: new Histogram({
       name: 'latchkey_http_request_duration_seconds',
       help: 'HTTP request latency by method, route pattern and status code',
