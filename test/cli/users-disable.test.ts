@@ -1,28 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import t from 'tap'
 import { createAccount } from '../../src/accounts/repo.js'
-import { connectDatabase } from '../../src/db/connect.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import { insertUser, upsertMembership } from '../../src/users/repo.js'
 import { runLatchkey as cli } from '../fixtures.js'
-import { createEmptyPostgresDatabase, DATABASE_KIND } from '../helper.js'
+import { DATABASE_KIND } from '../helper.js'
+import { cliEnv } from './cli-env.js'
 
 // Real processes are slow: one suite covers disable, enable and an unknown address.
 t.test(`latchkey users disable / enable (${DATABASE_KIND})`, async (t) => {
-  let env: Record<string, string>
-  let open: () => ReturnType<typeof connectDatabase>
-  if (DATABASE_KIND === 'postgres') {
-    const url = await createEmptyPostgresDatabase(t)
-    env = { DATABASE_URL: url }
-    open = () => connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
-  } else {
-    const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'))
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-    env = { DATA_DIR: dir }
-    open = () => connectDatabase({ databaseUrl: undefined, pgliteDataDir: join(dir, 'pgdata') })
-  }
+  const { env, open } = await cliEnv(t)
   // Seeded in this process (no argon2 at production cost, one process fewer); the CLI migrates first.
   const seeding = await open()
   let userId: number

@@ -1,30 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import t from 'tap'
 import { createAccount } from '../../src/accounts/repo.js'
 import { createSession } from '../../src/auth/sessions.js'
-import { connectDatabase } from '../../src/db/connect.js'
 import { migrateToLatest } from '../../src/db/migrate.js'
 import { createChallenge } from '../../src/two-factor/challenges.js'
 import { insertUser, upsertMembership } from '../../src/users/repo.js'
+import { cliEnv } from '../cli/cli-env.js'
 import { runLatchkey } from '../fixtures.js'
-import { createEmptyPostgresDatabase, DATABASE_KIND } from '../helper.js'
+import { DATABASE_KIND } from '../helper.js'
 
 // A real process is slow (seconds each): two runs, the reset and an unknown address.
 t.test(`latchkey users reset-factors (${DATABASE_KIND})`, async (t) => {
-  let env: Record<string, string>
-  let open: () => ReturnType<typeof connectDatabase>
-  if (DATABASE_KIND === 'postgres') {
-    const url = await createEmptyPostgresDatabase(t)
-    env = { DATABASE_URL: url }
-    open = () => connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
-  } else {
-    const dir = mkdtempSync(join(tmpdir(), 'latchkey-reset-'))
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-    env = { DATA_DIR: dir }
-    open = () => connectDatabase({ databaseUrl: undefined, pgliteDataDir: join(dir, 'pgdata') })
-  }
+  const { env, open } = await cliEnv(t)
   const now = new Date()
   const seeding = await open()
   let userId: number
