@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { readdir, readFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { type ParsedMail, simpleParser } from 'mailparser'
 import { SMTPServer } from 'smtp-server'
@@ -84,6 +84,21 @@ export async function refusingSmtpUrl(): Promise<string> {
   const address = probe.address()
   if (!address || typeof address === 'string') throw new Error('no port')
   await new Promise<void>((resolve) => probe.close(() => resolve()))
+  return `smtp://127.0.0.1:${address.port}`
+}
+
+/** An `smtp://` URL of a server that accepts connections and never greets; closed in teardown. */
+export async function silentSmtpUrl(t: Teardown): Promise<string> {
+  const sockets: Socket[] = []
+  const silent = createServer((socket) => sockets.push(socket))
+  silent.listen(0, '127.0.0.1')
+  await once(silent, 'listening')
+  t.teardown(() => {
+    for (const socket of sockets) socket.destroy()
+    silent.close()
+  })
+  const address = silent.address()
+  if (!address || typeof address === 'string') throw new Error('no port')
   return `smtp://127.0.0.1:${address.port}`
 }
 

@@ -1,13 +1,18 @@
-import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import type { MailContent } from '../../src/mail/compose.js'
 import { appWithCapturedLog } from '../fixtures.js'
 import { build } from '../helper.js'
-import { linkPath, linksIn, outboxMessages, refusingSmtpUrl, startMailbox } from '../mailbox.js'
+import {
+  linkPath,
+  linksIn,
+  outboxMessages,
+  refusingSmtpUrl,
+  silentSmtpUrl,
+  startMailbox,
+} from '../mailbox.js'
 
 const LINK = 'http://localhost:3000/password/reset?token=AAAAbbbbCCCCddddEEEEffffGGGGhhhhIIIIjjjjKKK'
 
@@ -94,18 +99,9 @@ t.test('a server answering 5xx: failed, retried, each attempt refused', async (t
 })
 
 t.test('a server that never answers holds the sender only for the bounded wait', async (t) => {
-  const sockets: Socket[] = []
-  const silent = createServer((socket) => sockets.push(socket)) // accepts, never greets
-  silent.listen(0, '127.0.0.1')
-  await once(silent, 'listening')
-  t.teardown(() => {
-    for (const socket of sockets) socket.destroy()
-    silent.close()
-  })
-  const address = silent.address()
-  const port = address && typeof address === 'object' ? address.port : 0
+  const silent = await silentSmtpUrl(t) // accepts, never greets
   const { app } = await build(t, {
-    smtpUrl: `smtp://127.0.0.1:${port}`,
+    smtpUrl: silent,
     mailWaitMs: 200,
     mailRetryDelaysMs: [],
   })

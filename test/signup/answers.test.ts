@@ -1,9 +1,7 @@
-import { once } from 'node:events'
-import { createServer, type Socket } from 'node:net'
 import t from 'tap'
 import { postWithoutCsrf, XSS, XSS_ESCAPED } from '../fixtures.js'
 import { Browser, build, DATABASE_KIND, seedFirstAdmin } from '../helper.js'
-import { linkPath, linksIn } from '../mailbox.js'
+import { linkPath, linksIn, silentSmtpUrl } from '../mailbox.js'
 import { openSignupApp, rowCounts, signUp, signupFields } from './helpers.js'
 
 /** The answer with the echoed address taken out: what must not differ between known and unknown. */
@@ -50,19 +48,10 @@ t.test(
 )
 
 t.test('neither answer waits for the mail server (a server that never answers)', async (t) => {
-  const sockets: Socket[] = []
-  const silent = createServer((socket) => sockets.push(socket)) // accepts, never greets
-  silent.listen(0, '127.0.0.1')
-  await once(silent, 'listening')
-  t.teardown(() => {
-    for (const socket of sockets) socket.destroy()
-    silent.close()
-  })
-  const address = silent.address()
-  const port = address && typeof address === 'object' ? address.port : 0
+  const silent = await silentSmtpUrl(t) // accepts, never greets
   const { app } = await build(t, {
     signup: 'open',
-    smtpUrl: `smtp://127.0.0.1:${port}`,
+    smtpUrl: silent,
     mailWaitMs: 20_000,
     mailRetryDelaysMs: [],
   })
