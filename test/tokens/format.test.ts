@@ -113,3 +113,23 @@ t.test('refresh tokens (lkr_): the same format under their own prefix, never an 
   )
   t.pass('1000 tampered refresh tokens rejected')
 })
+
+t.test(
+  'tokens issued before the checksum was computed without BigInt still parse (CONTRACT 2)',
+  async (t) => {
+    // Minted by the BigInt version of the checksum (commit 70f41a5); the first one's checksum starts with 0.
+    const issued = {
+      lkp_Ptpr6Nh8ha3hEsypfOisRAZbEE7AH9GUOI7fSEduHhV0VOHBi: 'personal',
+      lka_Fy0CBHfJK7twlaiaI6USmxhVrWYYTXOjMBdFtYt787436MgB4: 'application',
+      lkp_Appd3ZKwM7O97ZKaM9RAR6YGPEAZhed1yWc2AoeQAzP1EU9n1: 'personal',
+    }
+    for (const [token, kind] of Object.entries(issued)) {
+      t.equal(parseToken(token), kind, token)
+      t.equal(
+        parseToken(`${token.slice(0, -1)}${token.endsWith('1') ? '2' : '1'}`),
+        undefined,
+        'a changed checksum fails',
+      )
+    }
+  },
+)
