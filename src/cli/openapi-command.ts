@@ -1,4 +1,3 @@
-import { openapiDocument } from '../docs/document.js'
 import type { Command } from './command.js'
 
 export const openapiCommand: Command = {
@@ -11,6 +10,8 @@ export const openapiCommand: Command = {
     'The servers entry is PUBLIC_URL.',
   ],
   async run({ config, io }) {
+    // Builds the app's routes: loaded only for this command (see serveCommand).
+    const { openapiDocument } = await import('../docs/document.js')
     io.stdout(`${JSON.stringify(await openapiDocument(config), null, 2)}\n`)
     return 0
   },

@@ -1,4 +1,3 @@
-import { serve } from '../cluster/serve.js'
 import { migrateDatabase } from '../db/migrate.js'
 import type { Command } from './command.js'
 import { openDatabase } from './command.js'
@@ -9,6 +8,9 @@ export const serveCommand: Command = {
   summary: 'migrate, then serve HTTP (PORT, HOST)',
   details: ['Runs until SIGTERM or SIGINT, then finishes what is in flight (SHUTDOWN_TIMEOUT_SECONDS).'],
   async run({ config }) {
+    // Loaded here, not at the top: the server (Fastify and every route) is most of
+    // what the CLI would load, and no other command needs it.
+    const { serve } = await import('../cluster/serve.js')
     await serve(config)
     return -1 // keeps running until a signal
   },
