@@ -68,39 +68,51 @@ async function signIn(): Promise<boolean> {
   return answer.status === 303
 }
 
-/** Starts SIGN_INS_PER_SECOND sign-ins a second (each on its own, whatever the previous ones do) until stopped. */
+/** One finished sign-in: how long it took (undefined when the request itself failed), and whether it failed. */
+interface SignInOutcome {
+  ms: number | undefined
+  failed: boolean
+}
+
+/** The sign-ins in `outcomes`: how many answered, how many failed, and the p99 of those that answered. */
+function summarize(outcomes: readonly SignInOutcome[]) {
+  const latencies = outcomes.flatMap((o) => (o.ms === undefined ? [] : [o.ms]))
+  return { signIns: latencies.length, failed: outcomes.filter((o) => o.failed).length, p99Ms: p99(latencies) }
+}
+
+/**
+ * Starts SIGN_INS_PER_SECOND sign-ins a second (each on its own, whatever the previous
+ * ones do). `mark()` summarizes the sign-ins finished since the last mark; `stop()`
+ * stops the storm, waits for those in flight and summarizes the rest.
+ */
 function storm() {
-  const latencies: number[] = []
-  let failed = 0
+  const outcomes: SignInOutcome[] = []
+  let marked = 0
   const running = new Set<Promise<void>>()
   const timer = setInterval(() => {
     const started = performance.now()
     const one = signIn().then(
       (ok) => {
-        latencies.push(performance.now() - started)
-        if (!ok) failed += 1
+        outcomes.push({ ms: performance.now() - started, failed: !ok })
       },
       () => {
-        failed += 1
+        outcomes.push({ ms: undefined, failed: true })
       },
     )
     running.add(one)
     void one.finally(() => running.delete(one))
   }, 1000 / SIGN_INS_PER_SECOND)
-  /** The sign-ins finished after the first `skip` (their count and p99), and all failures. */
-  const summary = (skip = 0) => ({
-    signIns: latencies.length - skip,
-    failed,
-    p99Ms: p99(latencies.slice(skip)),
-  })
-  const stop = async (skip = 0) => {
+  const mark = () => {
+    const since = outcomes.slice(marked)
+    marked = outcomes.length
+    return summarize(since)
+  }
+  const stop = async () => {
     clearInterval(timer)
     await Promise.all(running)
-    return summary(skip)
+    return mark()
   }
-  /** What has finished so far, without stopping. */
-  stop.sofar = () => summary()
-  return stop
+  return { mark, stop }
 }
 
 /**
@@ -190,17 +202,17 @@ async function signInStormRows(): Promise<StormRow[]> {
     // The storm's first seconds run the sign-in code cold (JIT, templates, the pool's
     // new connections): measured as a row of its own, then the target row measures
     // the storm once it runs steadily, as the other rows measure after a warm-up.
-    const stop = storm()
+    const signInStorm = storm()
     log(
       `sign-in storm: the first ${WARMUP_S} s of ${SIGN_INS_PER_SECOND} sign-ins/s beside /verify at ${VERIFY_RATE} req/s`,
     )
     const cold = await verifyFixedRate(hot, WARMUP_S)
-    const coldSignIns = stop.sofar()
+    const coldSignIns = signInStorm.mark()
     log(
       `sign-in storm: /verify at ${VERIFY_RATE} req/s with ${SIGN_INS_PER_SECOND} sign-ins/s, ${DURATION_S} s`,
     )
     const beside = await verifyFixedRate(hot, DURATION_S)
-    const signIns = await stop(coldSignIns.signIns)
+    const steadySignIns = await signInStorm.stop()
     rows.push(
       {
         name: `/verify hot at ${rate} req/s, the storm's first ${WARMUP_S} s (sign-in code cold; not the target)`,
@@ -218,9 +230,9 @@ async function signInStormRows(): Promise<StormRow[]> {
         unexpected: beside.unexpected,
         p50Ms: beside.p50Ms,
         p99Ms: beside.p99Ms,
-        signIns: signIns.signIns,
-        signInsFailed: signIns.failed - coldSignIns.failed,
-        signInP99Ms: signIns.p99Ms,
+        signIns: steadySignIns.signIns,
+        signInsFailed: steadySignIns.failed,
+        signInP99Ms: steadySignIns.p99Ms,
       },
     )
     return rows
