@@ -29,6 +29,7 @@ import { cors } from './http/cors.js'
 import { errorHandling } from './http/error-handler.js'
 import { loadShedding } from './http/load-shedding.js'
 import { pageScope } from './http/page-scope.js'
+import { sharedSchemaCompilers } from './http/schema-compilers.js'
 import { securityHeaders } from './http/security-headers.js'
 import { serverTimeouts } from './http/server-timeouts.js'
 import { proxyTrust } from './http/trust-proxy.js'
@@ -146,6 +147,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     requestIdHeader: false,
     genReqId: requestIdGenerator(trust),
     return503OnClosing: true,
+    schemaController: sharedSchemaCompilers,
     // Routes with `config: { requestLogging: false }` (token validation, which runs
     // for every API call behind a gateway) get no per-request log lines; metrics count them.
     logController: new LogController({

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8'
 import type { Config } from '../config.js'
 import { connectDatabase, type DatabaseHandle } from '../db/connect.js'
 import { migrateDatabase } from '../db/migrate.js'
@@ -60,6 +61,11 @@ export interface Command {
 
 /** Opens the configured database; the embedded one only while no server (or other command) has it open. */
 export function openDatabase(config: Config, command: string): Promise<DatabaseHandle> {
+  // A one-shot command runs the embedded PostgreSQL for well under a second: V8's
+  // baseline WebAssembly compiler alone is enough, and skipping the optimizing tier
+  // halves the command's CPU (1.3 s to 0.7 s measured for `apps list`). Read when
+  // PGlite compiles its module, which has not happened yet; `serve` does not come here.
+  if (!config.databaseUrl) setFlagsFromString('--liftoff-only')
   return connectDatabase({
     databaseUrl: config.databaseUrl,
     listenUrl: config.databaseListenUrl,

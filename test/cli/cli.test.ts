@@ -11,7 +11,7 @@ t.setTimeout(900_000)
 const cli = runLatchkey
 
 t.test(`latchkey migrate, users create, services (${DATABASE_KIND})`, async (t) => {
-  const { env, open } = await cliEnv(t)
+  const { env, open } = await cliEnv(t, { empty: true })
 
   const migrate = await cli(['migrate', '--json'], env)
   t.equal(migrate.code, 0, migrate.stderr)

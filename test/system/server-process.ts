@@ -5,19 +5,36 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connectDatabase } from '../../src/db/connect.js'
-import { createEmptyPostgresDatabase, DATABASE_KIND, TEST_SECRET, type Teardown } from '../helper.js'
+import { migratedPgliteDataDir } from '../database.js'
+import {
+  createEmptyPostgresDatabase,
+  createMigratedPostgresDatabase,
+  DATABASE_KIND,
+  TEST_SECRET,
+  type Teardown,
+} from '../helper.js'
 
 /** Opens the database a server process with these settings uses (while the server is not running, for PGlite). */
 export function openServerDatabase(env: Record<string, string>) {
   return connectDatabase({ databaseUrl: env.DATABASE_URL, pgliteDataDir: join(env.DATA_DIR ?? '', 'pgdata') })
 }
 
-/** The database settings for a server process: a fresh PostgreSQL database, or a fresh PGlite DATA_DIR. */
-export async function serverDatabaseEnv(t: Teardown): Promise<Record<string, string>> {
+/**
+ * The database settings for a `latchkey` process (a server or a command): a database of
+ * its own, PostgreSQL or a PGlite DATA_DIR, migrated as `latchkey migrate` leaves it, or
+ * `empty` for the tests of migrating itself.
+ */
+export async function serverDatabaseEnv(
+  t: Teardown,
+  { empty = false }: { empty?: boolean } = {},
+): Promise<Record<string, string>> {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-server-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  if (DATABASE_KIND === 'postgres')
-    return { DATABASE_URL: await createEmptyPostgresDatabase(t), DATA_DIR: dir }
+  if (DATABASE_KIND === 'postgres') {
+    const url = empty ? await createEmptyPostgresDatabase(t) : await createMigratedPostgresDatabase(t)
+    return { DATABASE_URL: url, DATA_DIR: dir }
+  }
+  if (!empty) await migratedPgliteDataDir(join(dir, 'pgdata'))
   return { DATA_DIR: dir }
 }
 
