@@ -1,0 +1,75 @@
+import { readdirSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import t from 'tap'
+
+// tap runs every test file in a process of its own. Starting one costs seconds of
+// CPU before the first test runs (Node, tsx's loader hooks, importing the app,
+// PGlite's WebAssembly and data directory), which over 160 files was most of
+// `npm test`'s time. So `npm test` runs ten processes besides test/system: each
+// file in test/suites/ names one of the suites below and imports the test files of
+// its folders, whose tests then run one after another in that process, as they
+// would in their own. A file still runs alone with `npx tap test/FOLDER/FILE.test.ts`.
+// The suites are balanced by their time on PGlite (about a minute each, and the
+// command line's alone, since it starts `latchkey` a hundred times); the system
+// suites (test/system) stay one process each and run one at a time.
+
+const TEST = import.meta.dirname
+
+/** The folders of test/ each suite runs ('' is test/ itself). */
+export const SUITES: Record<string, string[]> = {
+  accounts: ['accounts', 'account-security', 'invitations', 'members', 'sub-accounts', 'users'],
+  apps: ['api-tokens', 'applications', 'authorizations', 'tokens'],
+  cli: ['cli'],
+  factors: ['passkeys', 'signup', 'step-up', 'two-factor'],
+  oauth: ['consent', 'device', 'oauth', 'oidc'],
+  operations: ['bad-input', 'mail', 'ops', 'profile', 'security'],
+  platform: ['', 'audit', 'db', 'docs'],
+  services: ['cluster', 'examples', 'http', 'verifier'],
+  'sign-in': ['auth', 'passwords'],
+  validation: ['invalidation', 'token-events', 'validation'],
+}
+
+/** tap's timeout for a test file (package.json "tap.timeout"), in ms. */
+const FILE_TIMEOUT_MS = Number(process.env.TAP_TIMEOUT ?? 30) * 1000
+
+type Register = (...args: unknown[]) => unknown
+
+/** The test files directly in `dir`. */
+export function testFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.test.ts'))
+    .sort()
+    .map((name) => join(dir, name))
+}
+
+/**
+ * Imports the test files of a suite's folders into this process. While a file is
+ * imported, its top-level tests are registered under its path ("oauth/token.test.ts ›
+ * …") so that a failure names its file, and its `t.setTimeout` budget is added to the
+ * suite's instead of replacing it.
+ */
+export async function runSuite(name: string): Promise<void> {
+  const folders = SUITES[name]
+  if (!folders) throw new Error(`no test suite named ${name}`)
+  const root = t as unknown as { test: Register; setTimeout: (ms: number) => unknown }
+  const { test, setTimeout } = root
+  let budget = 0
+  try {
+    for (const file of folders.flatMap((folder) => testFiles(join(TEST, folder)))) {
+      const label = relative(TEST, file)
+      let fileBudget = FILE_TIMEOUT_MS
+      root.test = (name: unknown, ...rest: unknown[]) =>
+        typeof name === 'string' ? test.call(t, `${label} › ${name}`, ...rest) : test.call(t, name, ...rest)
+      root.setTimeout = (ms: number) => {
+        fileBudget = ms
+      }
+      await import(pathToFileURL(file).href)
+      budget += fileBudget
+    }
+  } finally {
+    root.test = test
+    root.setTimeout = setTimeout
+  }
+  t.setTimeout(budget)
+}
