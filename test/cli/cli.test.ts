@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { CREATE_FIRST_ADMIN, runLatchkey } from '../fixtures.js'
 import { DATABASE_KIND, PASSWORD } from '../helper.js'
-import { cliEnv } from './cli-env.js'
+import { openServerDatabase, serverDatabaseEnv } from '../system/server-process.js'
 
 // Some twenty CLI runs, each a Node process opening its database: beyond the default 180 s on a busy machine.
 t.setTimeout(900_000)
@@ -11,7 +11,7 @@ t.setTimeout(900_000)
 const cli = runLatchkey
 
 t.test(`latchkey migrate, users create, services (${DATABASE_KIND})`, async (t) => {
-  const { env, open } = await cliEnv(t, { empty: true })
+  const env = await serverDatabaseEnv(t, { empty: true })
 
   const migrate = await cli(['migrate', '--json'], env)
   t.equal(migrate.code, 0, migrate.stderr)
@@ -120,7 +120,7 @@ t.test(`latchkey migrate, users create, services (${DATABASE_KIND})`, async (t) 
   const revokedAgain = await cli(['services', 'revoke', String(id)], env)
   t.equal(revokedAgain.code, 2)
 
-  const database = await open()
+  const database = await openServerDatabase(env)
   t.teardown(() => database.close())
   const users = await database.db
     .selectFrom('users')

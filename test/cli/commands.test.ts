@@ -5,11 +5,10 @@ import { buildApp } from '../../src/app.js'
 import type { CliIo } from '../../src/cli/command.js'
 import { COMMANDS } from '../../src/cli/commands.js'
 import { runCli } from '../../src/cli/run.js'
-import { migrateToLatest } from '../../src/db/migrate.js'
 import { authorize, nextFeedEvent, personalToken, runLatchkey, seedApplication } from '../fixtures.js'
 import { DATABASE_KIND, seedFirstAdmin, TEST_SECRET, testConfig } from '../helper.js'
+import { openServerDatabase, serverDatabaseEnv } from '../system/server-process.js'
 import { verify } from '../validation/fixtures.js'
-import { cliEnv } from './cli-env.js'
 
 t.setTimeout(600_000) // PGlite opens its data directory once per command
 
@@ -93,10 +92,9 @@ t.test('help, version and usage errors for every command', async (t) => {
 })
 
 t.test(`tokens revoke, apps list and openapi (${DATABASE_KIND})`, async (t) => {
-  const { env, open } = await cliEnv(t)
+  const env = await serverDatabaseEnv(t)
   const config = testConfig()
-  let database = await open()
-  await migrateToLatest(database.db)
+  let database = await openServerDatabase(env)
   let app = await buildApp(config, { database, logger: false })
   await app.ready()
   const admin = await seedFirstAdmin(app)
@@ -162,7 +160,7 @@ t.test(`tokens revoke, apps list and openapi (${DATABASE_KIND})`, async (t) => {
   t.same(JSON.parse(openapi.stdout), documented, 'the document GET /docs/openapi.json serves')
 
   if (DATABASE_KIND === 'pglite') {
-    database = await open()
+    database = await openServerDatabase(env)
     app = await buildApp(config, { database, logger: false })
     await app.ready()
     t.equal((await verify(app, grant.token)).statusCode, 401, 'the token is inactive')

@@ -2,7 +2,7 @@ import t from 'tap'
 import type { CliIo } from '../../src/cli/command.js'
 import { runCli } from '../../src/cli/run.js'
 import { DATABASE_KIND, TEST_SECRET } from '../helper.js'
-import { cliEnv } from './cli-env.js'
+import { openServerDatabase, serverDatabaseEnv } from '../system/server-process.js'
 
 t.setTimeout(600_000) // PGlite opens its data directory once per command
 
@@ -20,7 +20,7 @@ async function cli(argv: string[], env: Record<string, string>) {
 }
 
 t.test(`latchkey keys list / rotate / retire (${DATABASE_KIND})`, async (t) => {
-  const { env, open } = await cliEnv(t)
+  const env = await serverDatabaseEnv(t)
   const empty = await cli(['keys', 'list'], env)
   t.equal(empty.code, 0)
   t.match(empty.stdout, /no signing keys yet/)
@@ -63,7 +63,7 @@ t.test(`latchkey keys list / rotate / retire (${DATABASE_KIND})`, async (t) => {
   t.equal((await cli(['keys', 'retire'], env)).code, 2, 'retire needs a kid')
   t.equal((await cli(['keys', 'rotate', 'extra'], env)).code, 2)
 
-  const database = await open()
+  const database = await openServerDatabase(env)
   try {
     const events = await database.db
       .selectFrom('audit_events')

@@ -1,19 +1,17 @@
 import t from 'tap'
 import { createAccount } from '../../src/accounts/repo.js'
-import { migrateToLatest } from '../../src/db/migrate.js'
 import { insertUser, upsertMembership } from '../../src/users/repo.js'
 import { runLatchkey as cli } from '../fixtures.js'
 import { DATABASE_KIND } from '../helper.js'
-import { cliEnv } from './cli-env.js'
+import { openServerDatabase, serverDatabaseEnv } from '../system/server-process.js'
 
 // Real processes are slow: one suite covers disable, enable and an unknown address.
 t.test(`latchkey users disable / enable (${DATABASE_KIND})`, async (t) => {
-  const { env, open } = await cliEnv(t)
-  // Seeded in this process (no argon2 at production cost, one process fewer); the CLI migrates first.
-  const seeding = await open()
+  const env = await serverDatabaseEnv(t)
+  // Seeded in this process (no argon2 at production cost, one process fewer), on the migrated database.
+  const seeding = await openServerDatabase(env)
   let userId: number
   try {
-    await migrateToLatest(seeding.db)
     const user = await insertUser(seeding.db, { email: 'ops@example.com', name: 'Ops', passwordHash: 'x' })
     const account = await createAccount(seeding.db, { name: 'Acme' })
     await upsertMembership(seeding.db, { accountId: account.id, userId: user.id, role: 'admin' })
@@ -31,7 +29,7 @@ t.test(`latchkey users disable / enable (${DATABASE_KIND})`, async (t) => {
   t.equal(unknown.stderr, 'latchkey: No user has the email nobody@example.com.\n', 'with one clear line')
   t.equal(unknown.stdout, '')
 
-  const database = await open()
+  const database = await openServerDatabase(env)
   try {
     const row = await database.db
       .selectFrom('users')

@@ -3,7 +3,6 @@ import { request as httpRequest } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { createApiToken } from '../../src/api-tokens/service.js'
-import { migrateToLatest } from '../../src/db/migrate.js'
 import { setupFirstAdmin } from '../../src/users/service.js'
 import { AUDIT, LATCHKEY } from '../fixtures.js'
 import { DATABASE_KIND, PASSWORD } from '../helper.js'
@@ -44,7 +43,6 @@ t.test(`SIGTERM during traffic loses no request (${DATABASE_KIND})`, async (t) =
   const env = { ...(await serverDatabaseEnv(t)), SHUTDOWN_TIMEOUT_SECONDS: '20' }
   // A user and an API token, made before the server starts (PGlite allows one process at a time).
   const seed = await openServerDatabase(env)
-  await migrateToLatest(seed.db)
   const admin = await setupFirstAdmin(
     seed.db,
     { email: 'ops@example.com', name: 'Ops', password: PASSWORD, accountName: 'Acme' },

@@ -1,7 +1,6 @@
 import { request as httpRequest } from 'node:http'
 import t, { type Test } from 'tap'
 import { createApiToken } from '../../src/api-tokens/service.js'
-import { migrateToLatest } from '../../src/db/migrate.js'
 import { setupFirstAdmin } from '../../src/users/service.js'
 import { AUDIT, LATCHKEY, runLatchkey } from '../fixtures.js'
 import { DATABASE_KIND, PASSWORD } from '../helper.js'
@@ -31,7 +30,6 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 /** A user and two API tokens, made before the server starts. */
 async function seed(env: Record<string, string>) {
   const database = await openServerDatabase(env)
-  await migrateToLatest(database.db)
   const admin = await setupFirstAdmin(
     database.db,
     { email: 'ops@example.com', name: 'Ops', password: PASSWORD, accountName: 'Acme' },

@@ -1,22 +1,20 @@
 import t from 'tap'
 import { createAccount } from '../../src/accounts/repo.js'
 import { createSession } from '../../src/auth/sessions.js'
-import { migrateToLatest } from '../../src/db/migrate.js'
 import { createChallenge } from '../../src/two-factor/challenges.js'
 import { insertUser, upsertMembership } from '../../src/users/repo.js'
-import { cliEnv } from '../cli/cli-env.js'
 import { runLatchkey } from '../fixtures.js'
 import { DATABASE_KIND } from '../helper.js'
+import { openServerDatabase, serverDatabaseEnv } from '../system/server-process.js'
 
 // A real process is slow (seconds each): two runs, the reset and an unknown address.
 t.test(`latchkey users reset-factors (${DATABASE_KIND})`, async (t) => {
-  const { env, open } = await cliEnv(t)
+  const env = await serverDatabaseEnv(t)
   const now = new Date()
-  const seeding = await open()
+  const seeding = await openServerDatabase(env)
   let userId: number
   try {
     const { db } = seeding
-    await migrateToLatest(db)
     const user = await insertUser(db, { email: 'lost@example.com', name: 'Lost', passwordHash: 'x' })
     const account = await createAccount(db, { name: 'Acme' })
     await upsertMembership(db, { accountId: account.id, userId: user.id, role: 'admin' })
@@ -51,7 +49,7 @@ t.test(`latchkey users reset-factors (${DATABASE_KIND})`, async (t) => {
     sessions_ended: 2,
   })
 
-  const database = await open()
+  const database = await openServerDatabase(env)
   try {
     const { db } = database
     for (const table of [
