@@ -6,13 +6,15 @@ import t from 'tap'
 // tap runs every test file in a process of its own. Starting one costs seconds of
 // CPU before the first test runs (Node, tsx's loader hooks, importing the app,
 // PGlite's WebAssembly and data directory), which over 160 files was most of
-// `npm test`'s time. So `npm test` runs ten processes besides test/system: each
-// file in test/suites/ names one of the suites below and imports the test files of
-// its folders, whose tests then run one after another in that process, as they
-// would in their own. A file still runs alone with `npx tap test/FOLDER/FILE.test.ts`.
+// `npm test`'s time. So `npm test` runs eleven such processes: each file in
+// test/suites/ names one of the suites below and imports the test files of its
+// folders, whose tests then run one after another in that process, as they would
+// in their own. A file still runs alone with `npx tap test/FOLDER/FILE.test.ts`.
 // The suites are balanced by their time on PGlite (about a minute each, and the
-// command line's alone, since it starts `latchkey` a hundred times); the system
-// suites (test/system) stay one process each and run one at a time.
+// command line's alone, since it starts `latchkey` some forty times); 'browser'
+// runs test/system/browser, whose files share one chromium. The other files of
+// test/system keep a process each, beside the suites, except test/system/timed,
+// whose files time what they see and run one at a time after everything else.
 
 const TEST = import.meta.dirname
 
@@ -20,6 +22,7 @@ const TEST = import.meta.dirname
 export const SUITES: Record<string, string[]> = {
   accounts: ['accounts', 'account-security', 'invitations', 'members', 'sub-accounts', 'users'],
   apps: ['api-tokens', 'applications', 'authorizations', 'tokens'],
+  browser: ['system/browser'],
   cli: ['cli'],
   factors: ['passkeys', 'signup', 'step-up', 'two-factor'],
   oauth: ['consent', 'device', 'oauth', 'oidc'],
@@ -43,15 +46,20 @@ export function testFiles(dir: string): string[] {
     .map((name) => join(dir, name))
 }
 
-/**
- * Imports the test files of a suite's folders into this process. While a file is
- * imported, its top-level tests are registered under its path ("oauth/token.test.ts ›
- * …") so that a failure names its file, and its `t.setTimeout` budget is added to the
- * suite's instead of replacing it.
- */
+/** Imports the test files of a suite's folders into this process (runFolders). */
 export async function runSuite(name: string): Promise<void> {
   const folders = SUITES[name]
   if (!folders) throw new Error(`no test suite named ${name}`)
+  await runFolders(folders)
+}
+
+/**
+ * Imports the test files of `folders` (relative to test/) into this process. While a
+ * file is imported, its top-level tests are registered under its path
+ * ("oauth/token.test.ts › …") so that a failure names its file, and its
+ * `t.setTimeout` budget is added to the process's instead of replacing it.
+ */
+export async function runFolders(folders: string[]): Promise<void> {
   const root = t as unknown as { test: Register; setTimeout: (ms: number) => unknown }
   const { test, setTimeout } = root
   let budget = 0

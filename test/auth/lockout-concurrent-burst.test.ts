@@ -2,11 +2,10 @@ import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { connectDatabase } from '../../src/db/connect.js'
-import { migrateToLatest } from '../../src/db/migrate.js'
 import {
   Browser,
   build,
-  createEmptyPostgresDatabase,
+  createMigratedPostgresDatabase,
   DATABASE_KIND,
   type Seeded,
   seedFirstAdmin,
@@ -116,11 +115,10 @@ async function twoInstances(t: Teardown): Promise<FastifyInstance[]> {
     process.env.TEST_DATABASE_URL ||
     process.env.LATCHKEY_TEST_POSTGRES_URL ||
     'postgres://postgres@127.0.0.1:5432/postgres'
-  const url = await createEmptyPostgresDatabase(t, server)
+  const url = await createMigratedPostgresDatabase(t, server)
   const apps: FastifyInstance[] = []
   for (let i = 0; i < 2; i++) {
     const database = await connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
-    if (i === 0) await migrateToLatest(database.db)
     const app = await buildApp(testConfig({ loginMaxFailuresPerEmail: LIMIT }), { database, logger: false })
     t.teardown(async () => {
       await app.close()

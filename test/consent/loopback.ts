@@ -1,16 +1,6 @@
-import { createServer } from 'node:net'
 import type { Config } from '../../src/config.js'
 import { build, type Teardown, type TestApp } from '../helper.js'
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (!address || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
+import { freePort } from '../system/server-process.js'
 
 /** The real app listening on a loopback port, with PUBLIC_URL (the issuer) pointing at it. */
 export async function listenOnLoopback(

@@ -5,8 +5,8 @@ import t from 'tap'
 import { createApiToken } from '../../src/api-tokens/service.js'
 import { buildApp } from '../../src/app.js'
 import type { DatabaseHandle } from '../../src/db/connect.js'
-import { migrateToLatest } from '../../src/db/migrate.js'
 import type { Database } from '../../src/db/schema.js'
+import { migratedPgliteSnapshot } from '../database.js'
 import { AUDIT } from '../fixtures.js'
 import { type Teardown, testConfig } from '../helper.js'
 import { cacheLookups, seedValidation, verify } from '../validation/fixtures.js'
@@ -20,11 +20,10 @@ import { waitFor, warm } from './instances.js'
  * through one reaches the other's cache is PGlite's in-process LISTEN/NOTIFY.
  */
 async function pgliteInstances(t: Teardown) {
-  const pglite = new PGlite('memory://')
+  const pglite = new PGlite({ dataDir: 'memory://', loadDataDir: await migratedPgliteSnapshot() })
   const apps: FastifyInstance[] = []
   for (let i = 0; i < 2; i++) {
     const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) })
-    if (i === 0) await migrateToLatest(db)
     // Closing is left to the PGlite teardown below: Kysely's destroy() would close the shared instance.
     const database: DatabaseHandle = {
       db,

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { type BuildOptions, buildApp } from '../../src/app.js'
 import { connectDatabase, type DatabaseHandle } from '../../src/db/connect.js'
-import { migrateToLatest } from '../../src/db/migrate.js'
 import { nextFeedEvent, whenTrusted } from '../fixtures.js'
-import { createEmptyPostgresDatabase, type Teardown, testConfig } from '../helper.js'
+import { createMigratedPostgresDatabase, type Teardown, testConfig } from '../helper.js'
 import { cacheLookups } from '../validation/fixtures.js'
 
 /**
@@ -23,17 +22,16 @@ export interface Instance {
   database: DatabaseHandle
 }
 
-/** `count` app instances, each with its own pool and LISTEN connection, on one fresh PostgreSQL database. */
+/** `count` app instances, each with its own pool and LISTEN connection, on one fresh, migrated PostgreSQL database. */
 export async function postgresInstances(
   t: Teardown,
   count: number,
   options: Omit<BuildOptions, 'database' | 'logger'> = {},
 ): Promise<{ instances: Instance[]; url: string }> {
-  const url = await createEmptyPostgresDatabase(t, POSTGRES_SERVER_URL)
+  const url = await createMigratedPostgresDatabase(t, POSTGRES_SERVER_URL)
   const instances: Instance[] = []
   for (let i = 0; i < count; i++) {
     const database = await connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
-    if (i === 0) await migrateToLatest(database.db)
     const app = await buildApp(testConfig(), { ...options, database, logger: false })
     t.teardown(async () => {
       await app.close()

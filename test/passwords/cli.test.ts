@@ -1,15 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import t from 'tap'
 import { createSession } from '../../src/auth/sessions.js'
-import { connectDatabase, type DatabaseHandle } from '../../src/db/connect.js'
-import { migrateToLatest } from '../../src/db/migrate.js'
+import type { DatabaseHandle } from '../../src/db/connect.js'
 import { linkTokenHash } from '../../src/security/link-tokens.js'
 import { verifyPassword } from '../../src/security/passwords.js'
 import { setupFirstAdmin } from '../../src/users/service.js'
 import { type ProcessRun, runLatchkey } from '../fixtures.js'
-import { createEmptyPostgresDatabase, DATABASE_KIND, PASSWORD } from '../helper.js'
+import { DATABASE_KIND, PASSWORD } from '../helper.js'
+import { openServerDatabase, serverDatabaseEnv } from '../system/server-process.js'
 
 const NEW_PASSWORD = 'set by the operator 42'
 
@@ -19,20 +16,9 @@ function cli(args: string[], env: Record<string, string>, stdin = ''): Promise<P
 
 // Each process start is slow: one database, four runs of the real command.
 t.test(`latchkey users set-password and reset-link (${DATABASE_KIND})`, async (t) => {
-  let env: Record<string, string>
-  let database: DatabaseHandle
-  if (DATABASE_KIND === 'postgres') {
-    const url = await createEmptyPostgresDatabase(t)
-    env = { DATABASE_URL: url }
-    database = await connectDatabase({ databaseUrl: url, pgliteDataDir: '' })
-  } else {
-    const dir = mkdtempSync(join(tmpdir(), 'latchkey-cli-'))
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-    env = { DATA_DIR: dir }
-    database = await connectDatabase({ databaseUrl: undefined, pgliteDataDir: join(dir, 'pgdata') })
-  }
+  const env = await serverDatabaseEnv(t)
+  let database: DatabaseHandle = await openServerDatabase(env)
   const db = database.db
-  await migrateToLatest(db)
   const email = 'ops@example.com'
   const { userId } = await setupFirstAdmin(
     db,
@@ -46,10 +32,7 @@ t.test(`latchkey users set-password and reset-link (${DATABASE_KIND})`, async (t
   const reopen = async () => {
     if (DATABASE_KIND === 'postgres') return
     await database.close()
-    database = await connectDatabase({
-      databaseUrl: undefined,
-      pgliteDataDir: join(env.DATA_DIR ?? '', 'pgdata'),
-    })
+    database = await openServerDatabase(env)
   }
   t.teardown(() => database.close().catch(() => {}))
   if (DATABASE_KIND !== 'postgres') await database.close()

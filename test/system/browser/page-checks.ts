@@ -21,13 +21,38 @@ const ARGS = [
 ]
 export const ARTIFACTS = 'test-artifacts/browser'
 
-/** Launches /usr/bin/chromium; a missing binary is a loud failure (requirePrograms runs first). */
+// The browser suites run in one process (test/system/browser.test.ts) and share one
+// chromium: each test gets it with launchChromium and its pages and contexts are
+// closed when the test ends. Chromium's pipe keeps the process alive, so a browser
+// no test has asked for within IDLE_MS is closed (the next test asks within a
+// second or two; one that comes later launches another).
+const IDLE_MS = 5_000
+let shared: Promise<Browser> | undefined
+let users = 0
+let idleTimer: NodeJS.Timeout | undefined
+
+/** Chromium (/usr/bin/chromium) for one test; a missing binary is a loud failure (requirePrograms runs first). */
 export async function launchChromium(t: Teardown): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium)`)
   }
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
-  t.teardown(() => browser.close())
+  clearTimeout(idleTimer)
+  users += 1
+  shared ??= chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })
+  const launching = shared
+  const browser = await launching
+  const before = new Set(browser.contexts())
+  t.teardown(async () => {
+    await Promise.all(
+      browser.contexts().map((context) => (before.has(context) ? undefined : context.close())),
+    )
+    users -= 1
+    if (users > 0) return
+    idleTimer = setTimeout(() => {
+      if (shared === launching) shared = undefined
+      void browser.close()
+    }, IDLE_MS)
+  })
   mkdirSync(ARTIFACTS, { recursive: true })
   return browser
 }

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { freePort } from '../../consent/loopback.js'
 import { TestClock } from '../../fixtures.js'
 import { build, DATABASE_KIND, seedFirstAdmin } from '../../helper.js'
 import { CHROMIUM as CHROMIUM_PACKAGE, requirePrograms } from '../require-program.js'
+import { freePort } from '../server-process.js'
 import { ARTIFACTS, collectProblems, launchChromium } from './page-checks.js'
 
 // Passkeys as a person uses them (CONTRACT 9), in Debian's chromium with a CDP

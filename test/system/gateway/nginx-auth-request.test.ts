@@ -4,8 +4,8 @@ import t from 'tap'
 import { createApiToken } from '../../../src/api-tokens/service.js'
 import { AUDIT } from '../../fixtures.js'
 import { build, DATABASE_KIND, seedFirstAdmin, seedUser } from '../../helper.js'
-import { freePort } from '../faults/own-postgres.js'
 import { NGINX, requirePrograms } from '../require-program.js'
+import { freePort } from '../server-process.js'
 import { Nginx, startEchoUpstream } from './nginx.js'
 
 const skip = requirePrograms(t, [NGINX])

@@ -1,9 +1,9 @@
 import { request as httpRequest } from 'node:http'
 import t, { type Test } from 'tap'
-import { createApiToken } from '../../src/api-tokens/service.js'
-import { setupFirstAdmin } from '../../src/users/service.js'
-import { AUDIT, LATCHKEY, runLatchkey } from '../fixtures.js'
-import { DATABASE_KIND, PASSWORD } from '../helper.js'
+import { createApiToken } from '../../../src/api-tokens/service.js'
+import { setupFirstAdmin } from '../../../src/users/service.js'
+import { AUDIT, LATCHKEY, runLatchkey } from '../../fixtures.js'
+import { DATABASE_KIND, PASSWORD } from '../../helper.js'
 import {
   freePort,
   httpOnce,
@@ -12,7 +12,7 @@ import {
   type ServerProcess,
   serverDatabaseEnv,
   startServerProcess,
-} from './server-process.js'
+} from '../server-process.js'
 
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 

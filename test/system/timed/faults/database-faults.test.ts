@@ -1,5 +1,5 @@
 // Fault suite. These tests stop, crash and restart a PostgreSQL cluster of their
-// own (test/faults/own-postgres.ts), so they run against PostgreSQL in both CI
+// own (own-postgres.ts), so they run against PostgreSQL in both CI
 // runs (the PGlite run included): a fault in the embedded database is a fault of
 // the process itself, which the kill test covers.
 import { spawn } from 'node:child_process'
@@ -8,15 +8,15 @@ import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import t from 'tap'
-import { createApiToken } from '../../../src/api-tokens/service.js'
-import { buildApp } from '../../../src/app.js'
-import { generateClientSecret } from '../../../src/applications/client-secret.js'
-import { insertApplication } from '../../../src/applications/repo.js'
-import { connectDatabase } from '../../../src/db/connect.js'
-import { migrateToLatest } from '../../../src/db/migrate.js'
-import { AUDIT } from '../../fixtures.js'
-import { seedFirstAdmin, type Teardown, testConfig } from '../../helper.js'
-import { POSTGRES_SERVER, requirePrograms } from '../require-program.js'
+import { createApiToken } from '../../../../src/api-tokens/service.js'
+import { buildApp } from '../../../../src/app.js'
+import { generateClientSecret } from '../../../../src/applications/client-secret.js'
+import { insertApplication } from '../../../../src/applications/repo.js'
+import { connectDatabase } from '../../../../src/db/connect.js'
+import { migrateToLatest } from '../../../../src/db/migrate.js'
+import { AUDIT } from '../../../fixtures.js'
+import { seedFirstAdmin, type Teardown, testConfig } from '../../../helper.js'
+import { POSTGRES_SERVER, requirePrograms } from '../../require-program.js'
 import { OwnPostgres } from './own-postgres.js'
 
 async function appOn(t: Teardown, url: string): Promise<FastifyInstance> {

@@ -1,9 +1,9 @@
 // Child process for the fault suite: issues tokens in a loop until it is killed.
 
-import { createApiToken } from '../../../src/api-tokens/service.js'
-import { findApplication } from '../../../src/applications/repo.js'
-import { authorizeApplication } from '../../../src/authorizations/service.js'
-import { connectDatabase } from '../../../src/db/connect.js'
+import { createApiToken } from '../../../../src/api-tokens/service.js'
+import { findApplication } from '../../../../src/applications/repo.js'
+import { authorizeApplication } from '../../../../src/authorizations/service.js'
+import { connectDatabase } from '../../../../src/db/connect.js'
 
 const [url, accountId, userId, applicationId] = process.argv.slice(2)
 const database = await connectDatabase({ databaseUrl: url, pgliteDataDir: '' })

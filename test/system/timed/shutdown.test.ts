@@ -2,17 +2,17 @@ import { EventEmitter } from 'node:events'
 import { request as httpRequest } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { createApiToken } from '../../src/api-tokens/service.js'
-import { setupFirstAdmin } from '../../src/users/service.js'
-import { AUDIT, LATCHKEY } from '../fixtures.js'
-import { DATABASE_KIND, PASSWORD } from '../helper.js'
+import { createApiToken } from '../../../src/api-tokens/service.js'
+import { setupFirstAdmin } from '../../../src/users/service.js'
+import { AUDIT, LATCHKEY } from '../../fixtures.js'
+import { DATABASE_KIND, PASSWORD } from '../../helper.js'
 import {
   httpOnce,
   type LogLine,
   openServerDatabase,
   serverDatabaseEnv,
   startServerProcess,
-} from './server-process.js'
+} from '../server-process.js'
 
 const PATHS = ['/healthz', '/readyz', '/login', '/api/v1/me']
 
