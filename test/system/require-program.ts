@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 
@@ -20,6 +20,7 @@ export const NGINX: Program = {
   debian: 'nginx-light',
   afterInstall: () => spawnSync('/usr/sbin/nginx', ['-s', 'quit'], { stdio: 'ignore' }),
 }
+export const PGBOUNCER: Program = { command: '/usr/sbin/pgbouncer', debian: 'pgbouncer' }
 export const POSTGRES_SERVER: Program = { command: 'pg_ctlcluster', debian: 'postgresql' }
 /** util-linux's `script`: runs a command in a pseudo-terminal (Essential on Debian, so normally there). */
 export const SCRIPT: Program = { command: 'script', debian: 'bsdutils' }
@@ -31,17 +32,29 @@ function installed(program: Program): boolean {
   return SEARCH.some((dir) => dir && existsSync(join(dir, program.command)))
 }
 
+/** The programs of the system suites that the suites install when they can. */
+const SUITE_PROGRAMS = [CHROMIUM, DOCKER_COMPOSE, NGINX, PGBOUNCER]
+
+const APT_LOCK = '/tmp/latchkey-test-apt.lock'
+
+function canInstall(): boolean {
+  return process.getuid?.() === 0 && existsSync('/usr/bin/apt-get') && existsSync('/usr/bin/flock')
+}
+
+/** The shell command that installs `packages` (one apt at a time, under APT_LOCK). */
+function aptScript(packages: string[]): string {
+  const apt = 'apt-get -o DPkg::Lock::Timeout=600'
+  return `${apt} update -qq && DEBIAN_FRONTEND=noninteractive ${apt} install -y -qq --no-install-recommends ${packages.join(' ')}`
+}
+
 /**
  * Installs the Debian packages as root (one apt at a time: test files run in
  * parallel, and so may other users of the machine). Returns whether it ran.
  */
 function aptInstall(packages: string[]): boolean {
-  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get') || !existsSync('/usr/bin/flock'))
-    return false
-  const apt = 'apt-get -o DPkg::Lock::Timeout=600'
-  const script = `${apt} update -qq && DEBIAN_FRONTEND=noninteractive ${apt} install -y -qq --no-install-recommends ${packages.join(' ')}`
+  if (!canInstall()) return false
   try {
-    execFileSync('flock', ['/tmp/latchkey-test-apt.lock', 'sh', '-c', script], {
+    execFileSync('flock', [APT_LOCK, 'sh', '-c', aptScript(packages)], {
       stdio: ['ignore', 'ignore', 'inherit'],
       timeout: 900_000,
     })
@@ -49,6 +62,24 @@ function aptInstall(packages: string[]): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * Starts installing every missing program of the system suites in the background
+ * (tap's `before` step, test/before.ts): on a bare machine the download then runs
+ * while the feature suites use the CPU, instead of in front of each system suite.
+ * A suite that needs a program before the install is done waits for APT_LOCK in
+ * requirePrograms and finds it installed.
+ */
+export function installSuiteProgramsInBackground(): void {
+  const missing = SUITE_PROGRAMS.filter((p) => !installed(p))
+  if (missing.length === 0 || !canInstall()) return
+  const after = missing.some((p) => p === NGINX) ? '; /usr/sbin/nginx -s quit 2>/dev/null; true' : ''
+  const child = spawn('flock', [APT_LOCK, 'sh', '-c', `${aptScript(missing.map((p) => p.debian))}${after}`], {
+    detached: true,
+    stdio: 'ignore',
+  })
+  child.unref()
 }
 
 interface Reporter {
@@ -67,8 +98,15 @@ interface Reporter {
  */
 export function requirePrograms(t: Reporter, programs: Program[]): string | false {
   let missing = programs.filter((p) => !installed(p))
+  if (missing.length > 0 && canInstall()) {
+    // The background install of the run's start (or another suite's) may be under way:
+    // wait for it, then look again. A first chromium install takes minutes on a slow
+    // mirror; the file's clock waits for it.
+    t.setTimeout(1_200_000)
+    execFileSync('flock', [APT_LOCK, 'true'], { stdio: 'ignore', timeout: 900_000 })
+    missing = missing.filter((p) => !installed(p))
+  }
   if (missing.length > 0) {
-    // A first chromium install takes minutes on a slow mirror; the file's clock waits for it.
     t.setTimeout(1_200_000)
     t.comment(`installing ${missing.map((p) => p.debian).join(' ')} (apt-get)`)
     if (aptInstall(missing.map((p) => p.debian))) for (const p of missing) p.afterInstall?.()

@@ -14,12 +14,11 @@ import { LISTENER_APPLICATION_NAME } from '../../../src/invalidation/listener.js
 import { revokeTokenByOperator } from '../../../src/tokens/revoke-by-operator.js'
 import { AUDIT, authorize, LATCHKEY, seedApplication } from '../../fixtures.js'
 import { createEmptyPostgresDatabase, seedFirstAdmin, type Teardown, testConfig } from '../../helper.js'
-import { type Program, requirePrograms } from '../require-program.js'
+import { PGBOUNCER, requirePrograms } from '../require-program.js'
 import { freePort, httpOnce, startServerProcess } from '../server-process.js'
 
 type Tap = Test
 
-const PGBOUNCER: Program = { command: '/usr/sbin/pgbouncer', debian: 'pgbouncer' }
 /** The PostgreSQL the suites share (TEST_DATABASE_URL), or the local one the brief names. */
 const SERVER = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres'
 
