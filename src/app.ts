@@ -29,6 +29,7 @@ import { cors } from './http/cors.js'
 import { errorHandling } from './http/error-handler.js'
 import { loadShedding } from './http/load-shedding.js'
 import { pageScope } from './http/page-scope.js'
+import { named } from './http/plugin-name.js'
 import { sharedSchemaCompilers } from './http/schema-compilers.js'
 import { securityHeaders } from './http/security-headers.js'
 import { serverTimeouts } from './http/server-timeouts.js'
@@ -235,15 +236,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(formbody, { bodyLimit: 64 * 1024 })
   await app.register(securityHeaders)
   await app.register(views, { cache: config.production })
-  await app.register(browserLibrary, { cache: config.production })
+  await app.register(named(browserLibrary), { cache: config.production })
   await app.register(httpMetrics)
   await app.register(openapi) // before every route: it collects them as they are registered
 
-  await app.register(healthRoutes)
+  await app.register(named(healthRoutes))
   // With METRICS_PORT, /metrics is served there only (server.ts, metrics/metrics-server.ts).
   if (config.metricsPort === undefined)
-    await app.register(metricsRoutes, { fromPrimary: options.workerId !== undefined })
-  await app.register(openapiRoutes)
+    await app.register(named(metricsRoutes), { fromPrimary: options.workerId !== undefined })
+  await app.register(named(openapiRoutes))
   await app.register(
     pageScope([
       authRoutes,
@@ -276,18 +277,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // own with CORS registered before them: @fastify/cors runs a hook and builds its
   // options on every request of its scope, which cost hot /verify 7 % of its CPU
   // while it sat at the root (bench/RESULTS.md).
-  await app.register(async (endpoints) => {
-    await endpoints.register(cors)
-    await endpoints.register(oauthEndpoints)
-    await endpoints.register(oidcRoutes)
-  })
+  await app.register(
+    named(async function machineEndpoints(endpoints: FastifyInstance) {
+      await endpoints.register(cors)
+      await endpoints.register(named(oauthEndpoints))
+      await endpoints.register(named(oidcRoutes))
+    }),
+  )
   // Token validation for other services: outside the page and API scopes, so
   // no session, CSRF or view work runs on this hot path.
-  await app.register(verifyRoutes)
-  await app.register(introspectionRoutes)
+  await app.register(named(verifyRoutes))
+  await app.register(named(introspectionRoutes))
   // Leaked-token reports from secret scanners: anonymous JSON, throttled, no session or CSRF (CONTRACT 11).
-  await app.register(leakReportRoutes)
-  await app.register(tokenEventRoutes, options.tokenEvents ?? {})
+  await app.register(named(leakReportRoutes))
+  await app.register(named(tokenEventRoutes), options.tokenEvents ?? {})
 
   return app
 }

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { buildApp } from '../src/app.js'
 import { connectDatabase } from '../src/db/connect.js'
+import { migratedPgliteSnapshot } from './database.js'
 import { build, DATABASE_KIND, testConfig } from './helper.js'
 
 t.test(`/healthz and /readyz (${DATABASE_KIND})`, async (t) => {
@@ -18,7 +19,11 @@ t.test('/readyz answers 503 when the database does not answer', async (t) => {
   const database =
     DATABASE_KIND === 'postgres'
       ? await connectDatabase({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', pgliteDataDir: '' })
-      : await connectDatabase({ databaseUrl: undefined, pgliteDataDir: 'memory://' })
+      : await connectDatabase({
+          databaseUrl: undefined,
+          pgliteDataDir: 'memory://',
+          pgliteSnapshot: await migratedPgliteSnapshot(),
+        })
   if (database.pglite) await database.pglite.close()
   const app = await buildApp(testConfig(), { database, logger: false })
   t.teardown(async () => {

@@ -4,6 +4,7 @@ import type { Role } from '../db/schema.js'
 import { AuthenticationError, ForbiddenError, PermissionError } from '../errors.js'
 import { headerToken, TOKEN_INACTIVE } from '../validation/header-token.js'
 import type { Principal } from '../validation/validator.js'
+import { named } from './plugin-name.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -68,7 +69,7 @@ const CLIENT_TOKEN_ROUTES: ReadonlySet<string> = new Set(['/api/v1/me'])
  * validation (so an anonymous caller learns nothing about the input rules).
  */
 export function apiScope(routes: FastifyPluginAsync[]): FastifyPluginAsync {
-  return async (app: FastifyInstance) => {
+  return named(async function api(app: FastifyInstance) {
     app.decorateRequest('principal', null)
     app.addHook('onRoute', (route) => {
       route.config = { ...route.config, errorStyle: 'json' }
@@ -82,6 +83,6 @@ export function apiScope(routes: FastifyPluginAsync[]): FastifyPluginAsync {
       }
       request.principal = result.principal
     })
-    for (const routesPlugin of routes) await app.register(routesPlugin)
-  }
+    for (const routesPlugin of routes) await app.register(named(routesPlugin))
+  })
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import { twoFactorGate } from '../account-security/gate.js'
 import { csrfTokenFor, formProtection } from './csrf.js'
+import { named } from './plugin-name.js'
 import { sessionLoader } from './session.js'
 
 declare module 'fastify' {
@@ -16,7 +17,7 @@ declare module 'fastify' {
  * registered inside it; the JSON API and OAuth endpoints are not.
  */
 export function pageScope(routes: FastifyPluginAsync[]): FastifyPluginAsync {
-  return async (app: FastifyInstance) => {
+  return named(async function pages(app: FastifyInstance) {
     app.addHook('onRoute', (route) => {
       route.config = { ...route.config, errorStyle: 'page' }
     })
@@ -39,6 +40,6 @@ export function pageScope(routes: FastifyPluginAsync[]): FastifyPluginAsync {
         })
       },
     )
-    for (const routesPlugin of routes) await app.register(routesPlugin)
-  }
+    for (const routesPlugin of routes) await app.register(named(routesPlugin))
+  })
 }

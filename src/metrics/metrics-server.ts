@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, LogController } from 'fastify'
 import { errorHandling } from '../http/error-handler.js'
+import { named } from '../http/plugin-name.js'
 import { serverTimeouts } from '../http/server-timeouts.js'
 import { proxyTrust } from '../http/trust-proxy.js'
 import { requestIdGenerator } from '../logging.js'
@@ -29,6 +30,6 @@ export async function buildMetricsServer(
   server.decorate('config', config)
   server.decorate('metrics', app.metrics)
   await server.register(errorHandling)
-  await server.register(metricsRoutes, options)
+  await server.register(named(metricsRoutes), options)
   return server
 }

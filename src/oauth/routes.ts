@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify'
 import { fromClient, originOf } from '../audit/context.js'
 import { deviceAuthorizationEndpoint } from '../device/authorization-endpoint.js'
 import { InvalidRequest, SlowDown, UnsupportedGrantType } from '../errors.js'
+import { named } from '../http/plugin-name.js'
 import { OAuthErrorBody } from '../http/schemas.js'
 import { parseBasicCredentials } from '../security/basic-credentials.js'
 import { authenticateClient } from './client-auth.js'
@@ -44,8 +45,8 @@ export const oauthEndpoints: FastifyPluginAsyncTypebox = async (app) => {
     errorResponseBuilder: (_request, context) =>
       new SlowDown(`Too many requests; retry in ${context.after}.`),
   })
-  await app.register(metadataRoutes)
-  await app.register(deviceAuthorizationEndpoint, { rateLimit: limited })
+  await app.register(named(metadataRoutes))
+  await app.register(named(deviceAuthorizationEndpoint), { rateLimit: limited })
 
   app.post(
     '/oauth/token',

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { connectDatabase } from '../../src/db/connect.js'
 import { DataDirInUseError, type LockOwner, lockDataDir, STALE_AFTER_MS } from '../../src/db/data-dir-lock.js'
+import { migratedPgliteSnapshot } from '../database.js'
 import type { Teardown } from '../helper.js'
 
 function dataDir(t: Teardown): string {
@@ -35,9 +36,11 @@ function writeLock(dir: string, owner: LockOwner, ageMs = 0): void {
 
 t.test('an open embedded database refuses a second open until it is closed', async (t) => {
   const dir = dataDir(t)
+  // From the migrated snapshot: an empty directory would cost PostgreSQL's initdb, which this test is not about.
   const first = await connectDatabase({
     databaseUrl: undefined,
     pgliteDataDir: dir,
+    pgliteSnapshot: await migratedPgliteSnapshot(),
     holder: 'a running server',
   })
   const lock = JSON.parse(readFileSync(`${dir}.lock`, 'utf8')) as LockOwner
@@ -57,8 +60,9 @@ t.test('an open embedded database refuses a second open until it is closed', asy
 })
 
 t.test('in-memory databases take no lock', async (t) => {
-  const a = await connectDatabase({ databaseUrl: undefined, pgliteDataDir: 'memory://' })
-  const b = await connectDatabase({ databaseUrl: undefined, pgliteDataDir: 'memory://' })
+  const pgliteSnapshot = await migratedPgliteSnapshot()
+  const a = await connectDatabase({ databaseUrl: undefined, pgliteDataDir: 'memory://', pgliteSnapshot })
+  const b = await connectDatabase({ databaseUrl: undefined, pgliteDataDir: 'memory://', pgliteSnapshot })
   t.equal(a.kind, b.kind, 'both open at once')
   await Promise.all([a.close(), b.close()])
 })
