@@ -10,21 +10,34 @@ import t from 'tap'
 // test/suites/ names one of the suites below and imports the test files of its
 // folders, whose tests then run one after another in that process, as they would
 // in their own. A file still runs alone with `npx tap test/FOLDER/FILE.test.ts`.
-// The suites are balanced by their time on PGlite (about a minute each, and the
-// command line's alone, since it starts `latchkey` some forty times); 'browser'
-// runs test/system/browser, whose files share one chromium. The other files of
-// test/system keep a process each, beside the suites, except test/system/timed,
-// whose files time what they see and run one at a time after everything else.
+// tap starts the files in the order of their names, three at a time, so the three
+// longest suites come first by name (accounts-and-apps, browser, cli: the command
+// line starts `latchkey` some forty times) and the short ones fill the end. 'browser'
+// runs test/system/browser, whose files share one chromium, and 'image' the image's
+// steps. The other files of test/system keep a process each, beside the suites,
+// except test/system/timed, whose files time what they see and run one at a time
+// after everything else.
 
 const TEST = import.meta.dirname
 
 /** The folders of test/ each suite runs ('' is test/ itself). */
 export const SUITES: Record<string, string[]> = {
-  accounts: ['accounts', 'account-security', 'invitations', 'members', 'sub-accounts', 'users'],
-  apps: ['api-tokens', 'applications', 'authorizations', 'tokens'],
+  'accounts-and-apps': [
+    'accounts',
+    'account-security',
+    'invitations',
+    'members',
+    'sub-accounts',
+    'users',
+    'api-tokens',
+    'applications',
+    'authorizations',
+    'tokens',
+  ],
   browser: ['system/browser'],
   cli: ['cli'],
   factors: ['passkeys', 'signup', 'step-up', 'two-factor'],
+  image: ['system/image'],
   oauth: ['consent', 'device', 'oauth', 'oidc'],
   operations: ['bad-input', 'mail', 'ops', 'profile', 'security'],
   platform: ['', 'audit', 'db', 'docs'],
