@@ -1,11 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import t from 'tap'
-import { SUITES, testFiles } from './suites.js'
+import { SUITES, suiteFile, testFiles } from './suites.js'
 
-// `npm test` runs the files of test/suites/, not the test files themselves
-// (test/suites.ts): a test file in no suite's folder would never run.
+// `npm test` runs the suites' files (test/suites.ts), not the test files themselves:
+// a test file in no suite's folder would never run. Read where this file runs from:
+// the sources, or their compiled copy (test/compiled.mjs), which holds the same files.
 const TEST = import.meta.dirname
+const tap = JSON.parse(readFileSync(join(TEST, '..', 'package.json'), 'utf8')).tap
 
 function directories(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -13,56 +15,43 @@ function directories(dir: string): string[] {
     .flatMap((entry) => [join(dir, entry.name), ...directories(join(dir, entry.name))])
 }
 
-t.test('every test file outside test/system is run by exactly one suite', async (t) => {
-  const { tap } = JSON.parse(readFileSync(join(TEST, '..', 'package.json'), 'utf8'))
+t.test('every folder with tests is run by exactly one suite or by tap.include', async (t) => {
   t.same(tap.include, [
-    'test/suites/*.test.ts',
+    'test/suites/*.test.mjs',
     'test/system/*.test.ts',
     'test/system/gateway/*.test.ts',
-    'test/system/timed/**/*.test.ts',
+    'test/system/timed.test.mjs',
   ])
-
   const runs = Object.values(SUITES).flat()
   t.equal(new Set(runs).size, runs.length, 'no folder is in two suites')
-  const own = [join(TEST, 'system'), join(TEST, 'suites')]
-  for (const dir of [TEST, ...directories(TEST)].filter((dir) => !own.some((o) => dir.startsWith(o)))) {
+  // The system suites that keep a process per file, as TypeScript under tsx.
+  const included = ['system', 'system/gateway']
+  for (const dir of [TEST, ...directories(TEST)]) {
     if (testFiles(dir).length === 0) continue
     const folder = relative(TEST, dir)
-    t.ok(runs.includes(folder), `${folder || 'test/'} is in a suite`)
+    t.ok(
+      runs.includes(folder) !== included.includes(folder),
+      `${folder || 'test/'}: ${runs.includes(folder) ? 'in a suite' : included.includes(folder) ? 'in tap.include' : 'not run'}`,
+    )
   }
   for (const folder of runs) t.ok(testFiles(join(TEST, folder)).length > 0, `${folder || 'test/'} has tests`)
-
-  const files = readdirSync(join(TEST, 'suites')).sort()
-  t.same(
-    files,
-    Object.keys(SUITES)
-      .map((name) => `${name}.test.ts`)
-      .sort(),
-    'one file a suite in test/suites/',
-  )
-  for (const name of Object.keys(SUITES))
-    t.match(readFileSync(join(TEST, 'suites', `${name}.test.ts`), 'utf8'), `runSuite('${name}')`)
   t.ok(testFiles(TEST).includes(import.meta.filename), 'this file is among those found')
 })
 
-t.test('every folder of test/system with tests runs by tap.include or in a suite, not both', async (t) => {
-  const { tap } = JSON.parse(readFileSync(join(TEST, '..', 'package.json'), 'utf8'))
-  const globs: string[] = tap.include
-  const runs = Object.values(SUITES).flat()
-  const folders = directories(join(TEST, 'system')).filter((dir) => testFiles(dir).length > 0)
-  t.ok(folders.length >= 4, 'browser, gateway, timed and timed/faults at least')
-  for (const dir of folders) {
-    const folder = relative(TEST, dir)
-    const included = globs.some(
-      (glob) =>
-        glob === `test/${folder}/*.test.ts` ||
-        (glob.endsWith('/**/*.test.ts') && `test/${folder}/`.startsWith(glob.replace('**/*.test.ts', ''))),
-    )
-    const inSuite = runs.includes(folder)
-    t.ok(
-      included !== inSuite,
-      `test/${folder}: ${included ? 'in tap.include' : inSuite ? 'in a suite' : 'not run'}`,
-    )
-  }
-  t.same(tap.serial, ['test/system/timed'], 'the suites that time what they see run one at a time, last')
+t.test('each suite has its file, which runs that suite, and there is no other', async (t) => {
+  const launchers = readdirSync(join(TEST, 'suites')).map((name) => `suites/${name}`)
+  const names = Object.keys(SUITES)
+  t.same(
+    [...launchers, 'system/timed.test.mjs'].sort(),
+    names.map(suiteFile).sort(),
+    'test/suites/NAME.test.mjs a suite, and test/system/timed.test.mjs',
+  )
+  for (const name of names)
+    t.match(readFileSync(join(TEST, suiteFile(name)), 'utf8'), `runSuite('${name}')`, suiteFile(name))
+  t.same(tap.serial, ['test/system/timed.test.mjs'], 'the timed suite runs alone')
+  t.ok(
+    [...tap.include].sort((a: string, b: string) => a.localeCompare(b, 'en')).at(-1) ===
+      'test/system/timed.test.mjs',
+    'and sorts after every other file, so it runs last',
+  )
 })

@@ -1,22 +1,22 @@
 import { readdirSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { extname, join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import t from 'tap'
 
 // tap runs every test file in a process of its own. Starting one costs seconds of
-// CPU before the first test runs (Node, tsx's loader hooks, importing the app,
-// PGlite's WebAssembly and data directory), which over 160 files was most of
-// `npm test`'s time. So `npm test` runs eleven such processes: each file in
-// test/suites/ names one of the suites below and imports the test files of its
-// folders, whose tests then run one after another in that process, as they would
-// in their own. A file still runs alone with `npx tap test/FOLDER/FILE.test.ts`.
-// tap starts the files in the order of their names, three at a time, so the three
-// longest suites come first by name (accounts-and-apps, browser, cli: the command
-// line starts `latchkey` some forty times) and the short ones fill the end. 'browser'
-// runs test/system/browser, whose files share one chromium, and 'image' the image's
-// steps. The other files of test/system keep a process each, beside the suites,
-// except test/system/timed, whose files time what they see and run one at a time
-// after everything else.
+// CPU before the first test runs (Node, importing the app, PGlite's WebAssembly and
+// data directory), which over 160 files was most of `npm test`'s time. So `npm test`
+// runs twelve such processes: each file in test/suites/ (and test/system/timed.test.mjs)
+// names one of the suites below and imports the test files of its folders, from the
+// compiled copy (test/compiled.mjs), whose tests then run one after another in that
+// process, as they would in their own. A file still runs alone with `npx tap
+// test/FOLDER/FILE.test.ts`, under tsx. tap starts the files in the order of their
+// names, three at a time, so the three longest suites come first by name
+// (accounts-and-apps, browser, cli: the command line starts `latchkey` some forty
+// times) and the short ones fill the end. 'browser' runs test/system/browser, whose
+// files share one chromium, and 'image' the image's steps; 'timed' the suites that
+// time what they see, alone and last. The other files of test/system (compose, nginx)
+// keep a process each, beside the suites.
 
 const TEST = import.meta.dirname
 
@@ -43,7 +43,16 @@ export const SUITES: Record<string, string[]> = {
   platform: ['', 'audit', 'db', 'docs'],
   services: ['cluster', 'examples', 'http', 'verifier'],
   'sign-in': ['auth', 'passwords'],
+  timed: ['system/timed', 'system/timed/faults'],
   validation: ['invalidation', 'token-events', 'validation'],
+}
+
+/**
+ * Each suite's file (relative to test/): test/suites/NAME.test.mjs, except the timed
+ * suite's, which runs alone (package.json "tap.serial") and so sorts after the rest.
+ */
+export function suiteFile(name: string): string {
+  return name === 'timed' ? 'system/timed.test.mjs' : `suites/${name}.test.mjs`
 }
 
 /** tap's timeout for a test file (package.json "tap.timeout"), in ms. */
@@ -51,10 +60,11 @@ const FILE_TIMEOUT_MS = Number(process.env.TAP_TIMEOUT ?? 30) * 1000
 
 type Register = (...args: unknown[]) => unknown
 
-/** The test files directly in `dir`. */
+/** The test files directly in `dir` (.test.ts, or .test.js in the compiled copy this module runs from). */
 export function testFiles(dir: string): string[] {
+  const suffix = `.test${extname(import.meta.filename)}`
   return readdirSync(dir)
-    .filter((name) => name.endsWith('.test.ts'))
+    .filter((name) => name.endsWith(suffix))
     .sort()
     .map((name) => join(dir, name))
 }

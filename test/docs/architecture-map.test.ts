@@ -1,11 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import { REPO } from '../compiled.mjs'
 
 // ARCHITECTURE.md is the map a reader starts from: it must name every folder of src/ and say
 // where every section of the contract lives. A new folder or contract section without a row fails.
 
-const root = join(import.meta.dirname, '..', '..')
+const root = REPO
 const architecture = readFileSync(join(root, 'ARCHITECTURE.md'), 'utf8')
 const contract = readFileSync(join(root, 'docs', 'contract.md'), 'utf8')
 

@@ -1,12 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import { REPO } from '../compiled.mjs'
 
 // The code cites the contract as "CONTRACT section 2", "CONTRACT 4b", "CONTRACT 4a.3" or
 // "CONTRACT sections 4b, 5 and 6". Each citation must name a heading of docs/contract.md (and, for
 // "4a.3", a numbered item of that section), so that a reader can follow it.
 
-const root = join(import.meta.dirname, '..', '..')
+const root = REPO
 const contract = readFileSync(join(root, 'docs', 'contract.md'), 'utf8')
 
 /** Section number → its text, from the `## 1.` and `### 4a.` headings. */

@@ -1,9 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { REPO } from '../compiled.mjs'
 import { runProcess } from '../fixtures.js'
 
-export const ROOT = join(import.meta.dirname, '..', '..')
+export const ROOT = REPO
 const ENTRIES = ['index', 'fastify', 'express'].map((name) => `src/verifier/${name}.ts`)
 
 export interface BuiltPackage {

@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
+import { REPO } from '../../compiled.mjs'
 import { CREATE_FIRST_ADMIN, runProcess } from '../../fixtures.js'
 import { DATABASE_KIND, PASSWORD } from '../../helper.js'
 import { GIT, requirePrograms } from '../require-program.js'
 import { freePort, httpOnce, serverDatabaseEnv, startServerProcess } from '../server-process.js'
 
 const run = promisify(execFile)
-const ROOT = join(import.meta.dirname, '..', '..', '..')
+const ROOT = REPO
 const DOCKERFILE = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
 
 /** The Docker build context: the files git would commit, filtered by .dockerignore's allow-list. */

@@ -4,7 +4,7 @@
 // the process itself, which the kill test covers.
 import { spawn } from 'node:child_process'
 import { EventEmitter } from 'node:events'
-import { join } from 'node:path'
+import { extname, join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import t from 'tap'
@@ -134,9 +134,9 @@ t.test(
       const child = spawn(
         process.execPath,
         [
-          '--import',
-          'tsx',
-          join(import.meta.dirname, 'issue-tokens-worker.ts'),
+          // The worker beside this file: compiled too when this file runs from the compiled copy.
+          ...(import.meta.filename.endsWith('.ts') ? ['--import', 'tsx'] : []),
+          join(import.meta.dirname, `issue-tokens-worker${extname(import.meta.filename)}`),
           cluster.url,
           String(admin.accountId),
           String(admin.userId),
