@@ -21,7 +21,7 @@ const ARGS = [
 ]
 export const ARTIFACTS = 'test-artifacts/browser'
 
-// The browser suites run in one process (test/system/browser.test.ts) and share one
+// The browser suites run in one process (the browser suite, test/suites.ts) and share one
 // chromium: each test gets it with launchChromium and its pages and contexts are
 // closed when the test ends. Chromium's pipe keeps the process alive, so a browser
 // no test has asked for within IDLE_MS is closed (the next test asks within a
