@@ -6,7 +6,7 @@ import t from 'tap'
 // tap runs every test file in a process of its own. Starting one costs seconds of
 // CPU before the first test runs (Node, importing the app, PGlite's WebAssembly and
 // data directory), which over 160 files was most of `npm test`'s time. So `npm test`
-// runs twelve such processes: each file in test/suites/ (and test/system/timed.test.mjs)
+// runs thirteen such processes: each file in test/suites/ (and test/system/timed.test.mjs)
 // names one of the suites below and imports the test files of its folders, from the
 // compiled copy (test/compiled.mjs), whose tests then run one after another in that
 // process, as they would in their own. A file still runs alone with `npx tap
@@ -15,8 +15,8 @@ import t from 'tap'
 // (accounts-and-apps, browser, cli: the command line starts `latchkey` some forty
 // times) and the short ones fill the end. 'browser' runs test/system/browser, whose
 // files share one chromium, and 'image' the image's steps; 'timed' the suites that
-// time what they see, alone and last. The other files of test/system (compose, nginx)
-// keep a process each, beside the suites.
+// time what they see, alone and last; 'deployment' the compose file and the nginx
+// gateway.
 
 const TEST = import.meta.dirname
 
@@ -36,6 +36,7 @@ export const SUITES: Record<string, string[]> = {
   ],
   browser: ['system/browser'],
   cli: ['cli'],
+  deployment: ['system/compose', 'system/gateway'],
   factors: ['passkeys', 'signup', 'step-up', 'two-factor'],
   image: ['system/image'],
   oauth: ['consent', 'device', 'oauth', 'oidc'],

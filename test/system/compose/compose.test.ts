@@ -6,13 +6,14 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import t from 'tap'
-import { LATCHKEY } from '../fixtures.js'
-import { DATABASE_KIND } from '../helper.js'
-import { DOCKER_COMPOSE, NGINX, requirePrograms } from './require-program.js'
-import { freePort, httpOnce, serverDatabaseEnv, startServerProcess } from './server-process.js'
+import { REPO } from '../../compiled.mjs'
+import { LATCHKEY } from '../../fixtures.js'
+import { DATABASE_KIND } from '../../helper.js'
+import { DOCKER_COMPOSE, NGINX, requirePrograms } from '../require-program.js'
+import { freePort, httpOnce, serverDatabaseEnv, startServerProcess } from '../server-process.js'
 
 const run = promisify(execFile)
-const ROOT = join(import.meta.dirname, '..', '..')
+const ROOT = REPO
 const COMPOSE_ENV = {
   PATH: process.env.PATH ?? '',
   SESSION_SECRET: 'compose-check-session-secret-0123456789abcdef',

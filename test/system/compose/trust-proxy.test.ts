@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process'
-import { join } from 'node:path'
 import { promisify } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { Browser, build, DATABASE_KIND, testConfig } from '../helper.js'
+import { REPO } from '../../compiled.mjs'
+import { Browser, build, DATABASE_KIND, testConfig } from '../../helper.js'
 
 // Issue 11, "Also": docker-compose.yml set TRUST_PROXY=uniquelocal, so any client on a
 // private network (or one a proxy reached from one) could forge X-Forwarded-For and
@@ -11,7 +11,7 @@ import { Browser, build, DATABASE_KIND, testConfig } from '../helper.js'
 // proxy (nginx's fixed address) and the host's port forwarding (the gateway) are trusted now.
 
 const run = promisify(execFile)
-const ROOT = join(import.meta.dirname, '..', '..')
+const ROOT = REPO
 const COMPOSE_ENV = {
   PATH: process.env.PATH ?? '',
   SESSION_SECRET: 'compose-check-session-secret-0123456789abcdef',
