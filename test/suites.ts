@@ -70,26 +70,21 @@ export function testFiles(dir: string): string[] {
     .map((name) => join(dir, name))
 }
 
-/** Imports the test files of a suite's folders into this process (runFolders). */
+/**
+ * Imports the test files of a suite's folders into this process. While a file is
+ * imported, its top-level tests are registered under its source's path
+ * ("oauth/token.test.ts › …", also when it runs compiled) so that a failure names its
+ * file, and its `t.setTimeout` budget is added to the suite's instead of replacing it.
+ */
 export async function runSuite(name: string): Promise<void> {
   const folders = SUITES[name]
   if (!folders) throw new Error(`no test suite named ${name}`)
-  await runFolders(folders)
-}
-
-/**
- * Imports the test files of `folders` (relative to test/) into this process. While a
- * file is imported, its top-level tests are registered under its path
- * ("oauth/token.test.ts › …") so that a failure names its file, and its
- * `t.setTimeout` budget is added to the process's instead of replacing it.
- */
-export async function runFolders(folders: string[]): Promise<void> {
   const root = t as unknown as { test: Register; setTimeout: (ms: number) => unknown }
   const { test, setTimeout } = root
   let budget = 0
   try {
     for (const file of folders.flatMap((folder) => testFiles(join(TEST, folder)))) {
-      const label = relative(TEST, file)
+      const label = relative(TEST, file).replace(/\.js$/, '.ts')
       let fileBudget = FILE_TIMEOUT_MS
       root.test = (name: unknown, ...rest: unknown[]) =>
         typeof name === 'string' ? test.call(t, `${label} › ${name}`, ...rest) : test.call(t, name, ...rest)
