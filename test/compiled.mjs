@@ -4,7 +4,7 @@
 // (20 % of it). The copy is .test-build/: the compiled files at the same paths, and a
 // link to everything else at the top (package.json, views, migrations, node_modules,
 // README.md…), so every path the code finds from its own location stays true. Tests
-// that read the sources themselves find them through REPO (test/helper.ts).
+// that read the sources themselves find them through REPO (below).
 // Plain JavaScript: the suites' launchers (test/suites/*.test.mjs) import it before
 // anything can load TypeScript. A test is taken from the copy only while the copy's
 // stamp names every source file's time; otherwise the source is loaded under tsx.
@@ -24,14 +24,13 @@ import { pathToFileURL } from 'node:url'
 
 /** The repository: also from the copy, whose package.json is a link to the repository's. */
 export const REPO = dirname(realpathSync(join(import.meta.dirname, '..', 'package.json')))
-const ROOT = REPO
-export const BUILD = join(ROOT, '.test-build')
+export const BUILD = join(REPO, '.test-build')
 const STAMP = join(BUILD, '.sources-stamp')
 const COMPILED = ['src', 'test']
 const NOT_LINKED = new Set([...COMPILED, '.git', '.test-build', '.tap'])
 
 /** Every file under the compiled folders (test files write scratch files beside themselves: not .ts). */
-function sourceFiles(dir = ROOT, depth = 0) {
+function sourceFiles(dir = REPO, depth = 0) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     if (depth === 0 && !COMPILED.includes(entry.name)) return []
     const path = join(dir, entry.name)
@@ -44,7 +43,7 @@ function sourcesStamp(files = sourceFiles()) {
   return files
     .filter((file) => file.endsWith('.ts'))
     .sort()
-    .map((file) => `${relative(ROOT, file)}:${statSync(file).mtimeMs}`)
+    .map((file) => `${relative(REPO, file)}:${statSync(file).mtimeMs}`)
     .join('\n')
 }
 
@@ -66,18 +65,18 @@ export async function buildCompiled() {
   await build({
     entryPoints: files.filter((file) => file.endsWith('.ts')),
     outdir: BUILD,
-    outbase: ROOT,
+    outbase: REPO,
     format: 'esm',
     platform: 'node',
     target: 'node20',
     logLevel: 'warning',
   })
   for (const file of files.filter((file) => !file.endsWith('.ts'))) {
-    mkdirSync(dirname(join(BUILD, relative(ROOT, file))), { recursive: true })
-    copyFileSync(file, join(BUILD, relative(ROOT, file)))
+    mkdirSync(dirname(join(BUILD, relative(REPO, file))), { recursive: true })
+    copyFileSync(file, join(BUILD, relative(REPO, file)))
   }
-  for (const name of readdirSync(ROOT)) {
-    if (!NOT_LINKED.has(name)) symlinkSync(join(ROOT, name), join(BUILD, name))
+  for (const name of readdirSync(REPO)) {
+    if (!NOT_LINKED.has(name)) symlinkSync(join(REPO, name), join(BUILD, name))
   }
   writeFileSync(STAMP, sourcesStamp(files))
 }
@@ -89,5 +88,5 @@ export async function buildCompiled() {
 export async function importModule(path) {
   if (buildIsCurrent()) return import(pathToFileURL(join(BUILD, path.replace(/\.ts$/, '.js'))).href)
   await import('tsx')
-  return import(pathToFileURL(join(ROOT, path)).href)
+  return import(pathToFileURL(join(REPO, path)).href)
 }

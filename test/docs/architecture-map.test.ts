@@ -6,12 +6,11 @@ import { REPO } from '../compiled.mjs'
 // ARCHITECTURE.md is the map a reader starts from: it must name every folder of src/ and say
 // where every section of the contract lives. A new folder or contract section without a row fails.
 
-const root = REPO
-const architecture = readFileSync(join(root, 'ARCHITECTURE.md'), 'utf8')
-const contract = readFileSync(join(root, 'docs', 'contract.md'), 'utf8')
+const architecture = readFileSync(join(REPO, 'ARCHITECTURE.md'), 'utf8')
+const contract = readFileSync(join(REPO, 'docs', 'contract.md'), 'utf8')
 
 t.test('the folder map has a row for every folder of src/', async (t) => {
-  const folders = readdirSync(join(root, 'src'), { withFileTypes: true })
+  const folders = readdirSync(join(REPO, 'src'), { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
   t.ok(folders.length > 10, `${folders.length} folders`)

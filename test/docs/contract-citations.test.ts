@@ -7,8 +7,7 @@ import { REPO } from '../compiled.mjs'
 // "CONTRACT sections 4b, 5 and 6". Each citation must name a heading of docs/contract.md (and, for
 // "4a.3", a numbered item of that section), so that a reader can follow it.
 
-const root = REPO
-const contract = readFileSync(join(root, 'docs', 'contract.md'), 'utf8')
+const contract = readFileSync(join(REPO, 'docs', 'contract.md'), 'utf8')
 
 /** Section number → its text, from the `## 1.` and `### 4a.` headings. */
 const sections = new Map<string, string>()
@@ -45,10 +44,10 @@ t.test('docs/contract.md has the numbered sections the code cites', async (t) =>
 
 t.test('every "CONTRACT …" citation in src/ names a section of docs/contract.md', async (t) => {
   let citations = 0
-  for (const file of sourceFiles(join(root, 'src'))) {
+  for (const file of sourceFiles(join(REPO, 'src'))) {
     const text = oneLine(readFileSync(file, 'utf8'))
     if (!text.includes('CONTRACT')) continue
-    const name = file.slice(root.length + 1)
+    const name = file.slice(REPO.length + 1)
     const cited = [...text.matchAll(CITATION)]
     // Any other use of the word is a citation form this test does not understand yet.
     t.equal(cited.length, text.split('CONTRACT').length - 1, `${name}: every CONTRACT is a citation`)
@@ -66,7 +65,7 @@ t.test('every "CONTRACT …" citation in src/ names a section of docs/contract.m
 t.test('docs/contract.md is the shared contract, copied unchanged', async (t) => {
   // Next to the checkout, the team keeps the contract every branch works to. Outside that
   // layout (a fresh clone) there is nothing to compare with.
-  const shared = join(root, '..', 'shared', 'CONTRACT.md')
+  const shared = join(REPO, '..', 'shared', 'CONTRACT.md')
   if (!existsSync(shared)) return t.pass('no ../shared/CONTRACT.md next to this checkout')
   t.equal(contract, readFileSync(shared, 'utf8'), 'copy ../shared/CONTRACT.md to docs/contract.md')
 })

@@ -4,9 +4,10 @@ import { cpSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { revokeAuthorization } from '../../src/authorizations/service.js'
+import { REPO } from '../compiled.mjs'
 import { AUDIT } from '../fixtures.js'
 import { DATABASE_KIND } from '../helper.js'
-import { type BuiltPackage, buildPackage, ROOT } from '../verifier/built-package.js'
+import { type BuiltPackage, buildPackage } from '../verifier/built-package.js'
 import { serve } from '../verifier/harness.js'
 
 /** Starts an example as a child process; resolves with its address once it prints "listening on …". */
@@ -76,7 +77,7 @@ async function exercise(
 function placed(built: BuiltPackage, name: string): string {
   const dir = join(built.dir, 'examples', name)
   mkdirSync(dir, { recursive: true })
-  cpSync(join(ROOT, 'examples', name), dir, { recursive: true })
+  cpSync(join(REPO, 'examples', name), dir, { recursive: true })
   return dir
 }
 
@@ -95,7 +96,7 @@ t.test(`the example services (${DATABASE_KIND})`, async (t) => {
 
   await t.test('python-service', (t) =>
     exercise(t, (_b, env) =>
-      start(t, 'python3', ['server.py'], join(ROOT, 'examples', 'python-service'), env),
+      start(t, 'python3', ['server.py'], join(REPO, 'examples', 'python-service'), env),
     ),
   )
 })

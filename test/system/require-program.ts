@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 
@@ -7,8 +7,8 @@ export interface Program {
   /** A name looked up on PATH (plus the sbin folders), or an absolute path. */
   readonly command: string
   readonly debian: string
-  /** Run after installing, e.g. to stop a service the package starts. */
-  readonly afterInstall?: () => void
+  /** A shell line run after installing, e.g. to stop a service the package starts; its failure is ignored. */
+  readonly afterInstall?: string
 }
 
 export const CHROMIUM: Program = { command: '/usr/bin/chromium', debian: 'chromium' }
@@ -18,7 +18,7 @@ export const GIT: Program = { command: 'git', debian: 'git' }
 export const NGINX: Program = {
   command: '/usr/sbin/nginx',
   debian: 'nginx-light',
-  afterInstall: () => spawnSync('/usr/sbin/nginx', ['-s', 'quit'], { stdio: 'ignore' }),
+  afterInstall: '/usr/sbin/nginx -s quit',
 }
 export const PGBOUNCER: Program = { command: '/usr/sbin/pgbouncer', debian: 'pgbouncer' }
 export const POSTGRES_SERVER: Program = { command: 'pg_ctlcluster', debian: 'postgresql' }
@@ -41,26 +41,28 @@ function canInstall(): boolean {
   return process.getuid?.() === 0 && existsSync('/usr/bin/apt-get') && existsSync('/usr/bin/flock')
 }
 
-/** The shell command that installs `packages` (one apt at a time, under APT_LOCK). */
-function aptScript(packages: string[]): string {
+/** The shell command that installs `programs`, then runs their after-install lines (under APT_LOCK). */
+function aptScript(programs: Program[]): string {
   const apt = 'apt-get -o DPkg::Lock::Timeout=600'
-  return `${apt} update -qq && DEBIAN_FRONTEND=noninteractive ${apt} install -y -qq --no-install-recommends ${packages.join(' ')}`
+  const packages = programs.map((p) => p.debian).join(' ')
+  const after = programs.flatMap((p) => (p.afterInstall ? [`; ${p.afterInstall} >/dev/null 2>&1`] : []))
+  return `${apt} update -qq && DEBIAN_FRONTEND=noninteractive ${apt} install -y -qq --no-install-recommends ${packages}${after.join('')}; true`
 }
 
 /**
  * Installs the Debian packages as root (one apt at a time: test files run in
- * parallel, and so may other users of the machine). Returns whether it ran.
+ * parallel, and so may other users of the machine). The caller looks again for
+ * what is installed; apt's complaints reach standard error.
  */
-function aptInstall(packages: string[]): boolean {
-  if (!canInstall()) return false
+function aptInstall(programs: Program[]): void {
+  if (!canInstall()) return
   try {
-    execFileSync('flock', [APT_LOCK, 'sh', '-c', aptScript(packages)], {
+    execFileSync('flock', [APT_LOCK, 'sh', '-c', aptScript(programs)], {
       stdio: ['ignore', 'ignore', 'inherit'],
       timeout: 900_000,
     })
-    return true
   } catch {
-    return false
+    // A timeout: what did get installed is found by the caller.
   }
 }
 
@@ -74,8 +76,7 @@ function aptInstall(packages: string[]): boolean {
 export function installSuiteProgramsInBackground(): void {
   const missing = SUITE_PROGRAMS.filter((p) => !installed(p))
   if (missing.length === 0 || !canInstall()) return
-  const after = missing.some((p) => p === NGINX) ? '; /usr/sbin/nginx -s quit 2>/dev/null; true' : ''
-  const child = spawn('flock', [APT_LOCK, 'sh', '-c', `${aptScript(missing.map((p) => p.debian))}${after}`], {
+  const child = spawn('flock', [APT_LOCK, 'sh', '-c', aptScript(missing)], {
     detached: true,
     stdio: 'ignore',
   })
@@ -109,7 +110,7 @@ export function requirePrograms(t: Reporter, programs: Program[]): string | fals
   if (missing.length > 0) {
     t.setTimeout(1_200_000)
     t.comment(`installing ${missing.map((p) => p.debian).join(' ')} (apt-get)`)
-    if (aptInstall(missing.map((p) => p.debian))) for (const p of missing) p.afterInstall?.()
+    aptInstall(missing)
     missing = missing.filter((p) => !installed(p))
   }
   if (missing.length === 0) return false

@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import { REPO } from '../compiled.mjs'
 import { runProcess } from '../fixtures.js'
 
-export const ROOT = REPO
 const ENTRIES = ['index', 'fastify', 'express'].map((name) => `src/verifier/${name}.ts`)
 
 export interface BuiltPackage {
@@ -22,19 +21,19 @@ export interface BuiltPackage {
 export async function buildPackage(t: { teardown(fn: () => void): void }): Promise<BuiltPackage> {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-verifier-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as BuiltPackage & { type: string }
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as BuiltPackage & { type: string }
   writeFileSync(join(dir, 'package.json'), JSON.stringify(pkg))
   const build = await runProcess(
     process.execPath,
     [
-      join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
-      ...['--outDir', join(dir, 'dist'), '--rootDir', join(ROOT, 'src'), '--declaration'],
+      join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'),
+      ...['--outDir', join(dir, 'dist'), '--rootDir', join(REPO, 'src'), '--declaration'],
       ...['--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2023', '--types', 'node'],
       ...['--strict', '--skipLibCheck', '--verbatimModuleSyntax', '--isolatedModules'],
-      ...ENTRIES.map((entry) => join(ROOT, entry)),
+      ...ENTRIES.map((entry) => join(REPO, entry)),
     ],
-    { cwd: ROOT },
+    { cwd: REPO },
   )
-  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir')
+  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'), 'dir')
   return { dir, exports: pkg.exports, build }
 }

@@ -11,27 +11,9 @@ import { LATCHKEY } from '../../fixtures.js'
 import { DATABASE_KIND } from '../../helper.js'
 import { DOCKER_COMPOSE, NGINX, requirePrograms } from '../require-program.js'
 import { freePort, httpOnce, serverDatabaseEnv, startServerProcess } from '../server-process.js'
+import { COMPOSE_ENV, compose } from './compose.js'
 
 const run = promisify(execFile)
-const ROOT = REPO
-const COMPOSE_ENV = {
-  PATH: process.env.PATH ?? '',
-  SESSION_SECRET: 'compose-check-session-secret-0123456789abcdef',
-  PUBLIC_URL: 'https://auth.example.com',
-  POSTGRES_PASSWORD: 'compose-check',
-}
-
-/** `docker-compose` (Debian's package; .ci/run installs it): exit code and output. */
-function compose(args: string[], env: Record<string, string>) {
-  return run('docker-compose', args, { cwd: ROOT, env }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code?: number | string; stdout?: string; stderr?: string }) => {
-      if (error.code === 'ENOENT')
-        throw new Error('docker-compose is not installed (apt-get install docker-compose)')
-      return { code: Number(error.code ?? 1), stdout: error.stdout ?? '', stderr: error.stderr ?? '' }
-    },
-  )
-}
 
 /** Each service's block of `docker-compose config` output, by name. */
 function composeServices(config: string): Record<string, string> {
@@ -46,7 +28,7 @@ function composeServices(config: string): Record<string, string> {
 
 /** The nginx configuration kept inline in docker-compose.yml (the NGINX_CONF block), with `$$` as `$`. */
 function composeNginxConf(): string {
-  const lines = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8').split('\n')
+  const lines = readFileSync(join(REPO, 'docker-compose.yml'), 'utf8').split('\n')
   const start = lines.findIndex((l) => /^\s*NGINX_CONF: \|$/.test(l))
   const body: string[] = []
   let indent = -1

@@ -1,37 +1,18 @@
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
-import { REPO } from '../../compiled.mjs'
 import { Browser, build, DATABASE_KIND, testConfig } from '../../helper.js'
+import { compose } from './compose.js'
 
 // Issue 11, "Also": docker-compose.yml set TRUST_PROXY=uniquelocal, so any client on a
 // private network (or one a proxy reached from one) could forge X-Forwarded-For and
 // pick the address that throttling, the audit log and /metrics see. Only the front
 // proxy (nginx's fixed address) and the host's port forwarding (the gateway) are trusted now.
 
-const run = promisify(execFile)
-const ROOT = REPO
-const COMPOSE_ENV = {
-  PATH: process.env.PATH ?? '',
-  SESSION_SECRET: 'compose-check-session-secret-0123456789abcdef',
-  PUBLIC_URL: 'https://auth.example.com',
-  POSTGRES_PASSWORD: 'compose-check',
-}
-
 /** The compose file as docker-compose resolves it, with the scale profile (nginx) on. */
 async function resolvedCompose(): Promise<string> {
-  try {
-    const { stdout } = await run('docker-compose', ['--profile', 'scale', 'config'], {
-      cwd: ROOT,
-      env: COMPOSE_ENV,
-    })
-    return stdout
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT')
-      throw new Error('docker-compose is not installed (apt-get install docker-compose)')
-    throw error
-  }
+  const { code, stdout, stderr } = await compose(['--profile', 'scale', 'config'])
+  if (code !== 0) throw new Error(`docker-compose config failed: ${stderr}`)
+  return stdout
 }
 
 /** The client address Latchkey believed for one failed sign-in: the throttle counts it under that key. */

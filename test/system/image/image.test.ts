@@ -11,25 +11,24 @@ import { GIT, requirePrograms } from '../require-program.js'
 import { freePort, httpOnce, serverDatabaseEnv, startServerProcess } from '../server-process.js'
 
 const run = promisify(execFile)
-const ROOT = REPO
-const DOCKERFILE = readFileSync(join(ROOT, 'Dockerfile'), 'utf8')
+const DOCKERFILE = readFileSync(join(REPO, 'Dockerfile'), 'utf8')
 
 /** The Docker build context: the files git would commit, filtered by .dockerignore's allow-list. */
 async function buildContext(into: string): Promise<string[]> {
-  const allowed = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+  const allowed = readFileSync(join(REPO, '.dockerignore'), 'utf8')
     .split('\n')
     .filter((l) => l.startsWith('!'))
     .map((l) => l.slice(1).trim())
   const { stdout } = await run('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
-    cwd: ROOT,
+    cwd: REPO,
   })
   const files = stdout
     .split('\n')
-    .filter((f) => f && existsSync(join(ROOT, f)))
+    .filter((f) => f && existsSync(join(REPO, f)))
     .filter((f) => allowed.some((a) => (a.endsWith('/') ? f.startsWith(a) : f === a)))
   for (const file of files) {
     mkdirSync(dirname(join(into, file)), { recursive: true })
-    cpSync(join(ROOT, file), join(into, file))
+    cpSync(join(REPO, file), join(into, file))
   }
   return files
 }
@@ -64,7 +63,7 @@ t.test(`the image's build and start steps, without Docker (${DATABASE_KIND})`, {
   ]) {
     t.ok(DOCKERFILE.includes(step), `the Dockerfile has: ${step}`)
   }
-  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }
+  const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }
   t.ok(DOCKERFILE.includes(`ARG VERSION=${version}`), "the image's version label follows package.json")
   for (const label of ['title', 'description', 'version', 'revision', 'created', 'licenses']) {
     t.match(DOCKERFILE, `org.opencontainers.image.${label}=`, `the OCI label ${label}`)
@@ -88,7 +87,7 @@ t.test(`the image's build and start steps, without Docker (${DATABASE_KIND})`, {
   // The Dockerfile's `npm ci --ignore-scripts` (checked above) installs what this test run
   // already has, from the same package-lock.json, so the build borrows it: a second full
   // install cost some 40 s of CPU a run. The production install below is the image's own.
-  symlinkSync(join(ROOT, 'node_modules'), join(build, 'node_modules'), 'dir')
+  symlinkSync(join(REPO, 'node_modules'), join(build, 'node_modules'), 'dir')
   await run('npm', ['run', 'build'], { cwd: build })
   t.ok(existsSync(join(build, 'dist', 'cli.js')), 'dist/cli.js built')
 
@@ -109,7 +108,7 @@ t.test(`the image's build and start steps, without Docker (${DATABASE_KIND})`, {
     t.comment(
       `Node ${process.version} has Node-API ${process.versions.napi}: using the locally compiled argon2`,
     )
-    const compiled = join(ROOT, 'node_modules', 'argon2', 'build', 'Release', 'argon2.node')
+    const compiled = join(REPO, 'node_modules', 'argon2', 'build', 'Release', 'argon2.node')
     if (existsSync(compiled)) {
       mkdirSync(join(app, 'node_modules', 'argon2', 'build', 'Release'), { recursive: true })
       cpSync(compiled, join(app, 'node_modules', 'argon2', 'build', 'Release', 'argon2.node'))
