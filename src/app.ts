@@ -32,7 +32,7 @@ import { pageScope } from './http/page-scope.js'
 import { named } from './http/plugin-name.js'
 import { sharedSchemaCompilers } from './http/schema-compilers.js'
 import { securityHeaders } from './http/security-headers.js'
-import { serverTimeouts } from './http/server-timeouts.js'
+import { serverAnsweringFirst } from './http/server-factory.js'
 import { proxyTrust } from './http/trust-proxy.js'
 import { views } from './http/views.js'
 import { InvalidationFeed } from './invalidation/feed.js'
@@ -61,7 +61,9 @@ import { type TokenEventsOptions, tokenEventRoutes } from './token-events/routes
 import { leakReportRoutes } from './tokens/leak-routes.js'
 import { securityRoutes } from './two-factor/security-routes.js'
 import { twoFactorSignInRoutes } from './two-factor/sign-in-routes.js'
+import { AnswerBodies } from './validation/answer.js'
 import type { TokenCacheOptions } from './validation/cache.js'
+import { HotVerify } from './validation/hot-verify.js'
 import { introspectionRoutes } from './validation/introspect-routes.js'
 import { LastUsedRecorder } from './validation/last-used.js'
 import { TokenValidator } from './validation/validator.js'
@@ -133,6 +135,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }))
 
   const trust = proxyTrust(config.trustProxy)
+  const requestId = requestIdGenerator(trust)
+  const hotVerify = new HotVerify()
   const app = Fastify({
     logger:
       options.logger === false
@@ -143,10 +147,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
           },
     trustProxy: config.trustProxy === false ? false : trust,
     bodyLimit: 256 * 1024,
-    ...serverTimeouts(config),
+    // Hot /verify cache hits are answered before Fastify (validation/hot-verify.ts).
+    serverFactory: serverAnsweringFirst(config, (request, response) => hotVerify.answer(request, response)),
     routerOptions: { maxParamLength: 200 },
     requestIdHeader: false,
-    genReqId: requestIdGenerator(trust),
+    genReqId: requestId,
     return503OnClosing: true,
     schemaController: sharedSchemaCompilers,
     // Routes with `config: { requestLogging: false }` (token validation, which runs
@@ -286,7 +291,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   )
   // Token validation for other services: outside the page and API scopes, so
   // no session, CSRF or view work runs on this hot path.
-  await app.register(named(verifyRoutes))
+  const answers = new AnswerBodies(config.publicUrl)
+  await app.register(named(verifyRoutes), { answers })
+  app.addHook('onReady', async () => {
+    const shedding = app.hasDecorator('isUnderPressure') ? () => app.isUnderPressure() : () => false
+    hotVerify.start({ tokens: app.tokens, answers, metrics, requestId, workerId: workerHeader, shedding })
+  })
+  app.addHook('preClose', async () => hotVerify.stop())
   await app.register(named(introspectionRoutes))
   // Leaked-token reports from secret scanners: anonymous JSON, throttled, no session or CSRF (CONTRACT 11).
   await app.register(named(leakReportRoutes))

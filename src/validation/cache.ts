@@ -136,6 +136,19 @@ export class TokenCache implements InvalidationSubscriber {
     return undefined
   }
 
+  /**
+   * The cached record of an active-looking hash without counting anything, or
+   * undefined while the feed is distrusted: for a caller that counts a hit with
+   * `countHit` only when it answers from the record (validation/hot-verify.ts).
+   */
+  cachedRecord(hash: string): TokenRecord | undefined {
+    return this.feed.trusted ? this.records.get(hash) : undefined
+  }
+
+  countHit(): void {
+    this.count('hit')
+  }
+
   /** Stores a lookup's result, unless the feed is distrusted or a change arrived since `generation`. */
   store(hash: string, record: TokenRecord | undefined, generation: number): void {
     if (!this.feed.trusted || this.feed.generation !== generation) return

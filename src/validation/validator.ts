@@ -84,6 +84,22 @@ export class TokenValidator {
     return result
   }
 
+  /**
+   * The principal of an active token when the cache alone says so, counted as
+   * `validate` counts it; otherwise undefined and nothing counted, for `validate`
+   * to decide (the hot path of `/verify`, hot-verify.ts). No format check: only
+   * the hash of a well-formed token is ever cached, and a SHA-256 does not collide.
+   */
+  activeFromCache(raw: string): Principal | undefined {
+    const record = this.cache.cachedRecord(hashToken(raw))
+    if (record === undefined) return undefined
+    const result = this.judge(record)
+    if (!result.active) return undefined
+    this.cache.countHit()
+    this.metrics.validationTally.inc(OUTCOME_LABELS.active)
+    return result.principal
+  }
+
   private record(hash: string): TokenRecord | undefined | Promise<TokenRecord | undefined> {
     const cached = this.cache.peek(hash)
     if (cached !== undefined) return cached ?? undefined

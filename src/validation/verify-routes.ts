@@ -4,7 +4,7 @@ import { type Static, Type } from 'typebox'
 import { roleAtLeast } from '../accounts/roles.js'
 import { AuthenticationError, PermissionError } from '../errors.js'
 import { ErrorResponse, RoleSchema } from '../http/schemas.js'
-import { AnswerBodies, AnswerSchema, JSON_CONTENT_TYPE } from './answer.js'
+import { type AnswerBodies, AnswerSchema, JSON_CONTENT_TYPE } from './answer.js'
 import { headerToken, TOKEN_INACTIVE } from './header-token.js'
 import { HOT_ROUTE } from './hot-route.js'
 
@@ -38,12 +38,16 @@ const ignoreContentType: preParsingHookHandler = async (request) => {
  * `/verify` — forward-auth (CONTRACT 5a), any method (CONTRACT 11). The token
  * comes from the request's own headers, as the API client sent it, so nginx
  * `auth_request`, Traefik ForwardAuth or Envoy ext_authz can pass the request
- * straight through. Hot path: see HOT_ROUTE. GET (and HEAD, which Fastify
+ * straight through. Hot path: see HOT_ROUTE; cache hits of a plain GET are
+ * answered before Fastify (hot-verify.ts), with the same answer texts (`answers`).
+ * GET (and HEAD, which Fastify
  * derives from it) is a route of its own, so the hook that ignores bodies does
  * not run on the usual method.
  */
-export const verifyRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const answers = new AnswerBodies(app.config.publicUrl)
+export const verifyRoutes: FastifyPluginAsyncTypebox<{ answers: AnswerBodies }> = async (
+  app,
+  { answers },
+) => {
   // This plugin is encapsulated: the parser discards bodies of /verify only.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (_request, payload, done) => {
