@@ -4,8 +4,11 @@ import type { ProfileSummary } from './profile.js'
 export interface Row {
   phase: string
   name: string
-  /** Which reference it is, if it is one. */
-  reference?: 'constant' | 'floor'
+  /**
+   * Which reference it is, if it is one: the two divisors, or `answer` (bare Fastify
+   * sending /verify's headers and body, which shows what that answer itself costs).
+   */
+  reference?: 'constant' | 'floor' | 'answer'
   /** What the row is compared with for its target. */
   compareWith?: 'constant' | 'floor'
   expected: string

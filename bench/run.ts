@@ -64,6 +64,19 @@ async function main(): Promise<void> {
       { url: `${BARE}/constant`, cpu: LOAD_CPU },
     ),
   )
+  rows.push(
+    await timedRow(
+      bare,
+      {
+        phase: phase10k,
+        name: "bare Fastify, /verify's answer (its headers and body, constant)",
+        reference: 'answer',
+        expected: '200',
+      },
+      { url: `${BARE}/answer` },
+      { url: `${BARE}/answer`, cpu: LOAD_CPU },
+    ),
+  )
   const floor10k = await coldPasses(
     {
       phase: phase10k,
