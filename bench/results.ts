@@ -11,8 +11,18 @@ import {
   type Target,
   targetLines,
 } from './report.js'
+import type { InterleavedRound } from './rows.js'
 import { existingSections } from './sections.js'
-import { COLD_PASS, DURATION_S, LOAD_CPU, PASSES, SERVER_CPU, WARMUP_S } from './settings.js'
+import {
+  COLD_PASS,
+  DURATION_S,
+  INTERLEAVED_ROUNDS,
+  INTERLEAVED_S,
+  LOAD_CPU,
+  PASSES,
+  SERVER_CPU,
+  WARMUP_S,
+} from './settings.js'
 
 /** A Node flag shown as a variant of the hot row: V8's young generation at 4 MB per semi-space instead of 16. */
 export const TUNED_NODE_FLAG = '--max-semi-space-size=4'
@@ -25,7 +35,25 @@ export async function versionOf(url: string): Promise<string | undefined> {
   return rows[0]?.version.split(' on ')[0]
 }
 
-function targets(rows: Row[]): Target[] {
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN
+}
+
+function interleavedSection(rounds: InterleavedRound[]): string {
+  if (rounds.length === 0) return '(not measured in this run)'
+  const lines = [
+    '| round | bare Fastify req/s | its CPU µs/req | hot /verify req/s | its CPU µs/req | ratio |',
+    '|--:|--:|--:|--:|--:|--:|',
+    ...rounds.map(
+      (r, i) =>
+        `| ${i + 1} | ${Math.round(r.reference.requestsPerSecond).toLocaleString('en-US')} | ${Math.round(r.reference.cpuUsPerRequest)} | ${Math.round(r.measured.requestsPerSecond).toLocaleString('en-US')} | ${Math.round(r.measured.cpuUsPerRequest)} | ${r.ratio.toFixed(2)} |`,
+    ),
+  ]
+  return lines.join('\n')
+}
+
+function targets(rows: Row[], rounds: InterleavedRound[]): Target[] {
   const find = (phaseIndex: 0 | 1, name: string) => {
     const phases = [...new Set(rows.map((r) => r.phase))]
     return rows.find((r) => r.phase === phases[phaseIndex] && r.name.startsWith(name))
@@ -50,7 +78,11 @@ function targets(rows: Row[]): Target[] {
   const rss = rssOf((r) => !r.name.includes(TUNED_NODE_FLAG))
   const tunedRss = rssOf((r) => r.name.includes(TUNED_NODE_FLAG))
   return [
-    { text: 'hot /verify ≥ 0.80 × bare Fastify req/s (issue 15)', ...both(hot, 'constant', 0.8) },
+    {
+      text: 'hot /verify ≥ 0.80 × bare Fastify req/s (issue 15; the median of the interleaved rounds)',
+      met: median(rounds.map((r) => r.ratio)) >= 0.8,
+      detail: `${median(rounds.map((r) => r.ratio)).toFixed(2)} (rounds: ${rounds.map((r) => r.ratio.toFixed(2)).join(', ')}); the rows measured minutes apart: ${both(hot, 'constant', 0.8).detail}`,
+    },
     { text: 'hot /verify p99 < 5 ms', met: hotP99 < 5, detail: `worst p99 ${hotP99.toFixed(2)} ms` },
     {
       text: 'hot /oauth/introspect ≥ 0.45 × bare Fastify',
@@ -85,6 +117,7 @@ export function writeResults(
   rows: Row[],
   machine: Machine,
   profiles: { hot: ProfileSummary | undefined; cold: ProfileSummary | undefined },
+  rounds: InterleavedRound[],
 ): void {
   const analysis = existsSync('bench/ANALYSIS.md') ? readFileSync('bench/ANALYSIS.md', 'utf8') : ''
   const text = `# Benchmark results
@@ -100,7 +133,8 @@ Written by \`npm run bench\` (bench/run.ts); the sections after "Targets" come f
   \`NODE_ENV=production\`, \`LOG_LEVEL=info\`, pool of 10) pinned to CPU ${SERVER_CPU} with taskset; the load generator (this script, autocannon in-process, and wrk) is pinned to
   CPU ${LOAD_CPU}. PostgreSQL is not pinned and shares both CPUs.
 - The reference server (bench/bare-server.ts, run through tsx) is bare Fastify on the same Node and CPU: \`/constant\` returns a
-  constant JSON (the ceiling), \`/lookup\` hashes the bearer token and runs one prepared statement
+  constant JSON (the ceiling), \`/answer\` a constant
+  with hot /verify's headers and body (what that answer costs by itself), \`/lookup\` hashes the bearer token and runs one prepared statement
   \`SELECT id FROM tokens WHERE token_hash = $1\` on a pool of 10 and nothing else (the floor for a cache miss).
 - ${50} connections. Time-based rows: ${WARMUP_S} s warm-up (discarded), ${DURATION_S} s of autocannon, then ${DURATION_S} s of wrk
   (\`-t1 -c50\`, bench/wrk-tokens.lua cycles tokens per request). Hot rows cycle 1 000 tokens. autocannon reports
@@ -124,8 +158,16 @@ ${machineLines(machine)}
 ## Results
 ${resultsTable(rows)}
 
+### Hot /verify and bare Fastify, interleaved
+wrk (\`-t1 -c50\`, pinned as above) for ${INTERLEAVED_S} s on bare Fastify's constant, then ${INTERLEAVED_S} s on hot /verify (the
+1 000 tokens, cached), ${INTERLEAVED_ROUNDS} times, in the 10 000-token phase after the hot row warmed the server. The
+rows above are measured minutes apart, and this machine's speed drifts within minutes; a round compares
+the two servers seconds apart.
+
+${interleavedSection(rounds)}
+
 ## Targets
-${targetLines(targets(rows))}
+${targetLines(targets(rows, rounds))}
 
 ## Where the time goes
 CPU profiles of the server (\`node --cpu-prof\`), counting only the samples taken while the load ran.

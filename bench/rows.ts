@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type autocannon from 'autocannon'
 import { generateToken } from '../src/tokens/format.js'
-import { type AutocannonLoad, type Measurement, runAutocannon, runWrk } from './load.js'
+import { type AutocannonLoad, type Measurement, runAutocannon, runWrk, type WrkLoad } from './load.js'
 import { type Server, startServer } from './processes.js'
 import { type ProfileSummary, summarizeProfile } from './profile.js'
 import type { Row } from './report.js'
@@ -107,6 +107,36 @@ export async function watch(server: Server, load: () => Promise<Measurement>): P
   const measurement = await load()
   const cpuUsPerRequest = (((await server.cpuMs()) - cpuBefore) * 1000) / measurement.requests
   return { ...measurement, rssMb: server.peakRssMb(), cpuUsPerRequest }
+}
+
+/** One round of `interleaved`: the same wrk load on each side, one after the other. */
+export interface InterleavedRound {
+  reference: Measured
+  measured: Measured
+  /** measured ÷ reference, in req/s. */
+  ratio: number
+}
+
+/**
+ * Alternates wrk runs of a reference and a measured load, `rounds` times. This
+ * virtual machine's speed drifts by up to 2× within minutes (bench/ANALYSIS.md),
+ * so a ratio of two rows measured minutes apart says as much about the drift as
+ * about the servers; runs seconds apart, compared round by round, see the same
+ * machine.
+ */
+export async function interleaved(
+  reference: { server: Server; load: WrkLoad },
+  measured: { server: Server; load: WrkLoad },
+  rounds: number,
+  durationS: number,
+): Promise<InterleavedRound[]> {
+  const results: InterleavedRound[] = []
+  for (let round = 0; round < rounds; round++) {
+    const a = await watch(reference.server, () => runWrk({ ...reference.load, durationS }))
+    const b = await watch(measured.server, () => runWrk({ ...measured.load, durationS }))
+    results.push({ reference: a, measured: b, ratio: b.requestsPerSecond / a.requestsPerSecond })
+  }
+  return results
 }
 
 /** A time-based row: warm-up, autocannon, then wrk as a cross-check. */

@@ -8,12 +8,13 @@ import os from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { generateToken } from '../src/tokens/format.js'
-import { runAutocannon } from './load.js'
+import { runAutocannon, runWrk } from './load.js'
 import type { Machine, Row } from './report.js'
 import { TUNED_NODE_FLAG, versionOf, writeResults } from './results.js'
 import {
   bearer,
   coldPasses,
+  interleaved,
   prepareWrk,
   profileUnder,
   startBare,
@@ -30,7 +31,20 @@ import {
   seedOwner,
   tokenCount,
 } from './seed.js'
-import { BARE, COLD_PASS, LATCHKEY, LOAD_CPU, log, OUT, PASSES, POSTGRES, RAW, WARMUP_S } from './settings.js'
+import {
+  BARE,
+  COLD_PASS,
+  INTERLEAVED_ROUNDS,
+  INTERLEAVED_S,
+  LATCHKEY,
+  LOAD_CPU,
+  log,
+  OUT,
+  PASSES,
+  POSTGRES,
+  RAW,
+  WARMUP_S,
+} from './settings.js'
 import { runSignInStorm } from './sign-in-storm.js'
 
 async function main(): Promise<void> {
@@ -103,6 +117,12 @@ async function main(): Promise<void> {
 
   const latchkey = await startLatchkey(databaseUrl)
   const hotRequests = hot.map((token) => bearer('/verify', token))
+  const hotWrk = {
+    url: LATCHKEY,
+    cpu: LOAD_CPU,
+    script: 'bench/wrk-tokens.lua',
+    env: { BENCH_TOKENS: join(OUT, 'hot.txt') },
+  }
   rows.push(
     await timedRow(
       latchkey,
@@ -113,14 +133,19 @@ async function main(): Promise<void> {
         expected: '200',
       },
       { url: LATCHKEY, requests: hotRequests },
-      {
-        url: LATCHKEY,
-        cpu: LOAD_CPU,
-        script: 'bench/wrk-tokens.lua',
-        env: { BENCH_TOKENS: join(OUT, 'hot.txt') },
-      },
+      hotWrk,
     ),
   )
+  const bareAgain = await startBare(databaseUrl)
+  log(`${phase10k}: hot /verify and bare Fastify, interleaved (${INTERLEAVED_ROUNDS} rounds)`)
+  await runWrk({ url: `${BARE}/constant`, cpu: LOAD_CPU, durationS: WARMUP_S })
+  const rounds = await interleaved(
+    { server: bareAgain, load: { url: `${BARE}/constant`, cpu: LOAD_CPU } },
+    { server: latchkey, load: hotWrk },
+    INTERLEAVED_ROUNDS,
+    INTERLEAVED_S,
+  )
+  await bareAgain.stop()
   rows.push(
     await timedRow(
       latchkey,
@@ -175,12 +200,7 @@ async function main(): Promise<void> {
         expected: '200',
       },
       { url: LATCHKEY, requests: hotRequests },
-      {
-        url: LATCHKEY,
-        cpu: LOAD_CPU,
-        script: 'bench/wrk-tokens.lua',
-        env: { BENCH_TOKENS: join(OUT, 'hot.txt') },
-      },
+      hotWrk,
     ),
   )
   await tuned.stop()
@@ -259,12 +279,7 @@ async function main(): Promise<void> {
         expected: '200',
       },
       { url: LATCHKEY, requests: hotRequests },
-      {
-        url: LATCHKEY,
-        cpu: LOAD_CPU,
-        script: 'bench/wrk-tokens.lua',
-        env: { BENCH_TOKENS: join(OUT, 'hot.txt') },
-      },
+      hotWrk,
     ),
   )
   await latchkey1m.stop()
@@ -296,8 +311,8 @@ async function main(): Promise<void> {
     started,
     finished: new Date(),
   }
-  writeFileSync(RAW, JSON.stringify({ rows, machine, profiles }, null, 1))
-  writeResults(rows, machine, profiles)
+  writeFileSync(RAW, JSON.stringify({ rows, machine, profiles, rounds }, null, 1))
+  writeResults(rows, machine, profiles, rounds)
   log('wrote bench/RESULTS.md')
   await runSignInStorm()
   log('wrote the sign-in storm section of bench/RESULTS.md')
@@ -309,7 +324,7 @@ if (process.argv.includes('--report')) {
   const raw = JSON.parse(readFileSync(RAW, 'utf8'), (key, value) =>
     key === 'started' || key === 'finished' ? new Date(value) : value,
   )
-  writeResults(raw.rows, raw.machine, raw.profiles)
+  writeResults(raw.rows, raw.machine, raw.profiles, raw.rounds ?? [])
 } else if (process.argv.includes('--verifier')) {
   // Only the verifier library's rows (a few minutes), into their section of RESULTS.md.
   mkdirSync(OUT, { recursive: true })
