@@ -137,9 +137,9 @@ export class TokenCache implements InvalidationSubscriber {
   }
 
   /**
-   * The cached record of an active-looking hash without counting anything, or
-   * undefined while the feed is distrusted: for a caller that counts a hit with
-   * `countHit` only when it answers from the record (validation/hot-verify.ts).
+   * The cached record of a hash, or undefined (not cached, or the feed is
+   * distrusted), counting nothing: for a caller that counts a hit with `countHit`
+   * only when it answers from the record (validation/hot-verify.ts).
    */
   cachedRecord(hash: string): TokenRecord | undefined {
     return this.feed.trusted ? this.records.get(hash) : undefined
