@@ -291,6 +291,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   )
   // Token validation for other services: outside the page and API scopes, so
   // no session, CSRF or view work runs on this hot path.
+  // One text per cached record for /verify, its hot path and introspection (validation/answer.ts).
   const answers = new AnswerBodies(config.publicUrl)
   await app.register(named(verifyRoutes), { answers })
   app.addHook('onReady', async () => {
@@ -298,7 +299,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     hotVerify.start({ tokens: app.tokens, answers, metrics, requestId, workerId: workerHeader, shedding })
   })
   app.addHook('preClose', async () => hotVerify.stop())
-  await app.register(named(introspectionRoutes))
+  await app.register(named(introspectionRoutes), { answers })
   // Leaked-token reports from secret scanners: anonymous JSON, throttled, no session or CSRF (CONTRACT 11).
   await app.register(named(leakReportRoutes))
   await app.register(named(tokenEventRoutes), options.tokenEvents ?? {})

@@ -56,6 +56,31 @@ export function activeAnswer(principal: Principal, issuer: string): ActiveAnswer
   }
 }
 
+/** `/verify`'s Cache-Control, on every answer it gives (set before the token is checked). */
+export const VERIFY_CACHE_CONTROL = 'no-store'
+
+/**
+ * The headers `/verify` adds to an active answer (CONTRACT 5a), in the order sent,
+ * as flat name/value pairs: the route (verify-routes.ts) and the hot path before
+ * Fastify (hot-verify.ts) both send exactly these.
+ */
+export function verifyAnswerHeaders(principal: Principal): string[] {
+  return [
+    // Empty for a client-credentials token: it acts for no person (CONTRACT 10).
+    'x-auth-user-id',
+    principal.userId === null ? '' : String(principal.userId),
+    'x-auth-account-id',
+    String(principal.accountId),
+    'x-auth-permission',
+    principal.permission,
+    // Empty for API tokens (CONTRACT 5a).
+    'x-auth-app-id',
+    principal.appId === null ? '' : String(principal.appId),
+    'content-type',
+    JSON_CONTENT_TYPE,
+  ]
+}
+
 /**
  * The JSON text of a principal's active answer, made once per cached token
  * record and then reused: records are replaced when anything changes, never

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { Metrics } from '../metrics/metrics.js'
 import { TOKEN_LENGTH } from '../tokens/format.js'
-import { type AnswerBodies, JSON_CONTENT_TYPE } from './answer.js'
+import { type AnswerBodies, VERIFY_CACHE_CONTROL, verifyAnswerHeaders } from './answer.js'
 import type { Principal, TokenValidator } from './validator.js'
 
 const BEARER_LENGTH = 'Bearer '.length
@@ -36,7 +36,11 @@ export interface HotVerifyOptions {
   shedding: () => boolean
 }
 
-/** The response to a cached record: its headers in order (the request id left blank) and body. */
+/**
+ * The response to a cached record: its headers in order (the request id left
+ * blank) and its body, which `AnswerBodies` also holds: kept here too so that a
+ * hit costs one WeakMap lookup, not two.
+ */
 interface Answer {
   headers: string[]
   body: string
@@ -104,17 +108,8 @@ export class HotVerify {
         '', // this request's id, in a copy
         ...(options.workerId === undefined ? [] : ['x-latchkey-worker', options.workerId]),
         'cache-control',
-        'no-store',
-        'x-auth-user-id',
-        principal.userId === null ? '' : String(principal.userId),
-        'x-auth-account-id',
-        String(principal.accountId),
-        'x-auth-permission',
-        principal.permission,
-        'x-auth-app-id',
-        principal.appId === null ? '' : String(principal.appId),
-        'content-type',
-        JSON_CONTENT_TYPE,
+        VERIFY_CACHE_CONTROL,
+        ...verifyAnswerHeaders(principal),
         'content-length',
         String(Buffer.byteLength(body)),
       ]

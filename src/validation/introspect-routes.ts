@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
 import { InvalidClient, TooManyRequestsError } from '../errors.js'
-import { AnswerBodies, AnswerSchema, INACTIVE_BODY, JSON_CONTENT_TYPE } from './answer.js'
+import { type AnswerBodies, AnswerSchema, INACTIVE_BODY, JSON_CONTENT_TYPE } from './answer.js'
 import { type Caller, CallerAuthenticator } from './callers.js'
 import { HOT_ROUTE } from './hot-route.js'
 
@@ -33,7 +33,10 @@ declare module 'fastify' {
  * out by a noisy neighbour behind the same address, and its 256-bit secret
  * cannot be guessed anyway.
  */
-export const introspectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const introspectionRoutes: FastifyPluginAsyncTypebox<{ answers: AnswerBodies }> = async (
+  app,
+  { answers },
+) => {
   await app.register(rateLimit, { global: false })
   const countFailure = app.createRateLimit({
     max: CALLER_FAILURES_PER_WINDOW,
@@ -43,7 +46,6 @@ export const introspectionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const callers = new CallerAuthenticator(app.db, app.invalidations, (result) =>
     app.metrics.cacheLookups.inc({ cache: 'caller', result }),
   )
-  const answers = new AnswerBodies(app.config.publicUrl)
   app.decorateRequest('introspectionCaller', null)
 
   async function authenticateCaller(request: FastifyRequest): Promise<void> {

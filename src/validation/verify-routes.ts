@@ -4,7 +4,7 @@ import { type Static, Type } from 'typebox'
 import { roleAtLeast } from '../accounts/roles.js'
 import { AuthenticationError, PermissionError } from '../errors.js'
 import { ErrorResponse, RoleSchema } from '../http/schemas.js'
-import { type AnswerBodies, AnswerSchema, JSON_CONTENT_TYPE } from './answer.js'
+import { type AnswerBodies, AnswerSchema, VERIFY_CACHE_CONTROL, verifyAnswerHeaders } from './answer.js'
 import { headerToken, TOKEN_INACTIVE } from './header-token.js'
 import { HOT_ROUTE } from './hot-route.js'
 
@@ -59,7 +59,7 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<{ answers: AnswerBodies }> 
     request: FastifyRequest<{ Querystring: Static<typeof VerifyQuery> }>,
     reply: FastifyReply,
   ): Promise<string> {
-    reply.header('cache-control', 'no-store')
+    reply.header('cache-control', VERIFY_CACHE_CONTROL)
     const result = await app.tokens.validate(headerToken(request))
     if (!result.active) throw INACTIVE
     const principal = result.principal
@@ -71,13 +71,8 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<{ answers: AnswerBodies }> 
         { required, permission: principal.permission },
       )
     }
-    reply
-      // Empty for a client-credentials token: it acts for no person (CONTRACT 10).
-      .header('x-auth-user-id', principal.userId ?? '')
-      .header('x-auth-account-id', principal.accountId)
-      .header('x-auth-permission', principal.permission)
-      .header('x-auth-app-id', principal.appId ?? '')
-      .header('content-type', JSON_CONTENT_TYPE)
+    const headers = verifyAnswerHeaders(principal)
+    for (let i = 0; i < headers.length; i += 2) reply.header(headers[i] as string, headers[i + 1])
     return answers.of(principal)
   }
 
