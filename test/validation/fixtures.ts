@@ -1,3 +1,4 @@
+import http from 'node:http'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { createApiToken } from '../../src/api-tokens/service.js'
 import { createService } from '../../src/service-credentials/repo.js'
@@ -107,4 +108,35 @@ export async function cacheLookups(app: FastifyInstance, cache = 'token'): Promi
   for (const value of metric.values)
     if (value.labels.cache === cache) counts[String(value.labels.result)] = value.value
   return counts
+}
+
+export interface HttpAnswer {
+  status: number
+  headers: http.IncomingHttpHeaders
+  body: string
+}
+
+/** One request over real HTTP to a listening app (the hot path of `/verify` is not reached by `inject()`). */
+export function send(
+  agent: http.Agent,
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ agent, host: '127.0.0.1', port, method, path, headers }, (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        text += chunk
+      })
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }),
+      )
+    })
+    request.on('error', reject)
+    request.end(body)
+  })
 }

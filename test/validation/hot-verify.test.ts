@@ -3,10 +3,11 @@ import type { AddressInfo } from 'node:net'
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import t from 'tap'
 import { revokeApiToken } from '../../src/api-tokens/service.js'
+import { hashToken } from '../../src/tokens/format.js'
 import type { Teardown } from '../database.js'
 import { AUDIT, TestClock } from '../fixtures.js'
 import { build, DATABASE_KIND, testConfig } from '../helper.js'
-import { cacheLookups, INACTIVE_401, seedValidation } from './fixtures.js'
+import { cacheLookups, type HttpAnswer, INACTIVE_401, seedValidation, send } from './fixtures.js'
 
 /*
  * Cache hits of a plain `GET /verify` are answered before Fastify
@@ -15,33 +16,14 @@ import { cacheLookups, INACTIVE_401, seedValidation } from './fixtures.js'
  * that reached the route, which is how a test tells the two paths apart.
  */
 
-interface Answer {
-  status: number
-  headers: http.IncomingHttpHeaders
-  body: string
-}
-
-/** The app listening on a free port, and a GET over one keep-alive connection. */
+/** The app listening on a free port, and a request over one keep-alive connection. */
 async function serve(t: Teardown, app: FastifyInstance) {
   await app.listen({ port: 0, host: '127.0.0.1' })
   const port = (app.server.address() as AddressInfo).port
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
   t.teardown(() => agent.destroy())
   return (path: string, headers: Record<string, string>, method = 'GET') =>
-    new Promise<Answer>((resolve, reject) => {
-      const request = http.request({ host: '127.0.0.1', port, path, method, headers, agent }, (response) => {
-        let body = ''
-        response.setEncoding('utf8')
-        response.on('data', (chunk: string) => {
-          body += chunk
-        })
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
-        )
-      })
-      request.on('error', reject)
-      request.end()
-    })
+    send(agent, port, method, path, headers)
 }
 
 /** Counts the requests that reach the `/verify` route's handler (every method). */
@@ -59,7 +41,7 @@ function routeCounter() {
 }
 
 /** A response without what differs between any two responses (the request id, the date). */
-function comparable(answer: Answer) {
+function comparable(answer: HttpAnswer) {
   const { 'x-request-id': _id, date: _date, ...headers } = answer.headers
   return { status: answer.status, headers, body: answer.body }
 }
@@ -209,8 +191,7 @@ t.test(`the worker's header and a trusted proxy's request id (${DATABASE_KIND})`
 })
 
 t.test(`while load is shed, a cached token is shed too (${DATABASE_KIND})`, async (t) => {
-  const { counter, onRoute } = routeCounter()
-  const { app } = await build(t, { maxEventLoopDelayMs: 20 }, { onRoute, pressureSampleIntervalMs: 200 })
+  const { app } = await build(t, { maxEventLoopDelayMs: 20 }, { pressureSampleIntervalMs: 200 })
   const seed = await seedValidation(app)
   const get = await serve(t, app)
   const bearer = { authorization: `Bearer ${seed.grant.token}` }
@@ -223,8 +204,8 @@ t.test(`while load is shed, a cached token is shed too (${DATABASE_KIND})`, asyn
   }
   await until(() => !app.isUnderPressure())
   t.equal((await get('/verify', bearer)).status, 200)
-  t.equal((await get('/verify', bearer)).status, 200)
-  t.equal(counter.routed, 1, 'cached')
+  // Checked in the cache itself: a busy machine may shed a moment here, and then the route answers.
+  t.ok(app.tokens.cache.cachedRecord(hashToken(seed.grant.token)), 'cached')
 
   const end = Date.now() + 1200
   while (Date.now() < end) {

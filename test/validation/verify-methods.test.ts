@@ -2,7 +2,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { build, DATABASE_KIND } from '../helper.js'
-import { activeBodies, INACTIVE_401, seedValidation } from './fixtures.js'
+import { activeBodies, INACTIVE_401, seedValidation, send } from './fixtures.js'
 
 // CONTRACT 11: /verify answers every method as GET, the body ignored (Envoy ext_authz
 // forwards the original request's method).
@@ -73,36 +73,6 @@ t.test(`a request body is never read, whatever it is (${DATABASE_KIND})`, async 
   })
   t.equal(tokenInBody.statusCode, 401, 'a token in the body is not read')
 })
-
-interface Answer {
-  status: number
-  headers: http.IncomingHttpHeaders
-  body: string
-}
-
-function send(
-  agent: http.Agent,
-  port: number,
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body?: string,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const request = http.request({ agent, host: '127.0.0.1', port, method, path, headers }, (response) => {
-      let text = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk: string) => {
-        text += chunk
-      })
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text }),
-      )
-    })
-    request.on('error', reject)
-    request.end(body)
-  })
-}
 
 t.test(`the README's Envoy ext_authz recipe, over real HTTP (${DATABASE_KIND})`, async (t) => {
   const { app } = await build(t)
