@@ -77,11 +77,12 @@ function targets(rows: Row[], rounds: InterleavedRound[]): Target[] {
     )
   const rss = rssOf((r) => !r.name.includes(TUNED_NODE_FLAG))
   const tunedRss = rssOf((r) => r.name.includes(TUNED_NODE_FLAG))
+  const interleavedRatio = median(rounds.map((r) => r.ratio))
   return [
     {
       text: 'hot /verify ≥ 0.80 × bare Fastify req/s (issue 15; the median of the interleaved rounds)',
-      met: median(rounds.map((r) => r.ratio)) >= 0.8,
-      detail: `${median(rounds.map((r) => r.ratio)).toFixed(2)} (rounds: ${rounds.map((r) => r.ratio.toFixed(2)).join(', ')}); the rows measured minutes apart: ${both(hot, 'constant', 0.8).detail}`,
+      met: interleavedRatio >= 0.8,
+      detail: `${interleavedRatio.toFixed(2)} (rounds: ${rounds.map((r) => r.ratio.toFixed(2)).join(', ')}); the rows measured minutes apart: ${both(hot, 'constant', 0.8).detail}`,
     },
     { text: 'hot /verify p99 < 5 ms', met: hotP99 < 5, detail: `worst p99 ${hotP99.toFixed(2)} ms` },
     {
