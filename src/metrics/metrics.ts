@@ -1,7 +1,8 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, Registry } from 'prom-client'
 import type { DatabaseHandle } from '../db/connect.js'
 import type { InactiveReason } from '../validation/validator.js'
 import { VERSION } from '../version.js'
+import { TalliedHistogram } from './tallied-histogram.js'
 import { Tally } from './tally.js'
 
 export type ValidationOutcome = 'active' | InactiveReason | 'insufficient_permission'
@@ -40,7 +41,8 @@ export function createMetrics() {
       }),
     ),
     httpTally,
-    httpDuration: new Histogram({
+    // Observed on every request too: keyed by the same constant label objects (tallied-histogram.ts).
+    httpDuration: new TalliedHistogram({
       name: 'latchkey_http_request_duration_seconds',
       help: 'HTTP request latency by method, route pattern and status code',
       labelNames: ['method', 'route', 'status'] as const,
