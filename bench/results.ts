@@ -43,11 +43,11 @@ function median(values: number[]): number {
 function interleavedSection(rounds: InterleavedRound[]): string {
   if (rounds.length === 0) return '(not measured in this run)'
   const lines = [
-    '| round | bare Fastify req/s | its CPU µs/req | hot /verify req/s | its CPU µs/req | ratio |',
-    '|--:|--:|--:|--:|--:|--:|',
+    '| round | bare Fastify req/s | its CPU µs/req | its p99 ms | hot /verify req/s | its CPU µs/req | its p99 ms | ratio |',
+    '|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...rounds.map(
       (r, i) =>
-        `| ${i + 1} | ${Math.round(r.reference.requestsPerSecond).toLocaleString('en-US')} | ${Math.round(r.reference.cpuUsPerRequest)} | ${Math.round(r.measured.requestsPerSecond).toLocaleString('en-US')} | ${Math.round(r.measured.cpuUsPerRequest)} | ${r.ratio.toFixed(2)} |`,
+        `| ${i + 1} | ${Math.round(r.reference.requestsPerSecond).toLocaleString('en-US')} | ${Math.round(r.reference.cpuUsPerRequest)} | ${r.reference.p99Ms.toFixed(2)} | ${Math.round(r.measured.requestsPerSecond).toLocaleString('en-US')} | ${Math.round(r.measured.cpuUsPerRequest)} | ${r.measured.p99Ms.toFixed(2)} | ${r.ratio.toFixed(2)} |`,
     ),
   ]
   return lines.join('\n')
@@ -68,6 +68,11 @@ function targets(rows: Row[], rounds: InterleavedRound[]): Target[] {
   }
   const hot = find(0, '/verify hot')
   const hotP99 = Math.max(...(hot?.measurements.map((m) => m.p99Ms) ?? [Number.NaN]))
+  // Under wrk's and autocannon's full load, p99 is mostly queueing on this machine's two CPUs:
+  // the reference's own p99, measured the same way, says how much of it any server pays.
+  const referenceP99 = (find(0, 'bare Fastify, constant')?.measurements ?? [])
+    .map((m) => `${m.p99Ms.toFixed(2)} (${m.tool})`)
+    .join(', ')
   const cold10k = find(0, '/verify cold')?.measurements[0]
   const cold1m = find(1, '/verify cold')?.measurements[0]
   const growth = cold10k && cold1m ? cold1m.requestsPerSecond / cold10k.requestsPerSecond : Number.NaN
@@ -84,7 +89,11 @@ function targets(rows: Row[], rounds: InterleavedRound[]): Target[] {
       met: interleavedRatio >= 0.8,
       detail: `${interleavedRatio.toFixed(2)} (rounds: ${rounds.map((r) => r.ratio.toFixed(2)).join(', ')}); the rows measured minutes apart: ${both(hot, 'constant', 0.8).detail}`,
     },
-    { text: 'hot /verify p99 < 5 ms', met: hotP99 < 5, detail: `worst p99 ${hotP99.toFixed(2)} ms` },
+    {
+      text: 'hot /verify p99 < 5 ms',
+      met: hotP99 < 5,
+      detail: `worst p99 ${hotP99.toFixed(2)} ms; bare Fastify's constant in the same run: ${referenceP99} ms; medians of the interleaved rounds: hot /verify ${median(rounds.map((r) => r.measured.p99Ms)).toFixed(2)} ms, bare Fastify ${median(rounds.map((r) => r.reference.p99Ms)).toFixed(2)} ms`,
+    },
     {
       text: 'hot /oauth/introspect ≥ 0.45 × bare Fastify',
       ...both(find(0, '/oauth/introspect'), 'constant', 0.45),

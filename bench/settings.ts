@@ -9,8 +9,8 @@ export const WARMUP_S = 2
 export const COLD_PASS = 9_000
 export const PASSES = 3
 /** Rounds of the interleaved comparison of hot /verify with bare Fastify, and seconds per side and round. */
-export const INTERLEAVED_ROUNDS = 5
-export const INTERLEAVED_S = 4
+export const INTERLEAVED_ROUNDS = 9
+export const INTERLEAVED_S = 3
 export const OUT = join('bench', '.out')
 export const RAW = join(OUT, 'results.json')
 export const LATCHKEY_PORT = 3201
