@@ -15,6 +15,7 @@ import type { InterleavedRound } from './rows.js'
 import { existingSections } from './sections.js'
 import {
   COLD_PASS,
+  COLD_ROUNDS,
   DURATION_S,
   INTERLEAVED_ROUNDS,
   INTERLEAVED_S,
@@ -53,7 +54,27 @@ function interleavedSection(rounds: InterleavedRound[]): string {
   return lines.join('\n')
 }
 
-function targets(rows: Row[], rounds: InterleavedRound[]): Target[] {
+function coldSection(coldRounds: Record<string, InterleavedRound[]>): string {
+  const phases = Object.entries(coldRounds)
+  if (phases.length === 0) return '(not measured in this run)'
+  const lines = [
+    '| phase | pair | floor req/s | its CPU µs/req | cold /verify req/s | its CPU µs/req | ratio |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+    ...phases.flatMap(([phase, pairs]) =>
+      pairs.map(
+        (r, i) =>
+          `| ${phase} | ${i + 1} | ${Math.round(r.reference.requestsPerSecond).toLocaleString('en-US')} | ${Math.round(r.reference.cpuUsPerRequest)} | ${Math.round(r.measured.requestsPerSecond).toLocaleString('en-US')} | ${Math.round(r.measured.cpuUsPerRequest)} | ${r.ratio.toFixed(2)} |`,
+      ),
+    ),
+  ]
+  return lines.join('\n')
+}
+
+function targets(
+  rows: Row[],
+  rounds: InterleavedRound[],
+  coldRounds: Record<string, InterleavedRound[]>,
+): Target[] {
   const find = (phaseIndex: 0 | 1, name: string) => {
     const phases = [...new Set(rows.map((r) => r.phase))]
     return rows.find((r) => r.phase === phases[phaseIndex] && r.name.startsWith(name))
@@ -83,6 +104,20 @@ function targets(rows: Row[], rounds: InterleavedRound[]): Target[] {
   const rss = rssOf((r) => !r.name.includes(TUNED_NODE_FLAG))
   const tunedRss = rssOf((r) => r.name.includes(TUNED_NODE_FLAG))
   const interleavedRatio = median(rounds.map((r) => r.ratio))
+  // Judged on the median of the interleaved pairs when the run has them, as the hot ratio is.
+  const coldTarget = (label: string, phaseIndex: 0 | 1): Target => {
+    const text = `cold /verify ≥ 0.80 × the one-lookup floor (${label}; the median of the interleaved pairs)`
+    const rowsRatio = both(find(phaseIndex, '/verify cold'), 'floor', 0.8)
+    const phase = [...new Set(rows.map((r) => r.phase))][phaseIndex] ?? ''
+    const pairs = coldRounds[phase] ?? []
+    if (pairs.length === 0) return { text, ...rowsRatio }
+    const ratio = median(pairs.map((r) => r.ratio))
+    return {
+      text,
+      met: ratio >= 0.8,
+      detail: `${ratio.toFixed(2)} (pairs: ${pairs.map((r) => r.ratio.toFixed(2)).join(', ')}); the rows measured minutes apart: ${rowsRatio.detail}`,
+    }
+  }
   return [
     {
       text: 'hot /verify ≥ 0.80 × bare Fastify req/s (issue 15; the median of the interleaved rounds)',
@@ -98,14 +133,8 @@ function targets(rows: Row[], rounds: InterleavedRound[]): Target[] {
       text: 'hot /oauth/introspect ≥ 0.45 × bare Fastify',
       ...both(find(0, '/oauth/introspect'), 'constant', 0.45),
     },
-    {
-      text: 'cold /verify ≥ 0.80 × the one-lookup floor (10 000 tokens)',
-      ...both(find(0, '/verify cold'), 'floor', 0.8),
-    },
-    {
-      text: 'cold /verify ≥ 0.80 × the one-lookup floor (1 000 000 tokens)',
-      ...both(find(1, '/verify cold'), 'floor', 0.8),
-    },
+    coldTarget('10 000 tokens', 0),
+    coldTarget('1 000 000 tokens', 1),
     {
       text: 'cold /verify with 1 000 000 tokens within 10 % of 10 000',
       met: Math.abs(1 - growth) <= 0.1,
@@ -128,6 +157,7 @@ export function writeResults(
   machine: Machine,
   profiles: { hot: ProfileSummary | undefined; cold: ProfileSummary | undefined },
   rounds: InterleavedRound[],
+  coldRounds: Record<string, InterleavedRound[]>,
 ): void {
   const analysis = existsSync('bench/ANALYSIS.md') ? readFileSync('bench/ANALYSIS.md', 'utf8') : ''
   const text = `# Benchmark results
@@ -176,8 +206,15 @@ the two servers seconds apart.
 
 ${interleavedSection(rounds)}
 
+### Cold /verify and the floor, interleaved
+Pairs of cold passes as above: one of the floor (bare Fastify's \`/lookup\`, kept running and warmed), then one of
+a Latchkey started afresh and warmed, on the same ${COLD_PASS.toLocaleString('en-US')} tokens, ${COLD_ROUNDS} times per phase. The floor's rate
+moves by up to half between runs minutes apart; a pair compares the two seconds apart.
+
+${coldSection(coldRounds)}
+
 ## Targets
-${targetLines(targets(rows, rounds))}
+${targetLines(targets(rows, rounds, coldRounds))}
 
 ## Where the time goes
 CPU profiles of the server (\`node --cpu-prof\`), counting only the samples taken while the load ran.

@@ -188,20 +188,53 @@ export async function coldPasses(
       await server?.stop()
       server = await start()
     }
-    await warmMissPath(path === '/lookup' ? BARE : LATCHKEY, path, warmTokens)
-    let index = 0
-    passes.push(
-      await watch(server, () =>
-        runAutocannon({
-          url: path === '/lookup' ? BARE : LATCHKEY,
-          next: () => bearer(path, slice[index++ % slice.length] as string),
-          amount: slice.length,
-        }),
-      ),
-    )
+    passes.push(await coldPass(server, path, slice, warmTokens))
   }
   if (restartEachPass) await server?.stop()
   return { ...row, measurements: [median(passes)] }
+}
+
+/** One cold pass: the miss path warmed, then every token of `slice` once (autocannon `amount`). */
+async function coldPass(
+  server: Server,
+  path: string,
+  slice: string[],
+  warmTokens: string[],
+): Promise<Measured> {
+  const url = path === '/lookup' ? BARE : LATCHKEY
+  await warmMissPath(url, path, warmTokens)
+  let index = 0
+  return watch(server, () =>
+    runAutocannon({
+      url,
+      next: () => bearer(path, slice[index++ % slice.length] as string),
+      amount: slice.length,
+    }),
+  )
+}
+
+/**
+ * Cold `/verify` and the floor in turn, as `interleaved` does for the hot path: a
+ * pass of the floor (bare Fastify's `/lookup`, kept running), then a pass of a
+ * Latchkey started afresh (its cache empty), on the same tokens, once per slice.
+ * The floor's own rate moved by half from one run to the next (bench/ANALYSIS.md,
+ * sixth round), so only passes seconds apart are compared.
+ */
+export async function interleavedCold(
+  floor: Server,
+  startMeasured: () => Promise<Server>,
+  slices: string[][],
+  warmTokens: string[],
+): Promise<InterleavedRound[]> {
+  const results: InterleavedRound[] = []
+  for (const slice of slices) {
+    const reference = await coldPass(floor, '/lookup', slice, warmTokens)
+    const server = await startMeasured()
+    const measured = await coldPass(server, '/verify', slice, warmTokens)
+    await server.stop()
+    results.push({ reference, measured, ratio: measured.requestsPerSecond / reference.requestsPerSecond })
+  }
+  return results
 }
 
 /** Runs `load` against a Latchkey started with --cpu-prof; summarises the samples taken during the measured part. */

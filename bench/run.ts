@@ -14,7 +14,9 @@ import { TUNED_NODE_FLAG, versionOf, writeResults } from './results.js'
 import {
   bearer,
   coldPasses,
+  type InterleavedRound,
   interleaved,
+  interleavedCold,
   prepareWrk,
   profileUnder,
   startBare,
@@ -34,6 +36,7 @@ import {
 import {
   BARE,
   COLD_PASS,
+  COLD_ROUNDS,
   INTERLEAVED_ROUNDS,
   INTERLEAVED_S,
   LATCHKEY,
@@ -219,6 +222,8 @@ async function main(): Promise<void> {
       hot,
     ),
   )
+  const coldRounds: Record<string, InterleavedRound[]> = {}
+  coldRounds[phase10k] = await coldInterleaved(databaseUrl, phase10k, () => cold10k, hot)
   const hotRequests10k = hot.map((token) => bearer('/verify', token))
   const profiles = {
     hot: await profileUnder(
@@ -298,6 +303,12 @@ async function main(): Promise<void> {
       hot,
     ),
   )
+  coldRounds[phase1m] = await coldInterleaved(
+    databaseUrl,
+    phase1m,
+    (i) => slices[i % slices.length] ?? [],
+    hot,
+  )
   await pool.end()
 
   const machine: Machine = {
@@ -311,11 +322,28 @@ async function main(): Promise<void> {
     started,
     finished: new Date(),
   }
-  writeFileSync(RAW, JSON.stringify({ rows, machine, profiles, rounds }, null, 1))
-  writeResults(rows, machine, profiles, rounds)
+  writeFileSync(RAW, JSON.stringify({ rows, machine, profiles, rounds, coldRounds }, null, 1))
+  writeResults(rows, machine, profiles, rounds, coldRounds)
   log('wrote bench/RESULTS.md')
   await runSignInStorm()
   log('wrote the sign-in storm section of bench/RESULTS.md')
+}
+
+/** The cold comparison of one phase, passes of the floor and of a fresh Latchkey in turn (rows.ts, `interleavedCold`). */
+async function coldInterleaved(
+  databaseUrl: string,
+  phase: string,
+  slice: (round: number) => string[],
+  warmTokens: string[],
+): Promise<InterleavedRound[]> {
+  log(`${phase}: cold /verify and the floor, interleaved (${COLD_ROUNDS} pairs of passes)`)
+  const floor = await startBare(databaseUrl)
+  try {
+    const slices = Array.from({ length: COLD_ROUNDS }, (_, round) => slice(round))
+    return await interleavedCold(floor, () => startLatchkey(databaseUrl), slices, warmTokens)
+  } finally {
+    await floor.stop()
+  }
 }
 
 // `npm run bench -- --report` rewrites RESULTS.md from the last run's numbers
@@ -324,7 +352,7 @@ if (process.argv.includes('--report')) {
   const raw = JSON.parse(readFileSync(RAW, 'utf8'), (key, value) =>
     key === 'started' || key === 'finished' ? new Date(value) : value,
   )
-  writeResults(raw.rows, raw.machine, raw.profiles, raw.rounds ?? [])
+  writeResults(raw.rows, raw.machine, raw.profiles, raw.rounds ?? [], raw.coldRounds ?? {})
 } else if (process.argv.includes('--verifier')) {
   // Only the verifier library's rows (a few minutes), into their section of RESULTS.md.
   mkdirSync(OUT, { recursive: true })

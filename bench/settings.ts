@@ -11,6 +11,8 @@ export const PASSES = 3
 /** Rounds of the interleaved comparison of hot /verify with bare Fastify, and seconds per side and round. */
 export const INTERLEAVED_ROUNDS = 9
 export const INTERLEAVED_S = 3
+/** Pairs of cold passes (the floor, then Latchkey) in each phase's interleaved cold comparison. */
+export const COLD_ROUNDS = 5
 export const OUT = join('bench', '.out')
 export const RAW = join(OUT, 'results.json')
 export const LATCHKEY_PORT = 3201
