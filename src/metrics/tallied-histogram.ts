@@ -46,7 +46,8 @@ export class TalliedHistogram<L extends string> {
   readonly help: string
   private readonly labelNames: readonly L[]
   private readonly bounds: Float64Array
-  private readonly byObject = new Map<LabelValues<L>, Series>()
+  /** Weak, so that a caller building a label object per call costs a lookup by value, not a leak. */
+  private byObject = new WeakMap<LabelValues<L>, Series>()
   private readonly byValues = new Map<string, Series>()
 
   constructor(config: {
@@ -63,7 +64,7 @@ export class TalliedHistogram<L extends string> {
     for (const registry of config.registers) registry.registerMetric(this as unknown as Metric)
   }
 
-  /** `labels` should be a constant object (its identity is the fast key); `value` in the histogram's unit. */
+  /** `labels` should be a constant object (its identity is the fast key: see `labelSets` in tally.ts); `value` in the histogram's unit. */
   observe(labels: LabelValues<L>, value: number): void {
     if (!Number.isFinite(value)) throw new TypeError(`${this.name}: not a finite number: ${value}`)
     const series = this.byObject.get(labels) ?? this.seriesOf(labels)
@@ -76,7 +77,7 @@ export class TalliedHistogram<L extends string> {
   }
 
   reset(): void {
-    this.byObject.clear()
+    this.byObject = new WeakMap()
     this.byValues.clear()
   }
 
