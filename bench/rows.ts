@@ -10,6 +10,7 @@ import type { Row } from './report.js'
 import {
   BARE,
   BARE_PORT,
+  COLD_ROUNDS,
   DURATION_S,
   LATCHKEY,
   LATCHKEY_PORT,
@@ -214,25 +215,31 @@ async function coldPass(
 }
 
 /**
- * Cold `/verify` and the floor in turn, as `interleaved` does for the hot path: a
- * pass of the floor (bare Fastify's `/lookup`, kept running), then a pass of a
- * Latchkey started afresh (its cache empty), on the same tokens, once per slice.
- * The floor's own rate moved by half from one run to the next (bench/ANALYSIS.md,
- * sixth round), so only passes seconds apart are compared.
+ * Cold `/verify` and the floor in turn, as `interleaved` does for the hot path:
+ * COLD_ROUNDS pairs, each a pass of the floor (bare Fastify's `/lookup`, kept
+ * running) and then a pass of a Latchkey started afresh (its cache empty), on the
+ * same tokens (`slice(pair)`). The floor's own rate moved by half from one run to
+ * the next (bench/ANALYSIS.md, sixth round), so only passes seconds apart are compared.
  */
 export async function interleavedCold(
-  floor: Server,
-  startMeasured: () => Promise<Server>,
-  slices: string[][],
+  databaseUrl: string,
+  phase: string,
+  slice: (pair: number) => string[],
   warmTokens: string[],
 ): Promise<InterleavedRound[]> {
+  log(`${phase}: cold /verify and the floor, interleaved (${COLD_ROUNDS} pairs of passes)`)
+  const floor = await startBare(databaseUrl)
   const results: InterleavedRound[] = []
-  for (const slice of slices) {
-    const reference = await coldPass(floor, '/lookup', slice, warmTokens)
-    const server = await startMeasured()
-    const measured = await coldPass(server, '/verify', slice, warmTokens)
-    await server.stop()
-    results.push({ reference, measured, ratio: measured.requestsPerSecond / reference.requestsPerSecond })
+  try {
+    for (let pair = 0; pair < COLD_ROUNDS; pair++) {
+      const reference = await coldPass(floor, '/lookup', slice(pair), warmTokens)
+      const server = await startLatchkey(databaseUrl)
+      const measured = await coldPass(server, '/verify', slice(pair), warmTokens)
+      await server.stop()
+      results.push({ reference, measured, ratio: measured.requestsPerSecond / reference.requestsPerSecond })
+    }
+  } finally {
+    await floor.stop()
   }
   return results
 }

@@ -36,7 +36,6 @@ import {
 import {
   BARE,
   COLD_PASS,
-  COLD_ROUNDS,
   INTERLEAVED_ROUNDS,
   INTERLEAVED_S,
   LATCHKEY,
@@ -223,7 +222,7 @@ async function main(): Promise<void> {
     ),
   )
   const coldRounds: Record<string, InterleavedRound[]> = {}
-  coldRounds[phase10k] = await coldInterleaved(databaseUrl, phase10k, () => cold10k, hot)
+  coldRounds[phase10k] = await interleavedCold(databaseUrl, phase10k, () => cold10k, hot)
   const hotRequests10k = hot.map((token) => bearer('/verify', token))
   const profiles = {
     hot: await profileUnder(
@@ -303,7 +302,7 @@ async function main(): Promise<void> {
       hot,
     ),
   )
-  coldRounds[phase1m] = await coldInterleaved(
+  coldRounds[phase1m] = await interleavedCold(
     databaseUrl,
     phase1m,
     (i) => slices[i % slices.length] ?? [],
@@ -327,23 +326,6 @@ async function main(): Promise<void> {
   log('wrote bench/RESULTS.md')
   await runSignInStorm()
   log('wrote the sign-in storm section of bench/RESULTS.md')
-}
-
-/** The cold comparison of one phase, passes of the floor and of a fresh Latchkey in turn (rows.ts, `interleavedCold`). */
-async function coldInterleaved(
-  databaseUrl: string,
-  phase: string,
-  slice: (round: number) => string[],
-  warmTokens: string[],
-): Promise<InterleavedRound[]> {
-  log(`${phase}: cold /verify and the floor, interleaved (${COLD_ROUNDS} pairs of passes)`)
-  const floor = await startBare(databaseUrl)
-  try {
-    const slices = Array.from({ length: COLD_ROUNDS }, (_, round) => slice(round))
-    return await interleavedCold(floor, () => startLatchkey(databaseUrl), slices, warmTokens)
-  } finally {
-    await floor.stop()
-  }
 }
 
 // `npm run bench -- --report` rewrites RESULTS.md from the last run's numbers
