@@ -10,18 +10,19 @@ import { processMetrics } from './metrics/process-metrics.js'
 
 /**
  * Turns V8's allocation-site pretenuring off in a serving process, before the app
- * allocates anything. V8 watches how many objects from each allocation site survive
- * the young generation, and when a site's survive, it allocates that site's objects
- * in the old generation from then on. A server's requests survive while they wait:
+ * is built. V8 watches how many objects from each allocation site survive the
+ * young generation, and when a site's survive, it allocates that site's objects in
+ * the old generation from then on. A server's requests survive while they wait:
  * the first seconds after a start fill the token cache from the database, and any
  * slow query does the same later. V8 then pretenured Node's own `IncomingMessage`,
  * `ReadableState` and `OutgoingMessage` sites, so every later request, even one
  * answered in microseconds, was born old: write barriers, about 0.3 MB of garbage
- * promoted per scavenge, marking, and an old space (and RSS) that grew by 60 MB under
- * a steady hot load. Measured, bench/ANALYSIS.md sixth round (ten interleaved rounds):
- * hot `/verify` from 0.80 to 0.85 of bare Fastify's requests a second (median), p99
- * from 12.3 to 6.4 ms, nothing promoted, and RSS at most 152 MB instead of 174 MB. Latchkey allocates nothing in bulk that would
- * gain from the optimisation (its caches fill an entry at a time).
+ * promoted per scavenge, marking, and an old space (and RSS) that grew under a
+ * steady hot load. Measured in ten interleaved rounds (bench/ANALYSIS.md, sixth
+ * round): hot `/verify` from 0.80 to 0.85 of bare Fastify's requests a second
+ * (median), p99 from 12.3 to 6.4 ms, nothing promoted, and RSS at most 152 MB
+ * instead of 174 MB. Latchkey allocates nothing in bulk that would gain from the
+ * optimisation (its caches fill an entry at a time).
  *
  * `setFlagsFromString` after start-up is allowed for flags V8 reads as it runs, as
  * this one is (each scavenge's pretenuring decision reads it); a worker process
