@@ -174,6 +174,11 @@ if (DATABASE_KIND === 'pglite') {
       healthzSeen.length,
       'the request counter is the sum over the workers',
     )
+    t.equal(
+      sample(scrape.body, 'latchkey_http_request_duration_seconds_count', { route: '/healthz', status: '200' }),
+      healthzSeen.length,
+      'and so is the duration histogram (metrics/tallied-histogram.ts)',
+    )
     t.equal(sample(scrape.body, 'latchkey_invalidation_listening'), 1, 'every worker listens for changes')
     buildInfo(t, scrape.body)
 
