@@ -175,7 +175,10 @@ if (DATABASE_KIND === 'pglite') {
       'the request counter is the sum over the workers',
     )
     t.equal(
-      sample(scrape.body, 'latchkey_http_request_duration_seconds_count', { route: '/healthz', status: '200' }),
+      sample(scrape.body, 'latchkey_http_request_duration_seconds_count', {
+        route: '/healthz',
+        status: '200',
+      }),
       healthzSeen.length,
       'and so is the duration histogram (metrics/tallied-histogram.ts)',
     )
